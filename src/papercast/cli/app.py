@@ -1,0 +1,111 @@
+"""The typer application object, global options and the one path for user-facing errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from papercast import __version__
+from papercast.cli.state import AppState
+from papercast.errors import PapercastError
+
+err_console = Console(stderr=True)
+
+
+def _raise_errors(ctx: typer.Context | None) -> bool:
+    if os.environ.get("PAPERCAST_RAISE_ERRORS", "") not in ("", "0"):
+        return True
+    state = ctx.find_object(AppState) if ctx else None
+    return bool(state and state.debug)
+
+
+class PapercastGroup(TyperGroup):
+    """Turns domain errors into one readable line and an exit code; tracebacks only on --debug."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except PapercastError as exc:
+            if _raise_errors(ctx):
+                raise
+            err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                err_console.print(f"  {exc.hint}", highlight=False, style="dim")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("Interrupted; rerun to continue where it stopped.")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _raise_errors(ctx):
+                raise
+            err_console.print(
+                f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False
+            )
+            err_console.print("  run again with --debug to see the traceback", style="dim")
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=PapercastGroup,
+    name="papercast",
+    help="Turn each week's new research papers into a newsletter and a podcast.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"papercast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Config file (default: ./papercast.toml if present)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks and debug logs.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """papercast: fetch, select, summarize, render, read aloud and publish new papers."""
+    ctx.obj = AppState(config_path=config, verbose=verbose, debug=debug)
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    from rich.logging import RichHandler
+
+    from papercast.logs import RedactingFilter
+
+    handler = RichHandler(console=err_console, show_path=False, show_time=False)
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if isinstance(old, RichHandler):
+            root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "httpx2", "openai", "urllib3", "arxiv"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING) if not debug else level)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""`papercast fetch`."""

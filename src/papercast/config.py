@@ -1,0 +1,332 @@
+"""Configuration: ``papercast.toml`` plus ``PAPERCAST_<SECTION>__<KEY>`` environment variables.
+
+Every section is a pydantic model with ``extra="forbid"``: a typo is an error that names the key
+and where it came from, never a silently ignored setting. Secrets (API keys, the SMTP password)
+are ``SecretStr`` and only ever come from the environment or a key file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from papercast.errors import ConfigError
+
+CONFIG_FILENAME = "papercast.toml"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ArxivConfig(Section):
+    enabled: bool = True
+    categories: list[str] = Field(default_factory=lambda: ["cs.LG", "cs.CL", "cs.AI"])
+    include: list[str] = Field(
+        default_factory=list, description="keywords; a paper must match one (title+abstract)"
+    )
+    exclude: list[str] = Field(default_factory=list, description="keywords that drop a paper")
+    authors: list[str] = Field(default_factory=list, description="authors to always follow")
+    include_in_query: bool = Field(
+        default=False, description="also send include keywords to the API (fewer pages)"
+    )
+    api_url: str = "https://export.arxiv.org/api/query"
+    delay_seconds: float = Field(default=3.0, ge=0, description="pause between API requests")
+    page_size: int = Field(default=1000, ge=1, le=2000)
+    num_retries: int = Field(default=4, ge=0, le=10)
+    timeout: float = Field(default=60.0, gt=0)
+    max_results: int = Field(default=30000, ge=1)
+
+
+class BiorxivConfig(Section):
+    servers: list[Literal["biorxiv", "medrxiv"]] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    api_url: str = "https://api.biorxiv.org"
+    delay_seconds: float = Field(default=1.0, ge=0)
+    num_retries: int = Field(default=4, ge=0, le=10)
+    timeout: float = Field(default=60.0, gt=0)
+
+
+class FeedsConfig(Section):
+    urls: list[str] = Field(default_factory=list)
+    skip_announce_types: list[str] = Field(
+        default_factory=lambda: ["replace", "replace-cross"],
+        description="arXiv RSS items of these types are not new papers",
+    )
+    timeout: float = Field(default=60.0, gt=0)
+    num_retries: int = Field(default=3, ge=0, le=10)
+
+
+class SelectConfig(Section):
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    include_categories: list[str] = Field(default_factory=list)
+    exclude_categories: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list, description="always keep their papers")
+    exclude_authors: list[str] = Field(default_factory=list)
+    skip_seen: bool = True
+
+
+class LLMConfig(Section):
+    backend: Literal["auto", "openai", "extractive"] = "auto"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: SecretStr | None = Field(default=None, description="prefer OPENAI_API_KEY")
+    api_key_file: Path | None = None
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    max_concurrency: int = Field(default=8, ge=1, le=256)
+    timeout: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=4, ge=0, le=10)
+    context_tokens: int = Field(default=128000, ge=2048)
+    max_output_tokens: int = Field(default=1800, ge=256)
+    max_cost: float | None = Field(default=None, ge=0, description="USD per run")
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {
+            "gpt-4o-mini": (0.15, 0.60),
+            "gpt-4o": (2.50, 10.00),
+            "gpt-4.1-mini": (0.40, 1.60),
+            "gpt-4.1-nano": (0.10, 0.40),
+            "gpt-4.1": (2.00, 8.00),
+            "gpt-5-mini": (0.25, 2.00),
+            "gpt-5-nano": (0.05, 0.40),
+        },
+        description="USD per million (input, output) tokens",
+    )
+    fulltext: bool = True
+    prompts_dir: Path | None = None
+
+
+class IssueConfig(Section):
+    show_name: str = "papercast"
+    title: str = "This Week's New Papers - {{ date.strftime('%b %d, %Y') }}"
+    intro: str = (
+        "Welcome to this week's papercast, where we summarize the new papers worth your time."
+    )
+    outro: str = "That's all for this week. See you next week."
+    highlights: int = Field(default=5, ge=0, le=100)
+    noteworthy: int = Field(default=40, ge=0, le=1000)
+    star_top: int = Field(default=5, ge=0, description="stars for the best also-noteworthy")
+    templates_dir: Path | None = None
+
+
+class AudioConfig(Section):
+    enabled: bool = True
+    engine: Literal["piper", "openai"] = "piper"
+    voice: str | None = Field(default=None, description="piper: model path; openai: voice name")
+    speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
+    max_minutes: float = Field(default=20.0, gt=0)
+    bitrate: str = "64k"
+    music: Path | None = None
+    cover: Path | None = None
+    openai_model: str = "gpt-4o-mini-tts"
+    openai_voice: str = "alloy"
+    instructions: str | None = None
+    base_url: str | None = None
+    workers: int = Field(default=2, ge=1, le=32)
+
+
+class EmailConfig(Section):
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = Field(default=None, description="PAPERCAST_EMAIL__PASSWORD")
+    from_addr: str | None = None
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    to: list[str] = Field(default_factory=list)
+    list_unsubscribe: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    notify_failures: list[str] = Field(default_factory=list)
+
+
+class PodcastConfig(Section):
+    title: str | None = None
+    description: str = "Weekly summaries of new research papers, read aloud."
+    author: str = "papercast"
+    email: str | None = None
+    image: str | None = None
+    language: str = "en"
+    category: str = "Science"
+    explicit: bool = False
+    base_url: str | None = Field(default=None, description="public URL where episodes live")
+
+
+class PublishConfig(Section):
+    out_dir: Path = Path("papercast-out")
+    formats: list[Literal["md", "html", "email", "txt", "substack"]] = Field(
+        default_factory=lambda: ["md", "html", "email", "txt", "substack"]
+    )
+    audio: bool = True
+    feed: bool = True
+    site_dir: Path | None = None
+    notes_dir: Path | None = None
+    email: bool = False
+
+
+class RankConfig(Section):
+    backend: Literal["tfidf", "embeddings", "keywords"] = "tfidf"
+    interests: str = ""
+    boosts: dict[str, float] = Field(default_factory=dict)
+    min_score: float | None = None
+    llm_top_k: int = Field(default=0, ge=0)
+    embedding_model: str = "text-embedding-3-small"
+
+
+class Settings(BaseSettings):
+    """All of papercast's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERCAST_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    home: Path | None = Field(default=None, description="state directory (PAPERCAST_HOME)")
+    arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
+    biorxiv: BiorxivConfig = Field(default_factory=BiorxivConfig)
+    feeds: FeedsConfig = Field(default_factory=FeedsConfig)
+    select: SelectConfig = Field(default_factory=SelectConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    issue: IssueConfig = Field(default_factory=IssueConfig)
+    audio: AudioConfig = Field(default_factory=AudioConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    podcast: PodcastConfig = Field(default_factory=PodcastConfig)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
+    rank: RankConfig = Field(default_factory=RankConfig)
+
+    # Where the values came from, for messages; not a setting.
+    config_file: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file; the file arrives as init kwargs.
+        return (env_settings, init_settings)
+
+
+# Environment variables with our prefix that are not settings.
+_NON_SETTING_ENV = {"PAPERCAST_RAISE_ERRORS", "PAPERCAST_DEBUG"}
+
+
+def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
+    """``--config PATH`` (must exist), else ``./papercast.toml`` if present."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(
+                f"config file {explicit} does not exist",
+                "check the path, or run `papercast init` to write one",
+            )
+        return explicit
+    candidate = (cwd or Path.cwd()) / CONFIG_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax at that line") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
+
+
+def _has_key(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
+    node: Any = data
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], path: Path | None) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = ".".join(str(p) for p in loc)
+        if path is not None and _has_key(data, loc):
+            where = str(path)
+        else:
+            where = "environment variable PAPERCAST_" + "__".join(str(p).upper() for p in loc)
+        if error["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{key}' in {where}")
+        else:
+            lines.append(f"'{key}' in {where}: {error['msg']}")
+    return "; ".join(lines)
+
+
+def _check_env_prefix(environ: dict[str, str]) -> None:
+    """pydantic-settings ignores unknown top-level PAPERCAST_* variables; we don't."""
+    known = {name.upper() for name in Settings.model_fields if name != "config_file"}
+    for name in environ:
+        if not name.startswith("PAPERCAST_") or name in _NON_SETTING_ENV:
+            continue
+        head = name[len("PAPERCAST_") :].split("__", 1)[0]
+        if head not in known:
+            raise ConfigError(
+                f"unknown setting in environment variable {name}",
+                "settings look like PAPERCAST_<SECTION>__<KEY>, e.g. PAPERCAST_ARXIV__DELAY_SECONDS",
+            )
+
+
+def load_settings(
+    config_path: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Load and validate configuration; raises ConfigError naming the bad key and its origin."""
+    path = find_config_file(config_path, cwd)
+    data = _read_toml(path) if path else {}
+    if "config_file" in data:
+        raise ConfigError(f"unknown key 'config_file' in {path}", "remove it")
+    merged = dict(data)
+    for key, value in (overrides or {}).items():
+        merged[key] = value
+    _check_env_prefix(dict(os.environ))
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid configuration: {_describe(exc, data, path)}",
+            "see the configuration reference in the README",
+        ) from None
+    settings.config_file = path
+    if path is not None:
+        _resolve_relative_paths(settings, path.parent)
+    return settings
+
+
+def _resolve_relative_paths(settings: Settings, base: Path) -> None:
+    """Paths in a config file are relative to the file, not to where papercast runs."""
+    for section in (settings.llm, settings.issue, settings.audio, settings.publish):
+        for name, value in section:
+            if isinstance(value, Path) and not value.is_absolute():
+                setattr(section, name, base / value)
+
+
+def openai_api_key(settings: Settings) -> str | None:
+    """The key from OPENAI_API_KEY, [llm] api_key (env) or api_key_file; never logged."""
+    if settings.llm.api_key is not None:
+        return settings.llm.api_key.get_secret_value()
+    if settings.llm.api_key_file is not None:
+        try:
+            return settings.llm.api_key_file.read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read llm.api_key_file {settings.llm.api_key_file}: {exc.strerror}",
+                "check the path and its permissions",
+            ) from None
+    return os.environ.get("OPENAI_API_KEY") or None

@@ -1,0 +1,77 @@
+"""Domain errors: each carries a message that says what went wrong and what to do.
+
+The CLI prints ``str(error)`` (one line, plus the hint) and exits with ``exit_code``;
+nothing below the CLI prints.
+"""
+
+from __future__ import annotations
+
+
+class PapercastError(Exception):
+    """Base class for every error a user is meant to read."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class ConfigError(PapercastError):
+    """The configuration file or environment is invalid."""
+
+    exit_code = 2
+
+
+class InputError(PapercastError):
+    """A value the user gave (id, URL, date, file) cannot be used."""
+
+    exit_code = 2
+
+
+class SourceError(PapercastError):
+    """A paper source failed after its retries (HTTP error, malformed payload...)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        source: str = "",
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.source = source
+        self.status = status
+
+
+class NotFoundError(PapercastError):
+    """A paper, issue or file that was asked for does not exist."""
+
+    exit_code = 2
+
+
+class LLMError(PapercastError):
+    """The language model could not produce a usable answer."""
+
+
+class BudgetExceededError(PapercastError):
+    """Continuing would exceed the configured spending limit."""
+
+
+class AudioError(PapercastError):
+    """Speech synthesis or audio assembly failed."""
+
+
+class ExportError(PapercastError):
+    """Writing or sending an export failed."""
+
+
+class LockedError(PapercastError):
+    """Another papercast run holds the lock on this home."""
+
+    exit_code = 4

@@ -1,0 +1,89 @@
+"""Where papercast keeps things on disk: the one module that builds paths.
+
+State lives under PAPERCAST_HOME (default: the platform's user data dir); outputs under the
+configured out dir, one folder per issue. Files are written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from papercast.config import Settings
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str, max_len: int = 80) -> str:
+    """A file-name-safe slug of ``text``: no separators, no dot-dot, never empty."""
+    slug = _UNSAFE.sub("-", text).strip(".-")[:max_len].strip(".-")
+    if not slug:
+        slug = "x-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return slug
+
+
+@dataclass(frozen=True)
+class Layout:
+    home: Path
+    out_dir: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Layout:
+        home = settings.home or Path(platformdirs.user_data_dir("papercast", appauthor=False))
+        return cls(home=home.expanduser(), out_dir=settings.publish.out_dir.expanduser())
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "papercast.db"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / "run.lock"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def pdf_cache(self) -> Path:
+        return self.cache_dir / "pdf"
+
+    @property
+    def tts_cache(self) -> Path:
+        return self.cache_dir / "tts"
+
+    def issue_dir(self, issue_id: str) -> Path:
+        return self.out_dir / safe_name(issue_id)
+
+    def ensure(self) -> None:
+        for path in (self.home, self.logs_dir, self.pdf_cache, self.tts_cache):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))

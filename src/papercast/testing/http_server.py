@@ -1,0 +1,158 @@
+"""A tiny scriptable HTTP server on 127.0.0.1 for recorded payloads and injected faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    at: float
+
+    def param(self, name: str, default: str = "") -> str:
+        return self.query.get(name, [default])[0]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/plain; charset=utf-8"
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
+    truncate_to: int | None = None  # send only this many bytes of the body
+
+    def payload(self) -> bytes:
+        data = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+        return data
+
+
+Handler = Callable[[RecordedRequest], Reply]
+
+
+class FixtureServer:
+    """Routes a path to a handler (or a queue of replies); records every request.
+
+    Usage::
+
+        with FixtureServer() as server:
+            server.route("/api/query", lambda req: Reply(body=atom, content_type="application/atom+xml"))
+            url = server.url("/api/query")
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._routes: dict[str, Handler] = {}
+        self._queues: dict[str, list[Reply]] = {}
+        self._lock = threading.Lock()
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                return
+
+            def do_GET(self) -> None:  # noqa: N802
+                outer._handle(self)
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                outer._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str, handler: Handler | Reply) -> None:
+        """Answer ``path`` with ``handler(request)`` (or always the same Reply)."""
+        with self._lock:
+            if isinstance(handler, Reply):
+                reply = handler
+                self._routes[path] = lambda _req: reply
+            else:
+                self._routes[path] = handler
+
+    def queue(self, path: str, *replies: Reply) -> None:
+        """Answer the next requests to ``path`` with these replies, in order, before the route."""
+        with self._lock:
+            self._queues.setdefault(path, []).extend(replies)
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == path]
+
+    def _pick(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            queued = self._queues.get(request.path)
+            if queued:
+                return queued.pop(0)
+            handler = self._routes.get(request.path)
+        if handler is None:
+            return Reply(status=404, body=f"no fixture for {request.path}")
+        return handler(request)
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        request = RecordedRequest(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            at=time.monotonic(),
+        )
+        reply = self._pick(request)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            handler.close_connection = True
+            try:
+                handler.connection.shutdown(2)
+            except OSError:
+                pass
+            return
+        body = reply.payload()
+        length = len(body)
+        if reply.truncate_to is not None:
+            body = body[: reply.truncate_to]
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(length if reply.truncate_to is None else len(body)))
+        for key, value in reply.headers.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        if handler.command != "HEAD":
+            try:
+                handler.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    def __enter__(self) -> FixtureServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,44 @@
+"""Shared fixtures: an isolated PAPERCAST_HOME, no stray configuration, local servers only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from papercast.testing import FixtureServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Every test gets its own home and working directory and no real credentials."""
+    for name in list(os.environ):
+        if name.startswith(("PAPERCAST_", "OPENAI_", "SMTP_")):
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("PAPERCAST_HOME", str(home))
+    monkeypatch.setenv("PAPERCAST_RAISE_ERRORS", "1")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    yield
+
+
+@pytest.fixture
+def fixture_server() -> Iterator[FixtureServer]:
+    with FixtureServer() as server:
+        yield server
+
+
+def fixture_bytes(name: str) -> bytes:
+    """A recorded payload from tests/fixtures; a missing fixture is a loud error."""
+    path = FIXTURES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"test fixture {name} is missing from {FIXTURES}")
+    return path.read_bytes()
