@@ -112,6 +112,10 @@ class IssueConfig(Section):
     noteworthy: int = Field(default=40, ge=0, le=1000)
     star_top: int = Field(default=5, ge=0, description="stars for the best also-noteworthy")
     templates_dir: Path | None = None
+    highlight_pool: int = Field(
+        default=2, ge=1, le=10, description="highlights come from the top N x highlights by rank"
+    )
+    authors_shown: int = Field(default=3, ge=1, le=50, description="'A, B, C et al.'")
 
 
 class AudioConfig(Section):
@@ -141,6 +145,10 @@ class EmailConfig(Section):
     list_unsubscribe: str | None = None
     timeout: float = Field(default=30.0, gt=0)
     notify_failures: list[str] = Field(default_factory=list)
+    subject: str = Field(default="{{ title }}", description="Jinja template over the issue")
+    ca_file: Path | None = Field(default=None, description="extra CA bundle (self-signed server)")
+    retries: int = Field(default=3, ge=0, le=10, description="retries on transient SMTP errors")
+    retry_backoff: float = Field(default=2.0, ge=0, description="seconds, doubled per retry")
 
 
 class PodcastConfig(Section):
@@ -165,6 +173,7 @@ class PublishConfig(Section):
     site_dir: Path | None = None
     notes_dir: Path | None = None
     email: bool = False
+    site_url: str | None = Field(default=None, description="public URL of the archive site")
 
 
 class RankConfig(Section):
@@ -311,7 +320,8 @@ def load_settings(
 
 def _resolve_relative_paths(settings: Settings, base: Path) -> None:
     """Paths in a config file are relative to the file, not to where papercast runs."""
-    for section in (settings.llm, settings.issue, settings.audio, settings.publish):
+    sections = (settings.llm, settings.issue, settings.audio, settings.publish, settings.email)
+    for section in sections:
         for name, value in section:
             if isinstance(value, Path) and not value.is_absolute():
                 setattr(section, name, base / value)
