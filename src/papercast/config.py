@@ -98,6 +98,14 @@ class LLMConfig(Section):
         description="USD per million (input, output) tokens",
     )
     fulltext: bool = True
+    fulltext_max_tokens: int = Field(
+        default=24000, ge=500, description="cap on paper text sent per summary (cost control)"
+    )
+    max_pdf_pages: int = Field(default=150, ge=1, description="pages read from one PDF")
+    max_pdf_mb: int = Field(default=50, ge=1, description="largest PDF downloaded")
+    batch_discount: float = Field(
+        default=0.5, ge=0, le=1, description="price factor for the Batch API (0.5 = half price)"
+    )
     prompts_dir: Path | None = None
 
 
@@ -122,15 +130,33 @@ class AudioConfig(Section):
     enabled: bool = True
     engine: Literal["piper", "openai"] = "piper"
     voice: str | None = Field(default=None, description="piper: model path; openai: voice name")
+    voice_config: Path | None = Field(
+        default=None, description="piper: the voice's .onnx.json (default: model path + .json)"
+    )
     speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
     max_minutes: float = Field(default=20.0, gt=0)
-    bitrate: str = "64k"
+    bitrate: str = Field(default="64k", pattern=r"^\d{2,3}k$")
+    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] = 44100
+    loudness_lufs: float = Field(default=-16.0, ge=-31, le=-5, description="integrated target")
+    true_peak_db: float = Field(default=-1.5, ge=-9, le=0)
+    sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
+    paragraph_pause_ms: int = Field(default=600, ge=0, le=10000)
+    chapter_pause_ms: int = Field(default=1200, ge=0, le=10000)
     music: Path | None = None
+    music_gain_db: float = Field(default=-20.0, le=0, description="music bed under the voice")
     cover: Path | None = None
+    cache: bool = Field(default=True, description="reuse synthesized segments across runs")
     openai_model: str = "gpt-4o-mini-tts"
     openai_voice: str = "alloy"
     instructions: str | None = None
     base_url: str | None = None
+    openai_max_chars: int = Field(default=4096, ge=100, le=4096)
+    openai_timeout: float = Field(default=120.0, gt=0)
+    openai_max_retries: int = Field(default=4, ge=0, le=10)
+    openai_prices: dict[str, float] = Field(
+        default_factory=lambda: {"tts-1": 15.0, "tts-1-hd": 30.0, "gpt-4o-mini-tts": 12.0},
+        description="USD per million input characters (gpt-4o-mini-tts: an estimate)",
+    )
     workers: int = Field(default=2, ge=1, le=32)
 
 
@@ -163,11 +189,13 @@ class PodcastConfig(Section):
     base_url: str | None = Field(default=None, description="public URL where episodes live")
 
 
+OutputFormat = Literal["md", "html", "email", "txt", "substack"]
+_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack")
+
+
 class PublishConfig(Section):
     out_dir: Path = Path("papercast-out")
-    formats: list[Literal["md", "html", "email", "txt", "substack"]] = Field(
-        default_factory=lambda: ["md", "html", "email", "txt", "substack"]
-    )
+    formats: list[OutputFormat] = Field(default_factory=lambda: list(_ALL_FORMATS))
     audio: bool = True
     feed: bool = True
     site_dir: Path | None = None
@@ -178,11 +206,22 @@ class PublishConfig(Section):
 
 class RankConfig(Section):
     backend: Literal["tfidf", "embeddings", "keywords"] = "tfidf"
-    interests: str = ""
-    boosts: dict[str, float] = Field(default_factory=dict)
+    interests: str = Field(default="", description="what you want to read, in your own words")
+    boosts: dict[str, float] = Field(
+        default_factory=dict, description="keyword or phrase -> added to the score on a match"
+    )
     min_score: float | None = None
     llm_top_k: int = Field(default=0, ge=0)
     embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"
+    )
+    embedding_batch_size: int = Field(default=256, ge=1, le=2048)
+    embedding_price: float = Field(default=0.02, ge=0, description="USD per million tokens")
+    recency_half_life_days: float = Field(
+        default=365.0, gt=0, description="a pick this many days older counts half as much"
+    )
+    regularization: float = Field(default=1.0, gt=0, description="C of the linear model")
 
 
 class Settings(BaseSettings):
@@ -246,7 +285,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}", "fix the syntax at that line") from None
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}", "fix the syntax at that line"
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
 

@@ -140,7 +140,9 @@ class HttpFetcher:
                     chunks.append(chunk)
                 body = b"".join(chunks)
         except httpx.UnsupportedProtocol as exc:
-            raise InputError(f"cannot fetch {url}: {exc}", "only http(s) URLs are fetched") from None
+            raise InputError(
+                f"cannot fetch {url}: {exc}", "only http(s) URLs are fetched"
+            ) from None
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise RetryableHTTPError(url, None, f"{type(exc).__name__}: {exc}", None) from exc
         response = httpx.Response(

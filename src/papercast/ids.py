@@ -110,7 +110,7 @@ def parse_reference(text: str) -> Reference:
                 )
             doi = normalize_doi(match.group("doi"))
             return Reference(
-                kind=server,  # type: ignore[arg-type]
+                kind=server,
                 paper_id=f"{server}:{doi}",
                 version=_version(match.group("version")),
                 url=raw,

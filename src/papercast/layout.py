@@ -65,6 +65,10 @@ class Layout:
     def issue_dir(self, issue_id: str) -> Path:
         return self.out_dir / safe_name(issue_id)
 
+    def issue_email_dir(self, issue_id: str) -> Path:
+        """The .eml files of an issue: issue.eml plus one per recipient."""
+        return self.issue_dir(issue_id) / "email"
+
     def ensure(self) -> None:
         for path in (self.home, self.logs_dir, self.pdf_cache, self.tts_cache):
             path.mkdir(parents=True, exist_ok=True)

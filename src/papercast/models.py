@@ -130,6 +130,7 @@ class SourceReport(Model):
     already_seen: int = 0
     excluded: int = 0
     excluded_by: dict[str, int] = Field(default_factory=dict)
+    candidates: int = Field(default=0, description="unseen papers that passed the filters")
     requests: int = 0
     empty_reason: str | None = None
     error: str | None = None

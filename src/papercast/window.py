@@ -20,7 +20,9 @@ def parse_week(text: str) -> DateWindow:
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise InputError(f"{text!r} is not a week of {year}", "weeks run from W01 to W52/W53") from None
+        raise InputError(
+            f"{text!r} is not a week of {year}", "weeks run from W01 to W52/W53"
+        ) from None
     return DateWindow(since=monday, until=monday + timedelta(days=6), label=week_id(monday))
 
 

@@ -6,8 +6,8 @@ Each command group lives in its own module and registers itself on ``app`` when 
 from papercast.cli import (  # noqa: F401  (imported for their commands)
     audio,
     fetch,
-    render,
     rank,
+    render,
     run,
     setup,
     summarize,

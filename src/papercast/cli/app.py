@@ -79,9 +79,7 @@ def main_options(
         typer.Option("--config", "-c", help="Config file (default: ./papercast.toml if present)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks and debug logs.")
-    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),

@@ -24,9 +24,9 @@ console = Console()
 
 @app.command()
 def init(
-    path: Annotated[
-        Path, typer.Argument(help="Where to write the starter config.")
-    ] = Path(CONFIG_FILENAME),
+    path: Annotated[Path, typer.Argument(help="Where to write the starter config.")] = Path(
+        CONFIG_FILENAME
+    ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter papercast.toml.
@@ -44,9 +44,7 @@ def papers(
     ctx: typer.Context,
     since: Annotated[str | None, typer.Option(help="Published on/after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Published on/before YYYY-MM-DD.")] = None,
-    source: Annotated[
-        str | None, typer.Option(help="arxiv, biorxiv, medrxiv or feed.")
-    ] = None,
+    source: Annotated[str | None, typer.Option(help="arxiv, biorxiv, medrxiv or feed.")] = None,
     seen: Annotated[
         bool | None, typer.Option("--seen/--unseen", help="Only seen / only unseen papers.")
     ] = None,
@@ -71,9 +69,7 @@ def papers(
     if source and source not in ("arxiv", "biorxiv", "medrxiv", "feed", "local"):
         raise InputError(f"unknown source {source!r}", "use arxiv, biorxiv, medrxiv or feed")
     if as_json:
-        items = [
-            {**json.loads(p.model_dump_json()), "seen": p.id in seen_ids} for p in rows
-        ]
+        items = [{**json.loads(p.model_dump_json()), "seen": p.id in seen_ids} for p in rows]
         typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
     table = Table(title=f"{len(rows)} papers")

@@ -4,6 +4,6 @@
 scriptable faults; the fake OpenAI-compatible server lives in ``papercast.testing.fake_openai``.
 """
 
-from papercast.testing.http_server import FixtureServer, Reply, RecordedRequest
+from papercast.testing.http_server import FixtureServer, RecordedRequest, Reply
 
 __all__ = ["FixtureServer", "RecordedRequest", "Reply"]

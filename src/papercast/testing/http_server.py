@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -61,13 +62,13 @@ class FixtureServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 outer._handle(self)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 outer._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -123,10 +124,8 @@ class FixtureServer:
             time.sleep(reply.delay)
         if reply.drop:
             handler.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 handler.connection.shutdown(2)
-            except OSError:
-                pass
             return
         body = reply.payload()
         length = len(body)
@@ -134,15 +133,15 @@ class FixtureServer:
             body = body[: reply.truncate_to]
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)
-        handler.send_header("Content-Length", str(length if reply.truncate_to is None else len(body)))
+        handler.send_header(
+            "Content-Length", str(length if reply.truncate_to is None else len(body))
+        )
         for key, value in reply.headers.items():
             handler.send_header(key, value)
         handler.end_headers()
         if handler.command != "HEAD":
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 handler.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
     def __enter__(self) -> FixtureServer:
         self._thread.start()

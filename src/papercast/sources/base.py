@@ -1,0 +1,92 @@
+"""The Source protocol and the registry of sources by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from papercast.config import Settings
+from papercast.models import DateWindow, Paper
+
+
+@dataclass
+class SourceResult:
+    """What a source says about its own fetch, beside the papers it yields."""
+
+    name: str
+    requests: int = 0
+    total_reported: int | None = None  # what the API said it had, when it says
+    empty_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Source(Protocol):
+    """A place papers come from. ``fetch`` pages, retries and stays polite by itself."""
+
+    name: str
+
+    def fetch(self, window: DateWindow, result: SourceResult) -> Iterator[Paper]:
+        """Yield the window's papers; fill ``result`` (requests, why empty)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+SourceFactory = Callable[[Settings], list[Source]]
+
+
+def _arxiv(settings: Settings) -> list[Source]:
+    from papercast.sources.arxiv import ArxivSource
+
+    if not settings.arxiv.enabled or not (settings.arxiv.categories or settings.arxiv.authors):
+        return []
+    return [ArxivSource(settings.arxiv)]
+
+
+def _biorxiv(settings: Settings) -> list[Source]:
+    from papercast.sources.biorxiv import BiorxivSource
+
+    return [BiorxivSource(settings.biorxiv, server) for server in settings.biorxiv.servers]
+
+
+def _feeds(settings: Settings) -> list[Source]:
+    from papercast.sources.feeds import FeedSource
+
+    return [FeedSource(settings.feeds, url) for url in settings.feeds.urls]
+
+
+_REGISTRY: dict[str, SourceFactory] = {"arxiv": _arxiv, "biorxiv": _biorxiv, "feeds": _feeds}
+
+
+def source_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def build_sources(settings: Settings, only: list[str] | None = None) -> list[Source]:
+    """Instantiate the configured sources (optionally only some kinds, by registry name)."""
+    from papercast.errors import InputError
+
+    wanted = only or source_names()
+    unknown = [name for name in wanted if name not in _REGISTRY]
+    if unknown:
+        raise InputError(
+            f"unknown source {unknown[0]!r}", f"choose from {', '.join(source_names())}"
+        )
+    sources: list[Source] = []
+    for name in wanted:
+        sources.extend(_REGISTRY[name](settings))
+    return sources
+
+
+def weekend_only(window: DateWindow) -> bool:
+    return all(day.weekday() >= 5 for day in window.dates())
+
+
+def explain_empty_window(window: DateWindow, today: date | None = None) -> str | None:
+    """A reason an empty result is expected for this window, if there is an obvious one."""
+    today = today or date.today()
+    if window.since > today:
+        return f"the window starts in the future ({window.since}); nothing is published yet"
+    return None
