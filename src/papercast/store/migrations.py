@@ -156,4 +156,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        30,
+        "audio: tts call model, cost and issue",
+        """
+        ALTER TABLE tts_calls ADD COLUMN model TEXT;
+        ALTER TABLE tts_calls ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+        ALTER TABLE tts_calls ADD COLUMN issue_id TEXT;
+        CREATE INDEX tts_calls_issue ON tts_calls(issue_id);
+        """,
+    ),
+    (
+        40,
+        "ranking: history dates, embeddings cache",
+        """
+        ALTER TABLE history ADD COLUMN added_at TEXT;
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (model, text_hash)
+        );
+        CREATE INDEX picks_issue ON picks(issue_id);
+        """,
+    ),
 ]

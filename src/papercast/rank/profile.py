@@ -1,0 +1,92 @@
+"""Building the reader's profile: past picks, imported history and stated interests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from papercast.config import Settings
+from papercast.history import HistoryRecord
+from papercast.rank.models import Profile, ProfileItem
+from papercast.store.db import Database
+from papercast.store.history import HistoryStore
+from papercast.store.picks import PickStore
+
+log = logging.getLogger(__name__)
+
+
+def load_profile(db: Database, settings: Settings) -> Profile:
+    """Picks from past issues, then imported history, then [rank] interests and boosts.
+
+    A paper labelled in both keeps its most recent pick. Entries whose text papercast does
+    not know yet (an imported arXiv id never fetched) are left out, and counted in the log.
+    """
+    items: list[ProfileItem] = []
+    seen: set[str] = set()
+    missing = 0
+    for pick in reversed(PickStore(db).rows()):  # newest first, so the latest label wins
+        if pick.paper_id in seen:
+            continue
+        seen.add(pick.paper_id)
+        if not pick.title:
+            missing += 1
+            continue
+        items.append(
+            ProfileItem(
+                title=pick.title,
+                abstract=pick.abstract,
+                paper_id=pick.paper_id,
+                picked=pick.picked,
+                when=pick.created_at,
+                origin=f"pick:{pick.issue_id}",
+            )
+        )
+    for row in HistoryStore(db).rows():
+        if row.paper_id and row.paper_id in seen:
+            continue
+        if not row.title:
+            missing += 1
+            continue
+        items.append(
+            ProfileItem(
+                title=row.title,
+                abstract=row.abstract,
+                paper_id=row.paper_id,
+                picked=row.picked,
+                when=row.added_at or row.imported_at,
+                origin=f"history:{row.origin}",
+            )
+        )
+    if missing:
+        log.info("%d picked or imported papers have no title or abstract yet; skipped", missing)
+    return Profile(items=items, interests=settings.rank.interests, boosts=settings.rank.boosts)
+
+
+def profile_from_records(records: Sequence[HistoryRecord], settings: Settings) -> Profile:
+    """A profile straight from a history file (``papercast rank --history``), no database."""
+    items = [
+        ProfileItem(
+            title=r.title,
+            abstract=r.abstract,
+            paper_id=r.paper_id,
+            picked=r.picked,
+            when=r.added,
+            origin="history",
+        )
+        for r in records
+        if r.title
+    ]
+    return Profile(items=items, interests=settings.rank.interests, boosts=settings.rank.boosts)
+
+
+def record_picks(
+    db: Database,
+    issue_id: str,
+    picked: Iterable[str],
+    shown: Iterable[str],
+    origin: str = "pick",
+) -> tuple[int, int]:
+    """Remember an issue's picks (positives) and shown-but-not-picked papers (negatives)."""
+    positives, negatives = PickStore(db).record(issue_id, picked, shown, origin)
+    log.info("issue %s: %d picked, %d passed over", issue_id, positives, negatives)
+    return positives, negatives

@@ -1,0 +1,100 @@
+"""The default ranker: TF-IDF word and character n-grams + class-weighted logistic regression.
+
+Trained on the profile each run, offline, in seconds: word 1-2-grams over title and abstract
+catch topics ("state space model"), character 3-5-grams over titles catch spelling variants
+("MLP-Mixer", "mixers", "Mamba-ND").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from papercast.models import Paper
+from papercast.rank.base import Scored
+from papercast.rank.models import Profile
+from papercast.rank.training import TrainingSet, build_training_set, fit_scores
+from papercast.rank.why import compose, nearest, top_terms
+
+CHAR_WEIGHT = 0.5
+WHY_CHUNK = 512
+WORD_PATTERN = r"(?u)\b[^\W\d_][\w\-]*\w\b"
+
+
+class TfidfRanker:
+    name = "tfidf"
+
+    def __init__(self, half_life_days: float = 365.0, regularization: float = 1.0) -> None:
+        self.half_life_days = half_life_days
+        self.regularization = regularization
+
+    def score(self, candidates: Sequence[Paper], profile: Profile, explain: bool) -> Scored:
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        training = build_training_set(profile, len(candidates), self.half_life_days)
+        item_texts = [item.text for item in training.items]
+        cand_texts = [paper.text_for_matching for paper in candidates]
+        n_docs = len(item_texts) + len(cand_texts)
+        min_df, max_df = (2, 0.5) if n_docs >= 50 else (1, 1.0)
+        words = TfidfVectorizer(
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            stop_words="english",
+            token_pattern=WORD_PATTERN,
+            min_df=min_df,
+            max_df=max_df,
+            dtype=np.float32,
+        )
+        chars = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            min_df=min_df,
+            lowercase=True,
+            dtype=np.float32,
+        )
+        titles = [item.title for item in training.items] + [p.title for p in candidates]
+        word_matrix = words.fit_transform(item_texts + cand_texts).tocsr()
+        char_matrix = chars.fit_transform(titles).tocsr() * CHAR_WEIGHT
+        matrix = hstack([word_matrix, char_matrix], format="csr")
+        n_items = len(item_texts)
+        train = matrix if training.background else matrix[:n_items]
+        cand = matrix[n_items:]
+        scores, coef = fit_scores(train, training, cand, self.regularization)
+        whys = [""] * len(candidates)
+        if explain:
+            whys = self._explain(training, word_matrix, n_items, coef, words)
+        return Scored(scores, whys)
+
+    def _explain(
+        self,
+        training: TrainingSet,
+        word_matrix: Any,
+        n_items: int,
+        coef: NDArray[np.float64],
+        words: Any,
+    ) -> list[str]:
+        names = words.get_feature_names_out()
+        word_coef = coef[: word_matrix.shape[1]]
+        picks = [
+            i for i, item in enumerate(training.items) if item.picked and item.origin != "interests"
+        ]
+        pick_titles = [training.items[i].title for i in picks]
+        pick_matrix = word_matrix[picks].T.tocsc() if picks else None
+        cand = word_matrix[n_items:]
+        whys: list[str] = []
+        for start in range(0, cand.shape[0], WHY_CHUNK):
+            block = cand[start : start + WHY_CHUNK]
+            if pick_matrix is not None:
+                sims = np.asarray((block @ pick_matrix).toarray(), dtype=np.float64)
+                close = nearest(sims, pick_titles)
+            else:
+                close = [[] for _ in range(block.shape[0])]
+            for offset in range(block.shape[0]):
+                terms = top_terms(block[offset], word_coef, names)
+                whys.append(compose(nearest=close[offset], terms=terms) or "few matching terms")
+        return whys
