@@ -1,0 +1,330 @@
+"""Render an Issue with Jinja2: Markdown, web HTML, email HTML, plain text and Substack HTML.
+
+Templates live in ``templates/`` (shipped in the wheel); a file of the same name in
+``[issue] templates_dir`` overrides the shipped one. A missing variable is an error
+(``StrictUndefined``), every ``.html`` template is autoescaped, and links are only ever
+``http(s)``: anything else (``javascript:``, ``data:``...) is dropped, not rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import css_inline
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
+
+from papercast.config import Settings
+from papercast.errors import ConfigError, ExportError, InputError
+from papercast.issue import one_liner
+from papercast.layout import atomic_write_text, safe_name
+from papercast.models import Issue, IssueEntry, Paper
+from papercast.resources import templates_dir
+
+log = logging.getLogger(__name__)
+
+# format name -> (template, output file)
+FORMATS: dict[str, tuple[str, str]] = {
+    "md": ("issue.md.j2", "issue.md"),
+    "html": ("issue.html.j2", "issue.html"),
+    "email": ("email.html.j2", "email.html"),
+    "txt": ("issue.txt.j2", "issue.txt"),
+    "substack": ("substack.html.j2", "substack.html"),
+}
+
+SECTION_LABELS = (
+    ("tldr", "TL;DR"),
+    ("method", "Method"),
+    ("results", "Results"),
+    ("critiques", "Critiques"),
+    ("implications", "Implications"),
+)
+
+SOURCE_LABELS = {
+    "arxiv": "arXiv",
+    "biorxiv": "bioRxiv",
+    "medrxiv": "medRxiv",
+    "feed": "Feed",
+    "local": "Local file",
+}
+
+_URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=])", re.MULTILINE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL (percent-encoded), else None."""
+    if not url:
+        return None
+    url = _CONTROL.sub("", url).strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    if any(c in parts.netloc for c in "<>\"' \\"):
+        return None
+    return quote(url, safe=_URL_SAFE)
+
+
+def paper_url(paper: Paper) -> str | None:
+    """The paper's landing page: its abs URL, else one derived from its id or DOI."""
+    for candidate in (paper.abs_url, _derived_url(paper), paper.pdf_url):
+        url = safe_url(candidate)
+        if url:
+            return url
+    return None
+
+
+def _derived_url(paper: Paper) -> str | None:
+    if paper.source == "arxiv":
+        return f"https://arxiv.org/abs/{paper.versioned_id}"
+    if paper.doi:
+        return f"https://doi.org/{paper.doi}"
+    if paper.source in ("biorxiv", "medrxiv"):
+        return f"https://doi.org/{paper.short_id}"
+    return None
+
+
+def md_escape(value: object) -> str:
+    """Escape text for Markdown so titles and LLM prose cannot inject links or HTML."""
+    text = _CONTROL.sub("", " ".join(str(value).split()))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(r"\1\\\2", text)
+
+
+def plain(value: object) -> str:
+    """Text with control characters removed and whitespace collapsed."""
+    return _CONTROL.sub("", " ".join(str(value).split()))
+
+
+def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
+    """Word-wrap plain text; URLs and long words are never broken."""
+    return textwrap.fill(
+        plain(value),
+        width=width,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One paper as the templates see it: every string already plain, every URL safe."""
+
+    n: int
+    anchor: str
+    id: str
+    title: str
+    url: str | None
+    pdf_url: str | None
+    authors: str
+    source: str
+    categories: list[str]
+    published: str
+    why: str
+    one_liner: str
+    starred: bool
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    significance: int | None = None
+    significance_reason: str = ""
+    keywords: list[str] = field(default_factory=list)
+    extractive: bool = False
+
+
+def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
+    paper = entry.paper
+    record = entry.summary
+    sections: list[tuple[str, str]] = []
+    if record is not None:
+        for key, label in SECTION_LABELS:
+            text = plain(getattr(record.summary, key))
+            if text:
+                sections.append((label, text))
+    source = SOURCE_LABELS.get(paper.source, paper.source)
+    if paper.source == "feed" and paper.origin:
+        source = plain(paper.origin)
+    return EntryView(
+        n=n,
+        anchor="paper-" + safe_name(paper.id),
+        id=paper.id,
+        title=plain(paper.title) or paper.id,
+        url=paper_url(paper),
+        pdf_url=safe_url(paper.pdf_url),
+        authors=plain(paper.author_names(authors_shown)),
+        source=source,
+        categories=[plain(c) for c in paper.categories],
+        published=paper.published.strftime("%b %d").replace(" 0", " ") if paper.published else "",
+        why=plain(entry.why),
+        one_liner=plain(one_liner(entry)),
+        starred=entry.starred,
+        sections=sections,
+        significance=record.summary.significance if record else None,
+        significance_reason=plain(record.summary.significance_reason) if record else "",
+        keywords=[plain(k) for k in record.summary.keywords] if record else [],
+        extractive=bool(record and record.extractive),
+    )
+
+
+def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, Any]:
+    """Everything a template may use (see docs/issue.md for the list)."""
+    shown = settings.issue.authors_shown
+    highlights = [entry_view(e, i + 1, authors_shown=shown) for i, e in enumerate(issue.highlights)]
+    start = len(highlights)
+    noteworthy = [
+        entry_view(e, start + i + 1, authors_shown=shown) for i, e in enumerate(issue.noteworthy)
+    ]
+    audio_src = Path(issue.audio_file).name if issue.audio_file else None
+    context: dict[str, Any] = {
+        "issue": issue,
+        "id": issue.id,
+        "title": plain(issue.title),
+        "date": issue.date,
+        "date_label": issue.date.strftime("%b %d, %Y").replace(" 0", " "),
+        "intro": plain(issue.intro),
+        "outro": plain(issue.outro),
+        "transparency": plain(issue.transparency),
+        "show_name": plain(settings.issue.show_name),
+        "highlights": highlights,
+        "noteworthy": noteworthy,
+        "starred_count": sum(1 for e in noteworthy if e.starred),
+        "audio_src": quote(audio_src) if audio_src else None,
+        "audio_duration": issue.audio_duration,
+        "nav": None,
+        "unsubscribe_url": None,
+    }
+    context.update(extra)
+    return context
+
+
+def make_environment(settings: Settings) -> Environment:
+    """Jinja over the user's templates_dir (first) and the shipped templates."""
+    loaders = []
+    user_dir = settings.issue.templates_dir
+    if user_dir is not None:
+        if not user_dir.is_dir():
+            raise ConfigError(
+                f"[issue] templates_dir {user_dir} is not a folder",
+                "create it, or remove templates_dir to use the shipped templates",
+            )
+        loaders.append(FileSystemLoader(str(user_dir)))
+    loaders.append(FileSystemLoader(str(templates_dir())))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        undefined=StrictUndefined,
+        autoescape=_autoescape,  # noqa: S701  (a function: on for every .html template)
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    filters: dict[str, Callable[..., Any]] = {
+        "md": md_escape,
+        "plain": plain,
+        "wrap": wrap,
+        "safe_url": safe_url,
+    }
+    env.filters.update(filters)
+    return env
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and (name.endswith(".html.j2") or name.endswith(".html"))
+
+
+def render_template(env: Environment, name: str, context: dict[str, Any]) -> str:
+    """Render one template; a broken (user) template is an ExportError naming it."""
+    try:
+        return env.get_template(name).render(**context)
+    except TemplateNotFound:
+        raise ExportError(
+            f"template {name} not found", "check [issue] templates_dir and the file name"
+        ) from None
+    except TemplateError as exc:
+        lineno = getattr(exc, "lineno", None)
+        where = f" (line {lineno})" if lineno else ""
+        raise ExportError(
+            f"template {name} failed{where}: {exc}",
+            "fix the template; docs/issue.md lists the variables templates can use",
+        ) from None
+
+
+def inline_css(html: str) -> str:
+    """Move <style> rules into style attributes, as email clients need."""
+    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    return str(inliner.inline(html))
+
+
+def render_format(
+    issue: Issue,
+    fmt: str,
+    *,
+    settings: Settings,
+    env: Environment | None = None,
+    **extra: Any,
+) -> str:
+    """The text of one format (md, html, email, txt, substack) of ``issue``."""
+    if fmt not in FORMATS:
+        raise InputError(
+            f"unknown format {fmt!r}", f"choose from {', '.join(FORMATS)} (comma-separated)"
+        )
+    env = env or make_environment(settings)
+    text = render_template(env, FORMATS[fmt][0], issue_context(issue, settings, **extra))
+    if fmt == "email":
+        text = inline_css(text)
+    if fmt == "substack":
+        from papercast.export.substack import substack_problems
+
+        for problem in substack_problems(text):
+            log.warning("substack.html: %s (Substack's editor will drop it)", problem)
+    return text
+
+
+def parse_formats(value: str | list[str]) -> list[str]:
+    """``"md,html"`` -> ``["md", "html"]``, validated; order kept, duplicates dropped."""
+    items = value.split(",") if isinstance(value, str) else value
+    result: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        if item not in FORMATS:
+            raise InputError(
+                f"unknown format {item!r}", f"choose from {', '.join(FORMATS)} (comma-separated)"
+            )
+        if item not in result:
+            result.append(item)
+    if not result:
+        raise InputError("no formats given", f"choose from {', '.join(FORMATS)}")
+    return result
+
+
+def render_issue(
+    issue: Issue, *, settings: Settings, out_dir: Path, formats: list[str]
+) -> dict[str, Path]:
+    """Write each requested format into ``out_dir`` atomically; returns format -> path."""
+    wanted = parse_formats(formats)
+    env = make_environment(settings)
+    rendered = {fmt: render_format(issue, fmt, settings=settings, env=env) for fmt in wanted}
+    written: dict[str, Path] = {}
+    for fmt, text in rendered.items():
+        path = out_dir / FORMATS[fmt][1]
+        atomic_write_text(path, text)
+        written[fmt] = path
+    return written
