@@ -316,6 +316,11 @@ def _bib_date(fields: dict[str, str]) -> datetime | None:
     return datetime(int(year), min(max(month, 1), 12), 1, tzinfo=UTC)
 
 
+def _bib_reason(error: object) -> str:
+    text = str(getattr(error, "abort_reason", "") or error or "").strip()
+    return " ".join(text.split()) or "cannot parse this entry"
+
+
 def parse_bibtex(path: Path) -> list[HistoryRecord]:
     """BibTeX entries: title, abstract, eprint/arXiv, url, doi; LaTeX accents decoded."""
     from bibtexparser import middlewares
@@ -329,7 +334,7 @@ def parse_bibtex(path: Path) -> list[HistoryRecord]:
             log.warning("%s: duplicate BibTeX key %s; keeping the first", path, block.key)
             continue
         line = (block.start_line or 0) + 1
-        reason = str(block.error).splitlines()[0] if block.error else "cannot parse this entry"
+        reason = _bib_reason(block.error)
         raise _error(path, line, f"malformed BibTeX entry ({reason})")
     records = []
     for entry in library.entries:

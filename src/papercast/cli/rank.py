@@ -1,1 +1,185 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""`papercast rank` (score candidates for the reader) and `papercast history ...` (imports)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from papercast.cli.app import app
+from papercast.cli.state import get_state
+from papercast.errors import InputError
+from papercast.history import HISTORY_FORMATS, read_candidates, read_history
+from papercast.layout import atomic_write_text
+from papercast.models import Paper
+from papercast.rank import load_profile, profile_from_records, rank_papers
+from papercast.store.history import HistoryStore
+
+console = Console(stderr=True)
+
+history_app = typer.Typer(
+    help="Import and inspect your reading history (it teaches the ranking what you like).",
+    no_args_is_help=True,
+)
+app.add_typer(history_app, name="history")
+
+
+def _format(value: str) -> str:
+    if value not in HISTORY_FORMATS:
+        raise InputError(f"unknown --format {value!r}", f"use one of: {', '.join(HISTORY_FORMATS)}")
+    return value
+
+
+@app.command()
+def rank(
+    ctx: typer.Context,
+    candidates: Annotated[
+        Path,
+        typer.Option(help="CSV or JSONL: id or url, title, optional abstract."),
+    ],
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV or JSONL: title, optional abstract, id or url, picked (1/0). "
+            "Default: your stored picks and imported history."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the JSONL here instead of stdout.")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="tfidf (default), keywords or embeddings.")
+    ] = None,
+    why: Annotated[bool, typer.Option("--why", help="Add a 'why' field to each line.")] = False,
+) -> None:
+    """Rank candidate papers for you, best first, as JSONL {"id": ..., "score": ...}.
+
+    Example: papercast rank --history picks.csv --candidates week.jsonl --out ranked.jsonl
+    """
+    state = get_state(ctx)
+    settings = state.settings()
+    records = read_candidates(candidates)
+    papers = [
+        Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
+        for i, r in enumerate(records)
+    ]
+    history_records = read_history(history) if history is not None else None
+    name = backend or settings.rank.backend
+    db = state.database() if history_records is None or name == "embeddings" else None
+    try:
+        if history_records is not None:
+            profile = profile_from_records(history_records, settings)
+        elif db is not None:
+            profile = load_profile(db, settings)
+        ranked = rank_papers(papers, profile, settings, db=db, backend=name, explain=why)
+    finally:
+        if db is not None:
+            db.close()
+    lines = []
+    for item in ranked:
+        row: dict[str, object] = {
+            "id": records[int(item.paper.short_id)].ref,
+            "score": round(item.score, 6),
+        }
+        if why:
+            row["why"] = item.why
+        lines.append(json.dumps(row, ensure_ascii=False))
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write_text(out, text)
+        console.print(f"Ranked {len(lines)} candidates into {out}", highlight=False)
+
+
+@history_app.command("import")
+def history_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL, BibTeX, Zotero CSV or id list.")],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="auto, csv, jsonl, bibtex, zotero or ids."),
+    ] = "auto",
+) -> None:
+    """Import papers you read before; they count as picks unless the file labels them.
+
+    Example: papercast history import my-library.bib
+    """
+    records = read_history(file, _format(fmt))
+    with get_state(ctx).database() as db:
+        counts = HistoryStore(db).import_records(records, origin=file.name)
+    picked = sum(1 for r in records if r.picked)
+    typer.echo(
+        f"Imported {counts.total} papers from {file.name}: {counts.added} new, "
+        f"{counts.updated} updated, {counts.unchanged} unchanged "
+        f"({picked} picked, {len(records) - picked} passed over)."
+    )
+    if counts.without_text:
+        typer.echo(
+            f"{counts.without_text} have only an id: they count once papercast has fetched "
+            "their title and abstract."
+        )
+
+
+@history_app.command("list")
+def history_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSONL.")] = False,
+) -> None:
+    """Show imported history, newest first.
+
+    Example: papercast history list --limit 50
+    """
+    with get_state(ctx).database() as db:
+        store = HistoryStore(db)
+        rows, total = store.rows(limit=limit), store.count()
+    if as_json:
+        for row in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        "key": row.key,
+                        "paper_id": row.paper_id,
+                        "title": row.title,
+                        "picked": row.picked,
+                        "origin": row.origin,
+                        "added_at": row.added_at.isoformat() if row.added_at else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return
+    table = Table(title=f"History: {total} papers (showing {len(rows)})")
+    for column in ("picked", "title", "id", "from"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            "yes" if row.picked else "no",
+            row.title or "(title not fetched yet)",
+            row.paper_id or "",
+            row.origin,
+        )
+    Console().print(table)
+
+
+@history_app.command("clear")
+def history_clear(
+    ctx: typer.Context,
+    origin: Annotated[str | None, typer.Option(help="Only what came from this file name.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking.")] = False,
+) -> None:
+    """Forget imported history (all of it, or one imported file's papers).
+
+    Example: papercast history clear --origin old-library.bib --yes
+    """
+    what = f"history imported from {origin}" if origin else "all imported history"
+    if not yes and not typer.confirm(f"Forget {what}?"):
+        raise typer.Exit(1)
+    with get_state(ctx).database() as db:
+        removed = HistoryStore(db).clear(origin)
+    typer.echo(f"Forgot {removed} papers ({what}).")

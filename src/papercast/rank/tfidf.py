@@ -96,5 +96,5 @@ class TfidfRanker:
                 close = [[] for _ in range(block.shape[0])]
             for offset in range(block.shape[0]):
                 terms = top_terms(block[offset], word_coef, names)
-                whys.append(compose(nearest=close[offset], terms=terms) or "few matching terms")
+                whys.append(compose(nearest=close[offset], terms=terms) or "little in common with your picks")
         return whys
