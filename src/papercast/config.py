@@ -111,7 +111,9 @@ class LLMConfig(Section):
 
 class IssueConfig(Section):
     show_name: str = "papercast"
-    title: str = "This Week's New Papers - {{ date.strftime('%b %d, %Y') }}"
+    title: str = (
+        "This Week's New Papers - {{ date.strftime('%b') }} {{ date.day }}, {{ date.year }}"
+    )
     intro: str = (
         "Welcome to this week's papercast, where we summarize the new papers worth your time."
     )
@@ -151,6 +153,7 @@ class AudioConfig(Section):
     instructions: str | None = None
     base_url: str | None = None
     openai_max_chars: int = Field(default=4096, ge=100, le=4096)
+    openai_response_format: Literal["wav", "mp3", "flac", "pcm"] = "wav"
     openai_timeout: float = Field(default=120.0, gt=0)
     openai_max_retries: int = Field(default=4, ge=0, le=10)
     openai_prices: dict[str, float] = Field(

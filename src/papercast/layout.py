@@ -65,6 +65,15 @@ class Layout:
     def issue_dir(self, issue_id: str) -> Path:
         return self.out_dir / safe_name(issue_id)
 
+    @property
+    def site_dir(self) -> Path:
+        """The static archive site, unless [publish] site_dir says otherwise."""
+        return self.out_dir / "site"
+
+    @property
+    def podcast_feed_path(self) -> Path:
+        return self.out_dir / "podcast.xml"
+
     def issue_email_dir(self, issue_id: str) -> Path:
         """The .eml files of an issue: issue.eml plus one per recipient."""
         return self.issue_dir(issue_id) / "email"

@@ -1,1 +1,238 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""`papercast render`, `email`, `site`, `feed`, `notes`, `issues`: publish a stored issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from papercast.cli.app import app
+from papercast.cli.state import AppState, get_state
+from papercast.errors import ConfigError, InputError, NotFoundError
+from papercast.issue import parse_issue_id
+from papercast.models import Issue
+from papercast.store.db import Database
+from papercast.store.issues import IssueStore
+
+console = Console()
+
+IssueArg = Annotated[
+    str, typer.Argument(help="Issue id (ISO week, e.g. 2024-W41) or 'latest'.", show_default=True)
+]
+
+
+def load_issue(db: Database, issue_id: str) -> Issue:
+    """The stored issue ``issue_id`` (or the newest for ``latest``); NotFoundError if absent."""
+    store = IssueStore(db)
+    if issue_id.strip().lower() == "latest":
+        issue = store.latest()
+        if issue is None:
+            raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
+        return issue
+    parse_issue_id(issue_id)
+    issue = store.get(issue_id.strip())
+    if issue is None:
+        known = ", ".join(store.ids()[:5]) or "none"
+        raise NotFoundError(
+            f"issue {issue_id} is not in the store (stored: {known})",
+            "run `papercast run` for that week, or see `papercast issues`",
+        )
+    return issue
+
+
+def _open(ctx: typer.Context) -> tuple[AppState, Database]:
+    state = get_state(ctx)
+    return state, state.database()
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    issue_id: IssueArg = "latest",
+    formats: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Comma-separated: md, html, email, txt, substack (default: [publish] formats).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder (default: the issue's folder).")
+    ] = None,
+) -> None:
+    """Render a stored issue as Markdown, web HTML, email HTML, text and Substack HTML.
+
+    Example: papercast render 2024-W41 --format md,html,email,txt --out site/
+    """
+    from papercast.render import parse_formats, render_issue
+
+    state, db = _open(ctx)
+    with db:
+        issue = load_issue(db, issue_id)
+    settings = state.settings()
+    wanted = parse_formats(formats if formats is not None else list(settings.publish.formats))
+    folder = out or state.layout().issue_dir(issue.id)
+    written = render_issue(issue, settings=settings, out_dir=folder, formats=wanted)
+    for fmt, path in written.items():
+        console.print(f"{fmt:>8}  {path}", highlight=False)
+
+
+@app.command()
+def email(
+    ctx: typer.Context,
+    issue_id: IssueArg = "latest",
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Comma-separated recipients (default: [email] to)."),
+    ] = None,
+    resend: Annotated[
+        bool, typer.Option("--resend", help="Send again to addresses that already got it.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only write the .eml files; send nothing.")
+    ] = False,
+) -> None:
+    """Email a stored issue: one message per recipient, never twice to the same address.
+
+    The .eml files are always written to the issue's email/ folder. SMTP settings come from
+    [email]; the password from PAPERCAST_EMAIL__PASSWORD.
+
+    Example: papercast email 2024-W41 --to a@x.org,b@y.org
+    """
+    from papercast.export.email import parse_recipients, send_issue
+
+    state, db = _open(ctx)
+    settings = state.settings()
+    recipients = parse_recipients(to) if to is not None else list(settings.email.to)
+    if not recipients:
+        raise InputError("no recipients", "pass --to a@x.org,b@y.org or set [email] to")
+    with db:
+        issue = load_issue(db, issue_id)
+        results = send_issue(
+            issue,
+            recipients,
+            settings=settings,
+            db=db,
+            layout=state.layout(),
+            resend=resend,
+            dry_run=dry_run,
+        )
+    table = Table(title=f"{issue.id}: {len(results)} recipient(s)")
+    for column in ("address", "status", "attempts", "detail"):
+        table.add_column(column)
+    for result in results:
+        detail = result.error or result.message_id or str(result.eml_path)
+        table.add_row(result.address, result.status, str(result.attempts), detail)
+    console.print(table)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        console.print(f"{len(failed)} failed; rerun the same command to retry just those.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def site(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Site folder (default: [publish] site_dir)."),
+    ] = None,
+) -> None:
+    """Write the static archive site: index of all issues, one page each, audio, feed.xml.
+
+    Example: papercast site --out ~/public_html/papercast
+    """
+    from papercast.export.site import build_site
+
+    state, db = _open(ctx)
+    with db:
+        issues = IssueStore(db).list()
+    if not issues:
+        raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
+    settings = state.settings()
+    layout = state.layout()
+    folder = out or settings.publish.site_dir or layout.site_dir
+    index = build_site(issues, settings=settings, site_dir=folder, audio_root=layout.out_dir)
+    console.print(f"Wrote {len(issues)} issue page(s); open {index}", highlight=False)
+
+
+@app.command()
+def feed(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Feed file (default: OUT_DIR/podcast.xml).")
+    ] = None,
+) -> None:
+    """Write the podcast RSS feed of every stored issue that has audio.
+
+    Needs [podcast] base_url: the public URL the issue folders are uploaded to.
+
+    Example: papercast feed --out public/podcast.xml
+    """
+    from papercast.export.podcast_feed import build_podcast_feed
+
+    state, db = _open(ctx)
+    with db:
+        issues = IssueStore(db).list()
+    layout = state.layout()
+    path = build_podcast_feed(
+        issues,
+        settings=state.settings(),
+        out_path=out or layout.podcast_feed_path,
+        audio_root=layout.out_dir,
+    )
+    with_audio = sum(1 for i in issues if i.audio_file)
+    console.print(f"Wrote {path} ({with_audio} episode(s) with audio)", highlight=False)
+
+
+@app.command()
+def notes(
+    ctx: typer.Context,
+    issue_id: IssueArg = "latest",
+    folder: Annotated[
+        Path | None,
+        typer.Option("--dir", "-d", help="Notes folder (default: [publish] notes_dir)."),
+    ] = None,
+) -> None:
+    """Write one Markdown note with YAML frontmatter per summarized paper (e.g. Obsidian).
+
+    Example: papercast notes 2024-W41 --dir ~/vault/papers
+    """
+    from papercast.export.notes import write_notes
+
+    state, db = _open(ctx)
+    target = folder or state.settings().publish.notes_dir
+    if target is None:
+        raise ConfigError("no notes folder", "pass --dir or set [publish] notes_dir")
+    with db:
+        issue = load_issue(db, issue_id)
+    written = write_notes(issue, target.expanduser())
+    console.print(f"Wrote {len(written)} note(s) to {target}", highlight=False)
+
+
+@app.command()
+def issues(ctx: typer.Context) -> None:
+    """List the stored issues, newest first.
+
+    Example: papercast issues
+    """
+    _, db = _open(ctx)
+    with db:
+        stored = IssueStore(db).list()
+    table = Table(title=f"{len(stored)} issue(s)")
+    for column in ("id", "date", "title", "highlights", "noteworthy", "audio"):
+        table.add_column(column)
+    for issue in stored:
+        table.add_row(
+            issue.id,
+            issue.date.isoformat(),
+            issue.title,
+            str(len(issue.highlights)),
+            str(len(issue.noteworthy)),
+            issue.audio_duration or "-",
+        )
+    console.print(table)
