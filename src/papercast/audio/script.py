@@ -1,0 +1,184 @@
+"""From an Issue to the words of its episode: chapters of spoken paragraphs.
+
+The wording lives in ``templates/podcast_script.j2`` (user-overridable by name through
+``[issue] templates_dir``). The template writes plain text; this module cuts it into chapters
+("## Title" lines) and paragraphs (blank-line separated), cleans each paragraph for the ear
+(:func:`papercast.audio.spoken.to_spoken`) and, when the episode would run past
+``[audio] max_minutes``, leaves out the least significant highlights (never half a sentence).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.audio.spoken import to_spoken, word_count
+from papercast.config import Settings
+from papercast.errors import AudioError
+from papercast.models import Issue, IssueEntry
+from papercast.resources import templates_dir
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_NAME = "podcast_script.j2"
+# Speaking pace at rate 1.0, for estimates before anything is synthesized (Piper's "joe"
+# voice reads summaries at about 145-155 words a minute; OpenAI voices at about 150-165).
+WORDS_PER_MINUTE = 150.0
+
+_CHAPTER = re.compile(r"^##\s+(?P<title>.*?)(?:\s+<(?P<url>https?://[^>\s]+)>)?\s*$")
+_NUMBER_WORDS = (
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+    *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+    *("eighteen", "nineteen", "twenty"),
+)
+
+
+class ScriptChapter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    url: str | None = None
+    paragraphs: list[str] = Field(default_factory=list, description="spoken text, one segment each")
+
+    @property
+    def words(self) -> int:
+        return sum(word_count(p) for p in self.paragraphs)
+
+
+class Script(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    chapters: list[ScriptChapter]
+    kept: list[str] = Field(default_factory=list, description="paper ids of highlights read")
+    dropped: list[str] = Field(default_factory=list, description="left out to fit max_minutes")
+
+    @property
+    def words(self) -> int:
+        return sum(c.words for c in self.chapters)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p for c in self.chapters for p in c.paragraphs)
+
+    def estimated_seconds(self, speaking_rate: float = 1.0, pause_seconds: float = 0.0) -> float:
+        paragraphs = sum(len(c.paragraphs) for c in self.chapters)
+        speech = self.words / (WORDS_PER_MINUTE * speaking_rate) * 60.0
+        return speech + paragraphs * pause_seconds
+
+
+def number_word(value: int) -> str:
+    """'five' for 5; digits above twenty."""
+    return _NUMBER_WORDS[value] if 0 <= value < len(_NUMBER_WORDS) else str(value)
+
+
+def spoken_date(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _environment(settings: Settings) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.issue.templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(settings.issue.templates_dir))
+    loaders.append(jinja2.FileSystemLoader(templates_dir()))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - plain spoken text, never HTML
+    )
+    env.filters["number_word"] = number_word
+    return env
+
+
+def parse_script(text: str) -> list[ScriptChapter]:
+    """Chapters and spoken paragraphs from the template's plain text."""
+    chapters: list[ScriptChapter] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            spoken = to_spoken("\n".join(block))
+            block.clear()
+            if spoken:
+                if not chapters:
+                    chapters.append(ScriptChapter(title="Intro"))
+                chapters[-1].paragraphs.append(spoken)
+
+    for line in text.splitlines():
+        match = _CHAPTER.match(line)
+        if match:
+            flush()
+            chapters.append(ScriptChapter(title=match["title"].strip(), url=match["url"]))
+        elif line.strip():
+            block.append(line)
+        else:
+            flush()
+    flush()
+    return [c for c in chapters if c.paragraphs]
+
+
+def _significance(entry: IssueEntry) -> int:
+    return entry.summary.summary.significance if entry.summary else 0
+
+
+def render_script(issue: Issue, settings: Settings, highlights: list[IssueEntry]) -> str:
+    dropped = len(issue.highlights) - len(highlights)
+    try:
+        template = _environment(settings).get_template(TEMPLATE_NAME)
+        return template.render(
+            issue=issue,
+            highlights=highlights,
+            show_name=settings.podcast.title or settings.issue.show_name,
+            spoken_date=spoken_date(issue.date),
+            dropped=dropped,
+        )
+    except jinja2.TemplateError as exc:
+        raise AudioError(
+            f"the podcast script template failed: {exc}",
+            f"fix {TEMPLATE_NAME} in your templates_dir (or remove it to use the built-in one)",
+        ) from None
+
+
+def build_script(issue: Issue, settings: Settings, *, pause_seconds: float = 0.0) -> Script:
+    """The episode's script; drops the least significant highlights to fit max_minutes."""
+    budget = settings.audio.max_minutes * 60.0
+    rate = settings.audio.speaking_rate
+    keep = list(range(len(issue.highlights)))
+    while True:
+        kept = [issue.highlights[i] for i in keep]
+        chapters = parse_script(render_script(issue, settings, kept))
+        script = Script(
+            chapters=chapters,
+            kept=[e.paper.id for e in kept],
+            dropped=[e.paper.id for i, e in enumerate(issue.highlights) if i not in keep],
+        )
+        estimate = script.estimated_seconds(rate, pause_seconds)
+        if estimate <= budget or len(keep) <= 1:
+            break
+        least = min(
+            keep,
+            key=lambda i: (_significance(issue.highlights[i]), issue.highlights[i].score, -i),
+        )
+        logger.info(
+            "leaving %s out of the episode to fit %.0f minutes (significance %d)",
+            issue.highlights[least].paper.id,
+            settings.audio.max_minutes,
+            _significance(issue.highlights[least]),
+        )
+        keep.remove(least)
+    if estimate > budget:
+        logger.warning(
+            "the episode is estimated at %.1f minutes, over max_minutes=%.1f, with one highlight",
+            estimate / 60,
+            settings.audio.max_minutes,
+        )
+    if not script.chapters:
+        raise AudioError(
+            f"issue {issue.id} has nothing to read aloud",
+            "check the issue has highlights, or the podcast_script.j2 template",
+        )
+    return script
