@@ -24,6 +24,17 @@ WHY_CHUNK = 512
 WORD_PATTERN = r"(?u)\b[^\W\d_][\w\-]*\w\b"
 
 
+def _fit(vectorizer: Any, texts: list[str]) -> tuple[Any, list[str]]:
+    """Fit and transform; an empty vocabulary (only stop words) gives zero columns."""
+    from scipy.sparse import csr_matrix
+
+    try:
+        matrix = vectorizer.fit_transform(texts).tocsr()
+    except ValueError:
+        return csr_matrix((len(texts), 0), dtype=np.float32), []
+    return matrix, [str(n) for n in vectorizer.get_feature_names_out()]
+
+
 class TfidfRanker:
     name = "tfidf"
 
@@ -58,16 +69,18 @@ class TfidfRanker:
             dtype=np.float32,
         )
         titles = [item.title for item in training.items] + [p.title for p in candidates]
-        word_matrix = words.fit_transform(item_texts + cand_texts).tocsr()
-        char_matrix = chars.fit_transform(titles).tocsr() * CHAR_WEIGHT
-        matrix = hstack([word_matrix, char_matrix], format="csr")
+        word_matrix, names = _fit(words, item_texts + cand_texts)
+        char_matrix, _ = _fit(chars, titles)
+        matrix = hstack([word_matrix, char_matrix * CHAR_WEIGHT], format="csr")
+        if matrix.shape[1] == 0:
+            return Scored(np.zeros(len(candidates)), ["no words to match"] * len(candidates))
         n_items = len(item_texts)
         train = matrix if training.background else matrix[:n_items]
         cand = matrix[n_items:]
         scores, coef = fit_scores(train, training, cand, self.regularization)
         whys = [""] * len(candidates)
         if explain:
-            whys = self._explain(training, word_matrix, n_items, coef, words)
+            whys = self._explain(training, word_matrix, n_items, coef, names)
         return Scored(scores, whys)
 
     def _explain(
@@ -76,9 +89,8 @@ class TfidfRanker:
         word_matrix: Any,
         n_items: int,
         coef: NDArray[np.float64],
-        words: Any,
+        names: Sequence[str],
     ) -> list[str]:
-        names = words.get_feature_names_out()
         word_coef = coef[: word_matrix.shape[1]]
         picks = [
             i for i, item in enumerate(training.items) if item.picked and item.origin != "interests"
@@ -96,5 +108,8 @@ class TfidfRanker:
                 close = [[] for _ in range(block.shape[0])]
             for offset in range(block.shape[0]):
                 terms = top_terms(block[offset], word_coef, names)
-                whys.append(compose(nearest=close[offset], terms=terms) or "little in common with your picks")
+                whys.append(
+                    compose(nearest=close[offset], terms=terms)
+                    or "little in common with your picks"
+                )
         return whys

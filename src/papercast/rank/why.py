@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 TITLE_CHARS = 60
-NEAREST_MIN_SIMILARITY = 0.1
+NEAREST_MIN_SIMILARITY = 0.05
 
 
 def short_title(title: str, limit: int = TITLE_CHARS) -> str:
