@@ -106,7 +106,7 @@ def _fetch_one(
     except SourceError as exc:
         report.error = str(exc)
         report.status = exc.status
-        log.warning("%s: %s", source.name, exc)
+        log.info("%s: %s", source.name, exc)
     except PapercastError:
         raise
     report.requests = result.requests

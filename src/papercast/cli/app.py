@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from papercast import __version__
@@ -37,9 +38,13 @@ class PapercastGroup(TyperGroup):
         except PapercastError as exc:
             if _raise_errors(ctx):
                 raise
-            err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
+            )
             if exc.hint:
-                err_console.print(f"  {exc.hint}", highlight=False, style="dim")
+                err_console.print(
+                    f"  {escape(exc.hint)}", highlight=False, style="dim", soft_wrap=True
+                )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err_console.print("Interrupted; rerun to continue where it stopped.")
@@ -48,7 +53,9 @@ class PapercastGroup(TyperGroup):
             if _raise_errors(ctx):
                 raise
             err_console.print(
-                f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}", highlight=False
+                f"[bold red]Unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}",
+                highlight=False,
+                soft_wrap=True,
             )
             err_console.print("  run again with --debug to see the traceback", style="dim")
             raise typer.Exit(1) from None

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
@@ -47,18 +48,19 @@ def print_fetch_report(report: FetchReport, out: Console) -> None:
             str(s.candidates),
         )
         if s.error:
-            notes.append(f"[red]{s.source}: failed[/] — {s.error}")
+            notes.append(f"[red]{escape(s.source)}: failed[/] — {escape(s.error)}")
         elif s.empty_reason:
-            notes.append(f"[yellow]{s.source}: nothing new[/] — {s.empty_reason}")
+            notes.append(f"[yellow]{escape(s.source)}: nothing new[/] — {escape(s.empty_reason)}")
         if s.excluded_by and not s.error:
             rules = ", ".join(f"{rule} ×{n}" for rule, n in list(s.excluded_by.items())[:6])
-            notes.append(f"{s.source}: excluded by {rules}")
+            notes.append(escape(f"{s.source}: excluded by {rules}"))
     out.print(table)
     for note in notes:
-        out.print(note, highlight=False)
+        out.print(note, highlight=False, soft_wrap=True)
     if not report.sources:
         out.print(
-            "[yellow]No sources are configured[/] — set [arxiv] categories, [biorxiv] servers or [feeds] urls."
+            "[yellow]No sources are configured[/] — set "
+            + escape("[arxiv] categories, [biorxiv] servers or [feeds] urls.")
         )
     out.print(f"{len(report.paper_ids)} candidate papers.")
 

@@ -1,0 +1,5 @@
+"""`python -m papercast` runs the CLI."""
+
+from papercast.cli import main
+
+main()
