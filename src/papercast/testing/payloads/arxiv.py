@@ -295,11 +295,23 @@ def synthetic_arxiv_week(
 # --- a paging API server ----------------------------------------------------------------
 
 
+def _pick_ids(entries: Sequence[ArxivEntry], wanted: list[str]) -> list[ArxivEntry]:
+    by_id = {e["id"]: e for e in entries}
+    picked: list[ArxivEntry] = []
+    for raw in wanted:
+        short, _, version = raw.partition("v") if raw[:1].isdigit() else (raw, "", "")
+        entry = by_id.get(short)
+        if entry is not None and (not version or version == str(entry["version"])):
+            picked.append(entry)
+    return picked
+
+
 @dataclass
 class ArxivApiHandler:
     """A FixtureServer handler answering ``/api/query`` by paging over ``entries``.
 
-    Honours ``start`` and ``max_results`` (default 10, like arXiv), sorts by ``sortBy``
+    Honours ``start`` and ``max_results`` (default 10, like arXiv), ``id_list`` (comma-separated
+    ids, with or without a version: only those entries, in that order), sorts by ``sortBy``
     (``submittedDate`` / ``lastUpdatedDate``; anything else keeps the given order) and
     ``sortOrder``; a page never holds more than ``max_page`` entries (arXiv's documented
     per-request limit is 2000). Records each request's ``(start, max_results)`` in ``calls``.
@@ -339,6 +351,9 @@ class ArxivApiHandler:
         with self._lock:
             self.calls.append((start, size))
         ordered = self._ordered(request.param("sortBy"), request.param("sortOrder"))
+        wanted = [i.strip() for i in request.param("id_list").split(",") if i.strip()]
+        if wanted:
+            ordered = _pick_ids(ordered, wanted)
         page = ordered[start : start + min(size, self.max_page)]
         body = arxiv_atom(page, total=len(ordered), start=start, per_page=size, query=query)
         return Reply(body=body, content_type=ATOM_CONTENT_TYPE)
