@@ -59,7 +59,8 @@ def parse_recipients(value: str | list[str]) -> list[str]:
             continue
         _, address = parseaddr(raw)
         local, _, domain = address.partition("@")
-        if not local or "." not in domain or any(c in address for c in ' <>,;"\r\n'):
+        bad_chars = any(c in address for c in ' <>,;"') or any(c in raw for c in "\r\n")
+        if not local or "." not in domain.strip(".") or bad_chars:
             raise InputError(f"{raw!r} is not an email address", "give addresses like a@x.org")
         if address.lower() not in seen:
             seen.add(address.lower())
