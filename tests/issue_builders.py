@@ -34,7 +34,9 @@ def paper(n: int, **overrides: object) -> Paper:
     return Paper.model_validate(data)
 
 
-def summary(n: int, significance: int = 5, *, model: str = "gpt-4o-mini", **overrides: object) -> SummaryRecord:
+def summary(
+    n: int, significance: int = 5, *, model: str = "gpt-4o-mini", **overrides: object
+) -> SummaryRecord:
     fields: dict[str, object] = {
         "tldr": f"TLDR-{n}: thing {n} beats the baseline.",
         "method": f"METHOD-{n}: we train a model on data {n}.",
@@ -74,7 +76,7 @@ def hostile_summary(n: int, significance: int = 9) -> SummaryRecord:
         significance,
         tldr=f"TLDR-{n} <script>alert('x')</script> [click](javascript:alert(2))",
         method=f"METHOD-{n} {HOSTILE_BREAKOUT}",
-        results=f"RESULTS-{n} <a href=\"javascript:alert(3)\">here</a>",
+        results=f'RESULTS-{n} <a href="javascript:alert(3)">here</a>',
     )
 
 
@@ -91,7 +93,9 @@ def sample_issue(
     summaries: dict[str, SummaryRecord] = {}
     for n in range(1, n_papers + 1):
         p = hostile_paper(n) if hostile and n == 2 else paper(n)
-        ranked.append(IssueEntry(paper=p, score=1.0 - n / 100, why=f"WHY-{n}: matches your interests"))
+        ranked.append(
+            IssueEntry(paper=p, score=1.0 - n / 100, why=f"WHY-{n}: matches your interests")
+        )
         if n <= 7:
             rec = hostile_summary(n) if hostile and n == 2 else summary(n, significance=10 - n)
             summaries[p.id] = rec

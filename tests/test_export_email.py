@@ -10,15 +10,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from issue_builders import sample_issue
-from smtp_server import SmtpServer, smtp_server
 
+from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.export.email import parse_recipients, send_issue
 from papercast.layout import Layout
 from papercast.store import Database
 from papercast.store.emails import EmailStore
+from smtp_server import SmtpServer, smtp_server
 
 PASSWORD = "s3cret-PASSWORD-sentinel"
 
@@ -143,6 +143,7 @@ def test_transient_refusals_are_retried(tmp_path: Path, monkeypatch: pytest.Monk
         assert [r.status for r in rerun] == ["skipped", "sent", "skipped"]
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_implicit_tls_and_plain_smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with smtp_server(tmp_path, mode="ssl") as server, Database(tmp_path / "db.sqlite") as db:
         settings = _settings(monkeypatch, server, security="ssl")
@@ -163,7 +164,7 @@ def test_wrong_password_untrusted_cert_and_missing_host_are_clear(
             _send(settings, db, ["a@x.org"])
         assert "PAPERCAST_EMAIL__PASSWORD" in str(info.value) and PASSWORD not in str(info.value)
         untrusted = _settings(monkeypatch, server, ca_file=None)
-        with pytest.raises(ExportError, match="TLS with the SMTP server .* failed.*ca_file"):
+        with pytest.raises(ExportError, match=r"TLS with the SMTP server .* failed.*ca_file"):
             _send(untrusted, db, ["a@x.org"])
         assert server.recorder.messages == []
     with Database(":memory:") as db:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from issue_builders import paper, sample_issue, summary
 
+from issue_builders import paper, sample_issue, summary
 from papercast.config import Settings
 from papercast.errors import ConfigError, InputError
 from papercast.issue import (
