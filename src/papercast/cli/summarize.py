@@ -1,1 +1,297 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""`papercast summarize`: structured summaries of one or many papers, from ids, links or PDFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+
+from papercast.cli.app import app
+from papercast.cli.state import get_state
+from papercast.config import Settings
+from papercast.errors import InputError, LLMError
+from papercast.layout import atomic_write_text
+from papercast.models import Paper
+from papercast.summary_output import OutputFormat, SummaryItem, render_summaries
+
+err = Console(stderr=True)
+EXIT_SOME_FAILED = 3
+
+
+def _settings(
+    base: Settings, model: str | None, backend: str | None, concurrency: int | None
+) -> Settings:
+    settings = base.model_copy(deep=True)
+    if model:
+        settings.llm.model = model
+    if backend:
+        settings.llm.backend = backend  # type: ignore[assignment]  # validated by pydantic
+    if concurrency:
+        settings.llm.max_concurrency = concurrency
+    return settings
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        atomic_write_text(out, text)
+        err.print(f"Wrote {out}", highlight=False)
+
+
+def _report_failures(failures: dict[str, str]) -> None:
+    for what, reason in failures.items():
+        err.print(f"[red]failed[/] {what}: {reason}", highlight=False)
+
+
+def _print_estimate(estimate_obj: object) -> None:
+    from papercast.summarize import CostEstimate
+
+    assert isinstance(estimate_obj, CostEstimate)
+    e = estimate_obj
+    cached = sum(p.cached for p in e.papers)
+    assumed = sum(not p.text_known for p in e.papers)
+    typer.echo(
+        f"{len(e.papers)} papers, {cached} cached, {e.to_summarize} to summarize with "
+        f"{e.model} ({e.backend})"
+    )
+    typer.echo(f"expected tokens: {e.input_tokens} in, {e.output_tokens} out")
+    if e.backend == "extractive":
+        typer.echo("expected cost: $0.00 (extractive, offline: no model is called)")
+    elif not e.priced:
+        typer.echo(f"expected cost: unknown (no price for {e.model} in [llm] prices)")
+    else:
+        typer.echo(f"expected cost: ${e.cost_usd:.4f}")
+    if assumed:
+        typer.echo(f"({assumed} PDFs not downloaded yet: their length is assumed)")
+
+
+@app.command()
+def summarize(
+    ctx: typer.Context,
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="arXiv ids or URLs, bioRxiv/medRxiv DOIs or URLs, PDF links or local PDF files."
+        ),
+    ] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", "-f", help="Read references, one per line.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format: md, json (one object per line), html.")
+    ] = "md",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model (default: [llm] model).")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="auto, openai or extractive (offline, no model).")
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ignore cached summaries.")] = False,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Print expected tokens and cost; call no model.")
+    ] = False,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", help="Stop before spending more (USD).")
+    ] = None,
+    no_fulltext: Annotated[
+        bool, typer.Option("--no-fulltext", help="Summarize from abstracts only.")
+    ] = False,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Requests in flight (default: [llm] max_concurrency).")
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Submit through the OpenAI Batch API (half price).")
+    ] = False,
+    collect: Annotated[
+        bool, typer.Option("--collect", help="Collect finished batches and print them.")
+    ] = False,
+    batch_id: Annotated[
+        str | None, typer.Option("--batch-id", help="With --collect: only this batch.")
+    ] = None,
+) -> None:
+    """Summarize papers with an LLM (or offline, extractively) and print the summaries.
+
+    Example: papercast summarize 2410.05258 --format json
+
+    Example: papercast summarize --from-file links.txt --out week.md --max-cost 0.50
+    """
+    if fmt not in ("md", "json", "html"):
+        raise InputError(f"unknown --format {fmt!r}", "use md, json or html")
+    output: OutputFormat = fmt  # type: ignore[assignment]
+    state = get_state(ctx)
+    if backend is not None and backend not in ("auto", "openai", "extractive"):
+        raise InputError(f"unknown --backend {backend!r}", "use auto, openai or extractive")
+    settings = _settings(state.settings(), model, backend, concurrency)
+    if no_fulltext:
+        settings.llm.fulltext = False
+    layout = state.layout()
+    if collect:
+        _collect(settings, state.database(), output, out, batch_id)
+        return
+    wanted = list(refs or [])
+    if from_file is not None:
+        from papercast.summarize_inputs import read_refs_file
+
+        wanted += read_refs_file(from_file)
+    if not wanted:
+        raise InputError("no papers given", "pass arXiv ids, links or PDFs, or --from-file FILE")
+    from papercast.summarize_inputs import InputResolver
+
+    resolver = InputResolver(settings, layout)
+    try:
+        with err.status("Looking up papers…"):
+            resolved = resolver.resolve(wanted)
+    finally:
+        resolver.close()
+    if len(wanted) == 1 and resolver.exceptions:
+        raise next(iter(resolver.exceptions.values()))
+    _report_failures(resolved.errors)
+    papers = resolved.papers
+    with state.database() as db:
+        if estimate:
+            from papercast.summarize import estimate_cost
+
+            _print_estimate(
+                estimate_cost(
+                    papers, settings, db=db, layout=layout, refresh=refresh, download=True
+                )
+            )
+            return
+        if batch:
+            _submit(papers, settings, db, layout, refresh, max_cost)
+            return
+        failures = _summarize(papers, settings, db, layout, refresh, max_cost, output, out)
+    failures.update(resolved.errors)
+    if failures:
+        raise typer.Exit(EXIT_SOME_FAILED if len(failures) < len(wanted) else 1)
+
+
+def _summarize(
+    papers: list[Paper],
+    settings: Settings,
+    db: object,
+    layout: object,
+    refresh: bool,
+    max_cost: float | None,
+    output: OutputFormat,
+    out: Path | None,
+) -> dict[str, str]:
+    from papercast.layout import Layout
+    from papercast.store import Database
+    from papercast.summarize import summarize_papers
+
+    assert isinstance(db, Database) and isinstance(layout, Layout)
+    if not papers:
+        return {}
+    with err.status("Summarizing…") as status:
+        result = summarize_papers(
+            papers,
+            settings=settings,
+            db=db,
+            layout=layout,
+            refresh=refresh,
+            max_cost=max_cost,
+            on_progress=lambda msg: status.update(msg),
+        )
+    if result.fatal and not result.records:
+        raise LLMError(result.fatal)
+    items = [
+        SummaryItem(
+            paper=paper,
+            record=result.records[paper.id],
+            cached=paper.id in result.cached,
+            note=result.notes.get(paper.id),
+        )
+        for paper in papers
+        if paper.id in result.records
+    ]
+    if items:
+        _emit(render_summaries(items, output, settings.issue.templates_dir), out)
+    for item in items:
+        if item.record.extractive:
+            err.print(
+                f"[yellow]note[/] {item.paper.id}: extractive summary (offline, no LLM)",
+                highlight=False,
+            )
+        if item.record.ungrounded:
+            err.print(
+                f"[yellow]warning[/] {item.paper.id}: numbers not found in the source text: "
+                + ", ".join(item.record.ungrounded),
+                highlight=False,
+            )
+    usage = result.usage
+    if usage.requests:
+        err.print(
+            f"{usage.requests} requests, {usage.input_tokens} tokens in, "
+            f"{usage.output_tokens} out, ${usage.cost_usd:.4f}",
+            highlight=False,
+        )
+    if len(papers) == 1 and result.failures and not items:
+        raise LLMError(next(iter(result.failures.values())))
+    _report_failures(result.failures)
+    return dict(result.failures)
+
+
+def _submit(
+    papers: list[Paper],
+    settings: Settings,
+    db: object,
+    layout: object,
+    refresh: bool,
+    max_cost: float | None,
+) -> None:
+    from papercast.layout import Layout
+    from papercast.llm.batch import submit_batch
+    from papercast.store import Database
+
+    assert isinstance(db, Database) and isinstance(layout, Layout)
+    info = submit_batch(
+        papers,
+        settings=settings,
+        db=db,
+        layout=layout,
+        refresh=refresh,
+        max_cost=max_cost,
+        on_progress=lambda msg: err.print(msg, highlight=False),
+    )
+    if info is None:
+        typer.echo("Nothing to submit: every paper is summarized or already in a batch.")
+        return
+    typer.echo(
+        f"Submitted batch {info.batch_id} ({info.request_count} requests, status {info.status})."
+    )
+    typer.echo("Collect it later with: papercast summarize --collect")
+
+
+def _collect(
+    settings: Settings, db: object, output: OutputFormat, out: Path | None, batch_id: str | None
+) -> None:
+    from papercast.llm.batch import collect_batches
+    from papercast.store import Database
+    from papercast.store.papers import PaperStore
+
+    assert isinstance(db, Database)
+    with db:
+        results = collect_batches(settings=settings, db=db, batch_id=batch_id)
+        if not results:
+            typer.echo("No pending batches.")
+            return
+        items: list[SummaryItem] = []
+        known = PaperStore(db)
+        for result in results:
+            status: Literal["done", "pending"] = "done" if result.done else "pending"
+            err.print(
+                f"batch {result.batch_id}: {result.status} "
+                f"({result.completed}/{result.total} requests){'' if status == 'done' else ' — collect again later'}",
+                highlight=False,
+            )
+            _report_failures(result.failures)
+            for paper_id, record in result.records.items():
+                paper = result.papers.get(paper_id) or known.get(paper_id)
+                if paper is None:
+                    paper = Paper(id=paper_id, source="local", title=paper_id)
+                items.append(SummaryItem(paper=paper, record=record))
+    if items:
+        _emit(render_summaries(items, output, settings.issue.templates_dir), out)

@@ -168,13 +168,18 @@ def _system_text(body: dict[str, Any]) -> str:
 
 
 def _source_and_outside(body: dict[str, Any]) -> tuple[str, str]:
-    """(the delimited paper text, everything outside the delimiters)."""
+    """(the delimited paper text, the rest of the last user message).
+
+    System prompts may well quote injection phrases (to warn against them); only the user turn
+    outside the paper block counts as instructions the gullible fake obeys.
+    """
     user = _last_user_text(body)
     blocks = PAPER_BLOCK.findall(user)
     if not blocks:
-        return user, _system_text(body) + "\n" + user
-    outside = _system_text(body) + "\n" + PAPER_BLOCK.sub(" ", user)
-    return "\n".join(blocks), outside
+        return user, user
+    text = "\n".join(blocks)
+    text = re.sub(r"^(Title|Authors|Categories):.*$", "", text, flags=re.MULTILINE)
+    return text, PAPER_BLOCK.sub(" ", user)
 
 
 class FakeOpenAI:

@@ -1,0 +1,368 @@
+"""Full text for summaries: download a paper's PDF (cached on disk), extract its text, and fit it
+to the model's budget section by section.
+
+- Extraction uses pypdfium2 (fastest and most robust in bench/bench_pdf.py); at most
+  ``[llm] max_pdf_pages`` pages are read and downloads are capped at ``max_pdf_mb``.
+- A missing, corrupt, non-PDF or scanned (no text layer) file is not an error for the run: the
+  caller falls back to the abstract and records why.
+- ``budget_text`` keeps the front matter, abstract, introduction, method, results and
+  conclusion when the paper is too long, dropping references, appendices and related work first,
+  instead of cutting the tail blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pypdfium2 as pdfium
+from pydantic import BaseModel, ConfigDict
+
+from papercast.config import Settings
+from papercast.errors import PapercastError, SourceError
+from papercast.http import HttpFetcher, HTTPStatusError
+from papercast.layout import Layout, atomic_write_bytes, atomic_write_text, safe_name
+from papercast.llm.pricing import CHARS_PER_TOKEN
+from papercast.models import Paper
+
+log = logging.getLogger(__name__)
+
+MIN_TEXT_CHARS = 400  # less than this from a whole PDF means a scan without a text layer
+PROMPT_OVERHEAD_TOKENS = 1500
+
+Role = Literal[
+    "front",
+    "abstract",
+    "intro",
+    "method",
+    "results",
+    "discussion",
+    "conclusion",
+    "limitations",
+    "related",
+    "other",
+    "appendix",
+    "references",
+]
+# Which sections survive a tight budget, best first. References are dropped whenever cutting.
+PRIORITY: tuple[Role, ...] = (
+    "front",
+    "abstract",
+    "intro",
+    "conclusion",
+    "method",
+    "results",
+    "limitations",
+    "discussion",
+    "other",
+    "related",
+    "appendix",
+)
+ESSENTIAL: frozenset[Role] = frozenset(
+    {"front", "abstract", "intro", "method", "results", "conclusion"}
+)
+_ROLE_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
+    ("references", ("references", "bibliography")),
+    ("appendix", ("appendix", "supplementary", "acknowledg")),
+    ("abstract", ("abstract",)),
+    ("intro", ("introduction", "overview", "motivation")),
+    ("related", ("related work", "background", "prior work", "literature")),
+    ("limitations", ("limitation", "broader impact", "ethic")),
+    ("conclusion", ("conclusion", "concluding", "summary", "future work")),
+    ("results", ("result", "experiment", "evaluation", "benchmark", "ablation", "analysis")),
+    ("discussion", ("discussion",)),
+    (
+        "method",
+        (
+            "method",
+            "approach",
+            "model",
+            "framework",
+            "architecture",
+            "algorithm",
+            "setup",
+            "materials",
+            "design",
+            "training",
+            "data",
+            "preliminar",
+            "problem",
+        ),
+    ),
+)
+_NUMBERED = re.compile(
+    r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,2})\.?|[IVX]{1,5}\.|[A-H]\.?)\s+"
+    r"(?P<name>[A-Z][A-Za-z0-9 ,:&()'/-]{2,80})$"
+)
+_BARE = re.compile(
+    r"^(?P<name>abstract|introduction|related work|background|methods?|methodology|approach|"
+    r"experiments?|experimental (?:setup|results)|results(?: and discussion)?|evaluation|"
+    r"discussion|conclusions?|limitations|references|bibliography|acknowledge?ments?|"
+    r"appendix(?: [a-z])?(?:[:.] .*)?|materials and methods)\s*$",
+    re.IGNORECASE,
+)
+
+
+class FullTextError(PapercastError):
+    """A PDF that cannot give us text; ``reason`` is one of not_pdf, corrupt, no_text."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, "the summary falls back to the abstract")
+        self.reason = reason
+
+
+class FullText(BaseModel):
+    """What the summarizer gets for one paper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = None
+    pages: int = 0
+    total_pages: int = 0
+    note: str | None = None  # why there is no full text
+
+    @property
+    def available(self) -> bool:
+        return bool(self.text)
+
+
+@dataclass
+class Section:
+    heading: str
+    role: Role
+    text: str
+
+
+@dataclass
+class ExtractedPdf:
+    text: str
+    pages: int
+    total_pages: int
+    title: str | None
+
+
+def _role(heading: str) -> Role:
+    lowered = heading.lower()
+    for role, words in _ROLE_WORDS:
+        if any(word in lowered for word in words):
+            return role
+    return "other"
+
+
+def _heading(line: str) -> str | None:
+    stripped = line.strip()
+    if not stripped or len(stripped) > 90 or len(stripped.split()) > 12:
+        return None
+    bare = _BARE.match(stripped)
+    if bare:
+        return stripped
+    numbered = _NUMBERED.match(stripped)
+    if numbered and not stripped.endswith((".", ",", ";")) and not re.search(r"\d{3}", stripped):
+        return stripped
+    return None
+
+
+def split_sections(text: str) -> list[Section]:
+    """Cut text at lines that look like section headings ('3 Method', 'Conclusion')."""
+    sections = [Section("", "front", "")]
+    lines: list[str] = []
+    for line in text.splitlines():
+        heading = _heading(line)
+        if heading is None:
+            lines.append(line)
+            continue
+        sections[-1].text = "\n".join(lines).strip()
+        lines = []
+        sections.append(Section(heading, _role(heading), ""))
+    sections[-1].text = "\n".join(lines).strip()
+    return [s for s in sections if s.text or s.heading]
+
+
+def _render(section: Section, body: str) -> str:
+    return f"{section.heading}\n{body}".strip() if section.heading else body
+
+
+def _cut(text: str, limit: int) -> str:
+    """The head of ``text`` within ``limit`` characters, ending at a sentence if possible."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    stop = max(head.rfind(". "), head.rfind(".\n"))
+    return (head[: stop + 1] if stop > limit // 2 else head).rstrip() + " […]"
+
+
+def budget_text(text: str, max_tokens: int) -> str:
+    """``text`` if it fits ``max_tokens``; else the most useful sections, in document order."""
+    limit = max_tokens * CHARS_PER_TOKEN
+    if len(text) <= limit:
+        return text
+    sections = [s for s in split_sections(text) if s.role != "references"]
+    present = [s for s in sections if s.role in ESSENTIAL] or sections
+    share = limit // max(1, len(present))
+    keep: dict[int, int] = {}  # section index -> characters kept
+    remaining = limit
+    for index, section in enumerate(sections):  # pass 1: a fair share for the essentials
+        if section in present:
+            take = min(len(section.text), share, remaining)
+            keep[index] = take
+            remaining -= take
+    order = sorted(range(len(sections)), key=lambda i: PRIORITY.index(sections[i].role))
+    for index in order:  # pass 2: grow sections by priority with what is left
+        if remaining <= 0:
+            break
+        extra = min(len(sections[index].text) - keep.get(index, 0), remaining)
+        if extra > 0:
+            keep[index] = keep.get(index, 0) + extra
+            remaining -= extra
+    parts = []
+    for index, section in enumerate(sections):
+        kept = keep.get(index, 0)
+        if kept <= 0:
+            if section.heading:
+                parts.append(f"[section omitted: {section.heading}]")
+            continue
+        parts.append(_render(section, _cut(section.text, kept)))
+    return "\n\n".join(parts)
+
+
+def context_budget(settings: Settings) -> int:
+    """Tokens of paper text per request: the model's context minus output and prompt."""
+    config = settings.llm
+    room = config.context_tokens - config.max_output_tokens - PROMPT_OVERHEAD_TOKENS
+    return max(500, min(room, config.fulltext_max_tokens))
+
+
+def _first_page_title(page_text: str) -> str | None:
+    for line in page_text.splitlines()[:12]:
+        candidate = " ".join(line.split())
+        words = candidate.split()
+        if 2 <= len(words) <= 30 and not candidate.lower().startswith(("arxiv", "preprint")):
+            return candidate[:300]
+    return None
+
+
+class PdfExtractor:
+    """Text from PDF bytes with pypdfium2. PDFium is not thread-safe: one lock per extractor."""
+
+    def __init__(self, max_pages: int = 150) -> None:
+        self.max_pages = max_pages
+        self._lock = threading.Lock()
+
+    def extract(self, data: bytes) -> ExtractedPdf:
+        if b"%PDF-" not in data[:1024]:
+            kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
+            raise FullTextError(f"the file is {kind}", "not_pdf")
+        with self._lock:
+            try:
+                document = pdfium.PdfDocument(data)
+            except pdfium.PdfiumError as exc:
+                raise FullTextError(f"the PDF is damaged ({exc})", "corrupt") from None
+            try:
+                return self._read(document)
+            finally:
+                document.close()
+
+    def _read(self, document: pdfium.PdfDocument) -> ExtractedPdf:
+        total = len(document)
+        texts = []
+        for index in range(min(total, self.max_pages)):
+            page = document[index]
+            textpage = page.get_textpage()
+            try:
+                texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+            finally:
+                textpage.close()
+                page.close()
+        text = "\n".join(texts).strip()
+        if len(text.replace(" ", "").replace("\n", "")) < MIN_TEXT_CHARS:
+            raise FullTextError("the PDF has no text layer (a scan?)", "no_text")
+        meta = (document.get_metadata_dict().get("Title") or "").strip()
+        title = meta or (_first_page_title(texts[0]) if texts else None)
+        return ExtractedPdf(text=text, pages=len(texts), total_pages=total, title=title)
+
+
+def pdf_url(paper: Paper) -> str | None:
+    """Where the paper's PDF is: its metadata link, else the source's usual address."""
+    if paper.pdf_url:
+        return paper.pdf_url
+    if paper.source == "arxiv":
+        return f"https://arxiv.org/pdf/{paper.versioned_id}"
+    if paper.source in ("biorxiv", "medrxiv"):
+        version = f"v{paper.version}" if paper.version else ""
+        return f"https://www.{paper.source}.org/content/{paper.short_id}{version}.full.pdf"
+    return None
+
+
+class FullTextFetcher:
+    """Downloads (cached under ``layout.pdf_cache``) and extracts; thread-safe."""
+
+    def __init__(self, settings: Settings, layout: Layout) -> None:
+        self.settings = settings
+        self.layout = layout
+        self.extractor = PdfExtractor(settings.llm.max_pdf_pages)
+        self.http = HttpFetcher(
+            timeout=min(settings.llm.timeout, 120.0),
+            retries=2,
+            backoff=1.0,
+            max_bytes=settings.llm.max_pdf_mb * 1024 * 1024,
+        )
+        self.downloads = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> FullTextFetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cache_path(self, paper: Paper) -> Path:
+        version = f"v{paper.version}" if paper.version else ""
+        return self.layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
+
+    def cached_text(self, paper: Paper) -> str | None:
+        path = self.cache_path(paper).with_suffix(".txt")
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def get(self, paper: Paper) -> FullText:
+        """The paper's extracted text, or a note saying why there is none."""
+        text_path = self.cache_path(paper).with_suffix(".txt")
+        if text_path.is_file():
+            return FullText(text=text_path.read_text(encoding="utf-8"), note="cached")
+        try:
+            data = self._pdf_bytes(paper)
+            extracted = self.extractor.extract(data)
+        except FullTextError as exc:
+            log.info("%s: no full text: %s", paper.id, exc.message)
+            return FullText(note=exc.message)
+        except (SourceError, PapercastError) as exc:
+            log.info("%s: PDF download failed: %s", paper.id, exc.message)
+            return FullText(note=f"PDF download failed: {exc.message}")
+        atomic_write_text(text_path, extracted.text)
+        return FullText(
+            text=extracted.text, pages=extracted.pages, total_pages=extracted.total_pages
+        )
+
+    def _pdf_bytes(self, paper: Paper) -> bytes:
+        path = self.cache_path(paper)
+        if path.is_file():
+            return path.read_bytes()
+        url = pdf_url(paper)
+        if url is None:
+            raise FullTextError("the paper has no PDF link", "no_pdf")
+        try:
+            response = self.http.get(url, what=f"PDF of {paper.id}")
+        except HTTPStatusError as exc:
+            raise FullTextError(
+                f"the PDF link answered HTTP {exc.response.status_code}", "no_pdf"
+            ) from None
+        self.downloads += 1
+        data = response.content
+        if b"%PDF-" in data[:1024]:
+            atomic_write_bytes(path, data)
+        return data

@@ -1,0 +1,79 @@
+"""What every summary backend implements, and what it reports about each call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.errors import LLMError
+from papercast.models import Paper, Summary, Usage
+
+SourceText = Literal["full", "abstract"]
+CallStatus = Literal["ok", "error", "invalid", "refusal", "timeout", "rate_limited"]
+
+
+class SummaryJob(BaseModel):
+    """One paper to summarize: its metadata, the (budgeted) text and the rendered prompts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paper: Paper
+    text: str = Field(description="the text the summary is based on (full text or abstract)")
+    source_text: SourceText
+    system: str
+    user: str
+    prompt_hash: str
+
+
+class CallLog(BaseModel):
+    """One request to a model, as recorded in llm_calls (never the key, never the text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    purpose: str = "summary"
+    status: CallStatus = "ok"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    duration_ms: int = 0
+    error: str | None = None
+    options: dict[str, object] = Field(default_factory=dict)
+
+
+Recorder = Callable[[CallLog], None]
+
+
+class BackendResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: Summary
+    usage: Usage = Field(default_factory=Usage)
+
+
+class LLMCallError(LLMError):
+    """A model call failed. ``fatal`` errors (bad key, unknown model) stop the whole run."""
+
+    def __init__(self, message: str, hint: str | None = None, *, fatal: bool = False) -> None:
+        super().__init__(message, hint)
+        self.fatal = fatal
+
+
+class ContextOverflowError(LLMCallError):
+    """The prompt did not fit the model's context window."""
+
+
+class SummaryBackend(Protocol):
+    """A way of turning a SummaryJob into a Summary."""
+
+    name: str  # registry name: "openai", "extractive"
+    kind: Literal["llm", "extractive"]  # SummaryRecord.backend
+    model: str
+
+    async def summarize(self, job: SummaryJob, record: Recorder) -> BackendResult:
+        """Summarize one paper; report every model call to ``record``; raise LLMCallError."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,379 @@
+"""Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter) via the SDK.
+
+Structured outputs first (``chat.completions.parse`` with the pydantic ``Summary``). A server
+that rejects ``json_schema`` is remembered and gets JSON mode instead: the schema goes in the
+prompt, the reply is validated, and one repair turn is tried before giving up. Retries with
+backoff (honouring ``Retry-After`` on 429) and timeouts are the SDK's, configured from [llm].
+Errors become LLMCallError with a message that says what to do; the key is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any, Literal
+
+import openai
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from papercast.config import LLMConfig
+from papercast.llm.base import (
+    BackendResult,
+    CallLog,
+    CallStatus,
+    ContextOverflowError,
+    LLMCallError,
+    Recorder,
+    SummaryJob,
+)
+from papercast.llm.pricing import cost_usd
+from papercast.llm.prompts import PromptSet
+from papercast.logs import redact
+from papercast.models import Summary, Usage
+
+log = logging.getLogger(__name__)
+
+_NO_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+
+
+class OpenAIOptions(BaseModel):
+    """What the backend needs; built from [llm] and the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    api_key: str | None = None
+    base_url: str | None = None
+    temperature: float = 0.2
+    timeout: float = 120.0
+    max_retries: int = 4
+    max_output_tokens: int = 1800
+
+
+class _Invalid(Exception):
+    """The reply was not a valid Summary (bad JSON or wrong shape)."""
+
+
+class _SchemaUnsupported(Exception):
+    """The server does not accept response_format json_schema."""
+
+
+def _describe_validation(exc: pydantic.ValidationError | ValueError) -> str:
+    if isinstance(exc, pydantic.ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "reply"
+        return f"{where}: {first['msg']}"
+    return str(exc)
+
+
+class OpenAIBackend:
+    """SummaryBackend for OpenAI-compatible chat completion servers."""
+
+    name = "openai"
+    kind: Literal["llm", "extractive"] = "llm"
+
+    def __init__(self, options: OpenAIOptions, config: LLMConfig, prompts: PromptSet) -> None:
+        self.options = options
+        self.model = options.model
+        self.config = config
+        self.prompts = prompts
+        self.structured = True
+        self.client = openai.AsyncOpenAI(
+            api_key=options.api_key or "not-needed",
+            base_url=options.base_url,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        )
+
+    @property
+    def where(self) -> str:
+        return self.options.base_url or "api.openai.com"
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_completion_tokens": self.options.max_output_tokens,
+        }
+        if not self.model.startswith(_NO_TEMPERATURE):
+            params["temperature"] = self.options.temperature
+        return params
+
+    async def summarize(self, job: SummaryJob, record: Recorder) -> BackendResult:
+        messages = [
+            {"role": "system", "content": job.system},
+            {"role": "user", "content": job.user},
+        ]
+        usage = Usage()
+        if self.structured:
+            try:
+                summary = await self._structured(messages, record, usage)
+                return BackendResult(summary=summary, usage=usage)
+            except _SchemaUnsupported:
+                log.info("%s does not support json_schema; using JSON mode", self.where)
+                self.structured = False
+            except _Invalid as exc:
+                # One repair turn, in JSON mode, with the validation error.
+                summary = await self._json_mode(messages, record, usage, first_error=str(exc))
+                return BackendResult(summary=summary, usage=usage)
+        summary = await self._json_mode(messages, record, usage)
+        return BackendResult(summary=summary, usage=usage)
+
+    async def _structured(
+        self, messages: list[dict[str, str]], record: Recorder, usage: Usage
+    ) -> Summary:
+        started = time.monotonic()
+        try:
+            raw = await self.client.chat.completions.with_raw_response.parse(
+                messages=messages,  # type: ignore[arg-type]
+                response_format=Summary,
+                **self._params(),
+            )
+        except openai.BadRequestError as exc:
+            if _is_schema_unsupported(exc):
+                self._log(record, started, "error", error="json_schema unsupported")
+                raise _SchemaUnsupported from None
+            raise self._fail(exc, record, started) from None
+        except openai.OpenAIError as exc:
+            raise self._fail(exc, record, started) from None
+        data = _json_body(raw.http_response)
+        call = self._log_usage(record, started, data, usage)
+        try:
+            completion = raw.parse()
+        except openai.LengthFinishReasonError:
+            call.status = "invalid"
+            record(call)
+            raise _Invalid("the reply was cut off at max_output_tokens") from None
+        except openai.ContentFilterFinishReasonError:
+            call.status = "refusal"
+            record(call)
+            raise LLMCallError("the model's content filter stopped the reply") from None
+        except (pydantic.ValidationError, ValueError) as exc:
+            call.status = "invalid"
+            record(call)
+            raise _Invalid(_describe_validation(exc)) from None
+        message = completion.choices[0].message
+        if message.refusal:
+            call.status = "refusal"
+            record(call)
+            raise LLMCallError(
+                f"the model refused to summarize: {message.refusal[:200]}",
+                "try another model, or the extractive backend (--backend extractive)",
+            )
+        record(call)
+        if message.parsed is None:
+            raise _Invalid("the reply was empty")
+        return message.parsed
+
+    async def _json_mode(
+        self,
+        messages: list[dict[str, str]],
+        record: Recorder,
+        usage: Usage,
+        first_error: str | None = None,
+    ) -> Summary:
+        convo = [
+            {"role": "system", "content": messages[0]["content"] + "\n" + self.prompts.json_mode()},
+            *messages[1:],
+        ]
+        error = first_error
+        attempts = 1 if first_error is not None else 2
+        for attempt in range(attempts):
+            if error is not None:
+                convo.append({"role": "user", "content": self.prompts.repair(error)})
+            reply = await self._json_call(convo, record, usage, repair=error is not None)
+            try:
+                return Summary.model_validate_json(_FENCE.sub("", reply))
+            except (pydantic.ValidationError, ValueError) as exc:
+                error = _describe_validation(exc)
+                log.info("invalid JSON reply (attempt %d): %s", attempt + 1, error)
+                convo.append({"role": "assistant", "content": reply[:4000]})
+        raise LLMCallError(
+            f"the model returned invalid JSON twice ({error})",
+            "try a stronger model, or one that supports structured outputs",
+        )
+
+    async def _json_call(
+        self, convo: list[dict[str, str]], record: Recorder, usage: Usage, *, repair: bool
+    ) -> str:
+        started = time.monotonic()
+        purpose = "summary-repair" if repair else "summary"
+        try:
+            raw = await self.client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
+                messages=convo,
+                response_format={"type": "json_object"},
+                **self._params(),
+            )
+        except openai.OpenAIError as exc:
+            raise self._fail(exc, record, started, purpose) from None
+        data = _json_body(raw.http_response)
+        call = self._log_usage(record, started, data, usage, purpose)
+        choice = (data.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        if message.get("refusal"):
+            call.status = "refusal"
+            record(call)
+            raise LLMCallError(
+                f"the model refused to summarize: {str(message['refusal'])[:200]}",
+                "try another model, or the extractive backend (--backend extractive)",
+            )
+        content = message.get("content")
+        if not isinstance(content, str):
+            call.status = "invalid"
+        record(call)
+        return content if isinstance(content, str) else ""
+
+    # --- bookkeeping ------------------------------------------------------------------
+
+    def _log(
+        self,
+        record: Recorder,
+        started: float,
+        status: CallStatus,
+        *,
+        error: str | None = None,
+        purpose: str = "summary",
+    ) -> None:
+        record(
+            CallLog(
+                model=self.model,
+                purpose=purpose,
+                status=status,
+                duration_ms=int((time.monotonic() - started) * 1000),
+                error=redact(error) if error else None,
+                options=self._logged_options(),
+            )
+        )
+
+    def _logged_options(self) -> dict[str, object]:
+        options: dict[str, object] = {
+            "structured": self.structured,
+            "max_output_tokens": self.options.max_output_tokens,
+        }
+        if not self.model.startswith(_NO_TEMPERATURE):
+            options["temperature"] = self.options.temperature
+        if self.options.base_url:
+            options["base_url"] = self.options.base_url
+        return options
+
+    def _log_usage(
+        self,
+        record: Recorder,
+        started: float,
+        data: dict[str, Any],
+        usage: Usage,
+        purpose: str = "summary",
+    ) -> CallLog:
+        """A CallLog for a successful HTTP exchange (recorded by the caller), usage added up."""
+        raw_usage = data.get("usage") or {}
+        tokens_in = int(raw_usage.get("prompt_tokens") or raw_usage.get("input_tokens") or 0)
+        tokens_out = int(raw_usage.get("completion_tokens") or raw_usage.get("output_tokens") or 0)
+        cost = cost_usd(self.config, self.model, tokens_in, tokens_out)
+        usage.input_tokens += tokens_in
+        usage.output_tokens += tokens_out
+        usage.cost_usd += cost
+        usage.requests += 1
+        return CallLog(
+            model=self.model,
+            purpose=purpose,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=cost,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            options=self._logged_options(),
+        )
+
+    def _fail(
+        self, exc: openai.OpenAIError, record: Recorder, started: float, purpose: str = "summary"
+    ) -> LLMCallError:
+        error = self._translate(exc)
+        status: CallStatus = "error"
+        if isinstance(exc, openai.APITimeoutError):
+            status = "timeout"
+        elif isinstance(exc, openai.RateLimitError):
+            status = "rate_limited"
+        self._log(record, started, status, error=error.message, purpose=purpose)
+        return error
+
+    def _translate(self, exc: openai.OpenAIError) -> LLMCallError:
+        retries = self.options.max_retries
+        if isinstance(exc, openai.AuthenticationError):
+            return LLMCallError(
+                f"the LLM server at {self.where} rejected the API key (401)",
+                "check OPENAI_API_KEY or [llm] api_key_file (the key is not shown here)",
+                fatal=True,
+            )
+        if isinstance(exc, openai.PermissionDeniedError):
+            return LLMCallError(
+                f"the LLM server at {self.where} refused access (403)",
+                "check that the key may use this model",
+                fatal=True,
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return LLMCallError(
+                f"model {self.model!r} was not found on {self.where} (404)",
+                "set [llm] model (or --model) to a model the server lists at /v1/models",
+                fatal=True,
+            )
+        if isinstance(exc, openai.BadRequestError) and _is_context_overflow(exc):
+            return ContextOverflowError(
+                f"the paper did not fit {self.model}'s context window",
+                "lower [llm] context_tokens or fulltext_max_tokens",
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return LLMCallError(
+                f"rate limited by {self.where} after {retries} retries",
+                "lower [llm] max_concurrency, or use --batch",
+            )
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMCallError(
+                f"no answer from {self.where} within {self.options.timeout:g}s ({retries} retries)",
+                "raise [llm] timeout or check the server",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return LLMCallError(
+                f"cannot connect to the LLM server at {self.where}",
+                "check [llm] base_url / OPENAI_BASE_URL and that the server is running",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return LLMCallError(
+                f"the LLM server at {self.where} answered HTTP {exc.status_code}: "
+                f"{redact(_error_message(exc))[:200]}",
+                "try again later" if exc.status_code >= 500 else "check [llm] settings",
+            )
+        return LLMCallError(f"LLM call failed: {redact(str(exc))[:200]}")
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _error_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+    return str(exc.message)
+
+
+def _is_context_overflow(exc: openai.BadRequestError) -> bool:
+    text = (_error_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
+    return "context_length" in text or "context length" in text or "too many tokens" in text
+
+
+def _is_schema_unsupported(exc: openai.BadRequestError) -> bool:
+    text = _error_message(exc).lower()
+    return ("json_schema" in text or "response_format" in text) and not _is_context_overflow(exc)
