@@ -24,6 +24,7 @@ from papercast.testing.payloads import (
     JournalItem,
     announce_type_for,
     arxiv_atom,
+    arxiv_entries_from_atom,
     arxiv_error_feed,
     arxiv_error_reply,
     arxiv_rss,
@@ -135,25 +136,9 @@ def _runs(tags: list[str]) -> list[str]:
 
 
 def test_the_recorded_response_round_trips_through_the_generator() -> None:
-    recorded = _feed.parse(fixture_bytes("arxiv_query_testing_10_entries.xml")).results
-    entries: list[ArxivEntry] = []
-    for r in recorded:
-        short, version = r.get_short_id().rsplit("v", 1)
-        entry: ArxivEntry = {
-            "id": short,
-            "version": int(version),
-            "title": r.title,
-            "summary": r.summary,
-            "authors": [{"name": a.name} for a in r.authors],
-            "published": r.published,
-            "updated": r.updated,
-            "primary_category": r.primary_category,
-            "categories": r.categories,
-        }
-        for key in ("comment", "journal_ref", "doi"):
-            if getattr(r, key):
-                entry[key] = getattr(r, key)  # type: ignore[literal-required]
-        entries.append(entry)
+    recorded_bytes = fixture_bytes("arxiv_query_testing_10_entries.xml")
+    recorded = _feed.parse(recorded_bytes).results
+    entries = arxiv_entries_from_atom(recorded_bytes)
 
     again = _feed.parse(arxiv_atom(entries, total=214881, per_page=10)).results
 

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from papercast.resources import sample_dir
 from papercast.testing import FixtureServer
+from papercast.testing.payloads import ArxivApiHandler, arxiv_entries_from_atom
 from papercast.testing.sample import (
     SampleManifest,
     check_sample,
@@ -216,3 +217,18 @@ def test_files_sharing_a_path_are_chosen_by_their_match_params(
     assert first.content == (folder / api["file"]).read_bytes()
     assert two.content == b"<feed>page two</feed>"
     assert none.status_code == 404
+
+
+def test_sample_week_can_be_served_with_any_page_size(
+    manifest: SampleManifest, fixture_server: FixtureServer
+) -> None:
+    [api] = manifest.by_kind("arxiv_api_atom")
+    handler = ArxivApiHandler(arxiv_entries_from_atom(_read(api.file)))
+    fixture_server.route("/api/query", handler)
+    client = arxiv.Client(page_size=25, delay_seconds=0, num_retries=0)
+    client.query_url_format = fixture_server.url("/api/query") + "?{}"
+
+    results = list(client.results(arxiv.Search(query="cat:cs.LG", max_results=None)))
+
+    assert [f"arxiv:{r.get_short_id().rsplit('v', 1)[0]}" for r in results] == api.paper_ids
+    assert handler.calls == [(0, 25), (25, 25), (50, 25), (75, 25)]
