@@ -82,8 +82,14 @@ def build_episode(
     layout: Layout,
     db: Database | None = None,
     out_dir: Path,
+    engine: TTSEngine | None = None,
 ) -> Episode:
-    """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``."""
+    """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``.
+
+    ``engine`` overrides the one named in ``[audio] engine`` (tests, custom engines).
+    Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis, the guard
+    rails or the encode fail; segments synthesized before the failure stay cached.
+    """
     audio = settings.audio
     script = build_script(issue, settings, pause_seconds=audio.paragraph_pause_ms / 1000)
     tags = EpisodeTags(
@@ -103,6 +109,7 @@ def build_episode(
         mp3_path=out_dir / MP3_NAME,
         chapters_path=out_dir / CHAPTERS_NAME,
         issue_id=issue.id,
+        engine=engine,
     )
     minutes = episode.duration_seconds / 60
     if minutes > audio.max_minutes:
@@ -120,6 +127,7 @@ def speak(
     db: Database | None = None,
     out: Path,
     title: str | None = None,
+    engine: TTSEngine | None = None,
 ) -> Episode:
     """Read any text aloud into one MP3 (paragraphs are blank-line separated)."""
     paragraphs = [to_spoken(p) for p in text.split("\n\n")]
@@ -136,7 +144,9 @@ def speak(
         author=settings.podcast.author,
         day=date.today(),
     )
-    return produce(script, tags, settings=settings, layout=layout, db=db, mp3_path=out)
+    return produce(
+        script, tags, settings=settings, layout=layout, db=db, mp3_path=out, engine=engine
+    )
 
 
 def produce(

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 import subprocess
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from papercast.audio.engines.base import pcm_to_wav
 from papercast.errors import AudioError
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
+
+# ffmpeg output options: raw 16-bit little-endian mono at the rate that follows.
+_PCM_OUT = ("-vn", "-ac", "1", "-c:a", "pcm_s16le", "-f", "s16le", "-ar")
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ def pydub_segment_class() -> type[AudioSegment]:
     with warnings.catch_warnings():
         # pydub warns at import time when no system ffmpeg is on PATH; we bring our own.
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # pydub imports audioop (3.11)
         from pydub import AudioSegment
     AudioSegment.converter = ffmpeg_exe()
     return cast("type[AudioSegment]", AudioSegment)
@@ -67,59 +73,45 @@ def wav_to_segment(data: bytes) -> AudioSegment:
         raise AudioError(f"unreadable WAV audio ({len(data)} bytes): {exc}") from None
 
 
-def decode_file(path: Path, *, sample_rate: int, channels: int = 1) -> AudioSegment:
-    """Any audio file ffmpeg reads (MP3, OGG, FLAC...) as 16-bit PCM at ``sample_rate``."""
+def decode_file(path: Path, *, sample_rate: int) -> AudioSegment:
+    """Any audio file ffmpeg reads (MP3, OGG, FLAC...) as 16-bit mono PCM at ``sample_rate``."""
     if not path.is_file():
         raise AudioError(f"audio file {path} does not exist", "check the path in your config")
-    out, _ = run_ffmpeg(
-        [
-            "-i",
-            str(path),
-            "-vn",
-            "-ac",
-            str(channels),
-            "-ar",
-            str(sample_rate),
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "wav",
-            "-",
-        ],
-        what=f"decode {path.name}",
+    pcm, _ = run_ffmpeg(
+        ["-i", str(path), *_PCM_OUT, str(sample_rate), "pipe:1"], what=f"decode {path.name}"
     )
-    return wav_to_segment(fix_wav(out))
+    return wav_to_segment(pcm_to_wav(pcm, sample_rate))
 
 
-def decode_bytes(data: bytes, *, sample_rate: int, input_format: str | None = None) -> bytes:
+def decode_bytes(data: bytes, *, sample_rate: int) -> bytes:
     """Encoded audio bytes (e.g. an MP3 from a TTS server) to 16-bit mono WAV bytes."""
-    args = ["-f", input_format] if input_format else []
-    out, _ = run_ffmpeg(
-        [
-            *args,
-            "-i",
-            "pipe:0",
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            str(sample_rate),
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "wav",
-            "pipe:1",
-        ],
+    pcm, _ = run_ffmpeg(
+        ["-i", "pipe:0", *_PCM_OUT, str(sample_rate), "pipe:1"],
         what="decode synthesized audio",
         stdin=data,
     )
-    return fix_wav(out)
+    return pcm_to_wav(pcm, sample_rate)
 
 
 def fix_wav(data: bytes) -> bytes:
-    """ffmpeg writing WAV to a pipe cannot seek back to fill in the sizes; fill them in."""
-    from pydub.utils import fix_wav_headers
-
-    buffer = bytearray(data)
-    fix_wav_headers(buffer)
-    return bytes(buffer)
+    """A WAV streamed by a server may carry placeholder sizes (0xFFFFFFFF): use the real ones."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise AudioError("the audio is not a WAV file")
+    position = 12
+    header = bytearray(data[:12])
+    while position + 8 <= len(data):
+        kind = data[position : position + 4]
+        size = struct.unpack("<I", data[position + 4 : position + 8])[0]
+        body_start = position + 8
+        if kind == b"data":
+            body = (
+                data[body_start:]
+                if size > len(data) - body_start
+                else data[body_start : body_start + size]
+            )
+            body = body[: len(body) - len(body) % 2]
+            chunk = b"data" + struct.pack("<I", len(body)) + body
+            out = bytes(header) + data[12:position] + chunk
+            return out[:4] + struct.pack("<I", len(out) - 8) + out[8:]
+        position = body_start + size + (size % 2)
+    raise AudioError("the WAV audio has no data")

@@ -1,1 +1,154 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""`papercast audio` (an issue's podcast episode) and `papercast speak` (read any text)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+
+from papercast.cli.app import app
+from papercast.cli.state import get_state
+from papercast.config import AudioConfig, Settings
+from papercast.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from papercast.audio import Episode
+
+console = Console()
+
+EngineOption = Annotated[
+    Literal["piper", "openai"] | None,
+    typer.Option("--engine", "-e", help="TTS engine (default: [audio] engine)."),
+]
+VoiceOption = Annotated[
+    str | None,
+    typer.Option("--voice", help="Piper: path to a .onnx voice; OpenAI: a voice name."),
+]
+RateOption = Annotated[
+    float | None, typer.Option("--rate", help="Speaking rate, 1.0 = normal (0.5-2 sensible).")
+]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Synthesize everything again (cache not read).")
+]
+
+
+def _with_audio(settings: Settings, **changes: Any) -> Settings:
+    """Settings with some [audio] keys overridden from the command line (validated)."""
+    wanted = {k: v for k, v in changes.items() if v is not None}
+    if not wanted:
+        return settings
+    try:
+        audio = AudioConfig.model_validate({**settings.audio.model_dump(), **wanted})
+    except ValueError as exc:
+        raise ConfigError(f"invalid audio option: {exc}", "see `papercast audio --help`") from None
+    return settings.model_copy(update={"audio": audio})
+
+
+def _report(episode: Episode) -> None:
+    console.print(f"Wrote {episode.mp3_path} ({episode.duration})", highlight=False)
+    if episode.chapters_path is not None:
+        console.print(f"      {episode.chapters_path}", highlight=False)
+    for chapter in episode.chapters:
+        minutes, seconds = divmod(round(chapter.start_seconds), 60)
+        console.print(f"  {minutes:>3}:{seconds:02d}  {chapter.title}", highlight=False)
+    loudness = f", {episode.loudness_lufs:.1f} LUFS" if episode.loudness_lufs is not None else ""
+    console.print(
+        f"{episode.segments_synthesized} segment(s) synthesized, "
+        f"{episode.segments_cached} from cache; {episode.engine} ({episode.voice}){loudness}",
+        highlight=False,
+    )
+    if episode.highlights_dropped:
+        console.print(
+            f"Left out to fit [audio] max_minutes: {', '.join(episode.highlights_dropped)}",
+            highlight=False,
+        )
+
+
+@app.command()
+def audio(
+    ctx: typer.Context,
+    issue_id: Annotated[
+        str, typer.Argument(help="Issue id (ISO week, e.g. 2024-W41) or 'latest'.")
+    ] = "latest",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder (default: the issue's folder).")
+    ] = None,
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option("--max-minutes", help="Leave out the least significant highlights past this."),
+    ] = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Read a stored issue's highlights aloud: episode.mp3 with chapters + chapters.json.
+
+    Piper (offline, no key) is the default voice; --engine openai uses OpenAI TTS.
+    The episode's duration and file are saved on the stored issue (for the feed and site).
+
+    Example: papercast audio 2024-W41 --engine piper --max-minutes 15
+    """
+    from papercast.audio import build_episode
+    from papercast.cli.render import load_issue
+    from papercast.store.issues import IssueStore
+
+    state = get_state(ctx)
+    settings = _with_audio(
+        state.settings(),
+        engine=engine,
+        voice=voice,
+        speaking_rate=rate,
+        max_minutes=max_minutes,
+        cache=False if no_cache else None,
+    )
+    layout = state.layout()
+    with state.database() as db:
+        issue = load_issue(db, issue_id)
+        folder = out or layout.issue_dir(issue.id)
+        episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=folder)
+        issue.audio_duration_seconds = episode.duration_seconds
+        issue.audio_file = str(episode.mp3_path.resolve())
+        IssueStore(db).save(issue)
+    _report(episode)
+
+
+@app.command()
+def speak(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The text to read, or a path to a text file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The MP3 to write.")] = Path(
+        "speech.mp3"
+    ),
+    engine: EngineOption = None,
+    voice: VoiceOption = None,
+    rate: RateOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Read any text (or text file) aloud into an MP3: handy for trying voices and rates.
+
+    Example: papercast speak "RoPE helps LLMs, e.g. Gemma 7B." --out test.mp3 --rate 1.1
+    """
+    from papercast.audio import speak as speak_text
+
+    source = Path(text)
+    if len(text) < 4096 and "\n" not in text and source.is_file():
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {source}: {exc}", "give a UTF-8 text file") from None
+    if out.suffix.lower() != ".mp3":
+        raise InputError(f"--out {out} must end in .mp3", "e.g. --out speech.mp3")
+    state = get_state(ctx)
+    settings = _with_audio(
+        state.settings(),
+        engine=engine,
+        voice=voice,
+        speaking_rate=rate,
+        cache=False if no_cache else None,
+    )
+    with state.database() as db:
+        episode = speak_text(text, settings=settings, layout=state.layout(), db=db, out=out)
+    _report(episode)

@@ -1,0 +1,90 @@
+"""Text for the ear: what the voice is given to read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from papercast.audio.spoken import chunk_text, split_sentences, to_spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("See https://arxiv.org/abs/2410.06205 for details.", "See for details."),
+        ("Code at [the repo](https://github.com/x/y).", "Code at the repo."),
+        ("We use **RoPE** and `p-RoPE`.", "We use rope and p-rope."),
+        ("Models, e.g. BERT, work.", "Models, for example, bert, work."),
+        ("Smith et al. show it.", "Smith and colleagues show it."),
+        ("Ours vs. theirs", "Ours versus theirs."),
+        ("That is, i.e. it works", "That is, that is, it works."),
+        ("LLMs on GPUs beat RNNs.", "L L Ms on G P Us beat R N Ns."),
+        ("A 12% gain", "A 12 percent gain."),
+        ("It is 3.5x faster", "It is 3.5 times faster."),
+        ("90 GB of text and 30 TB more", "90 gigabytes of text and 30 terabytes more."),
+        ("Gemma 7B and a 1.2B model", "Gemma 7 billion and a 1.2 billion model."),
+        ("It took 10-20 steps", "It took 10 to 20 steps."),
+        ("1,000,000 tokens", "1000000 tokens."),
+        ("With $\\alpha \\leq 0.5$ only", "With alpha at most 0.5 only."),
+        ("Prior work [12] and [3, 4] too", "Prior work and too."),
+        ("Attention (Vaswani et al., 2017) is all", "Attention is all."),
+        ("input/output pairs", "input or output pairs."),
+        ("<b>Bold</b> text", "Bold text."),
+    ],
+)
+def test_written_text_is_turned_into_words_a_voice_says(written: str, spoken: str) -> None:
+    assert to_spoken(written) == spoken
+
+
+def test_markdown_lines_become_sentences() -> None:
+    spoken = to_spoken("# Results\n- faster training\n- less memory\nThat is all")
+    assert spoken == "Results. faster training. less memory. That is all."
+
+
+def test_dates_are_not_read_as_ranges() -> None:
+    assert "2024-06-15" in to_spoken("Released on 2024-06-15 by them.")
+
+
+def test_no_url_survives() -> None:
+    text = "Visit www.example.org/page or http://x.io/a?b=c, then https://arxiv.org/pdf/1.pdf."
+    assert not re.search(r"https?:|www\.|\.org|\.io", to_spoken(text))
+
+
+def test_long_section_is_chunked_at_sentences_without_losing_anything() -> None:
+    sentences = [f"Sentence number {i} says something about attention heads." for i in range(200)]
+    text = " ".join(sentences)
+    assert len(text) > 10_000
+    chunks = chunk_text(text, 4096)
+    assert len(chunks) >= 3
+    assert all(len(c) <= 4096 for c in chunks)
+    assert " ".join(chunks) == text
+    # every chunk ends at a sentence end
+    assert all(c.endswith(".") for c in chunks)
+
+
+def test_a_sentence_longer_than_the_limit_is_split_at_commas_or_spaces() -> None:
+    sentence = ", ".join(f"clause {i} of a very long sentence" for i in range(40)) + "."
+    chunks = chunk_text(sentence, 200)
+    assert all(len(c) <= 200 for c in chunks)
+    assert " ".join(chunks).split() == sentence.split()
+
+
+def test_split_sentences() -> None:
+    assert split_sentences("One. Two! Three? 4 is a number.") == [
+        "One.",
+        "Two!",
+        "Three?",
+        "4 is a number.",
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000))
+def test_chunking_never_drops_words(text: str) -> None:
+    spoken = to_spoken(text)
+    chunks = chunk_text(spoken, 300)
+    assert all(len(c) <= 300 for c in chunks)
+    assert " ".join(chunks).split() == spoken.split()
