@@ -72,7 +72,7 @@ class Layout:
 
     @property
     def podcast_feed_path(self) -> Path:
-        return self.out_dir / "podcast.xml"
+        return self.out_dir / "feed.xml"
 
     def issue_email_dir(self, issue_id: str) -> Path:
         """The .eml files of an issue: issue.eml plus one per recipient."""

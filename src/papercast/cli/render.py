@@ -164,7 +164,7 @@ def site(
 def feed(
     ctx: typer.Context,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Feed file (default: OUT_DIR/podcast.xml).")
+        Path | None, typer.Option("--out", "-o", help="Feed file (default: OUT_DIR/feed.xml).")
     ] = None,
 ) -> None:
     """Write the podcast RSS feed of every stored issue that has audio.
