@@ -224,7 +224,7 @@ class RankConfig(Section):
     recency_half_life_days: float = Field(
         default=365.0, gt=0, description="a pick this many days older counts half as much"
     )
-    regularization: float = Field(default=1.0, gt=0, description="C of the linear model")
+    regularization: float = Field(default=0.3, gt=0, description="C of the linear model")
 
 
 class Settings(BaseSettings):
@@ -384,3 +384,31 @@ def openai_api_key(settings: Settings) -> str | None:
                 "check the path and its permissions",
             ) from None
     return os.environ.get("OPENAI_API_KEY") or None
+
+
+class _ExactSettings(Settings):
+    """Settings built from values alone: the environment is not consulted."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def exact_settings(data: dict[str, Any], config_file: Path | None = None) -> Settings:
+    """Validate ``data`` as Settings exactly as given (used to derive settings from settings)."""
+    try:
+        built = _ExactSettings(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_describe(exc, data, None)}") from None
+    result = Settings.model_construct(
+        **{name: getattr(built, name) for name in Settings.model_fields}
+    )
+    result.config_file = config_file
+    return result

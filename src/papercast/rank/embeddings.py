@@ -136,7 +136,7 @@ class EmbeddingsRanker:
     name = "embeddings"
 
     def __init__(
-        self, embedder: Embedder, half_life_days: float = 365.0, regularization: float = 1.0
+        self, embedder: Embedder, half_life_days: float = 365.0, regularization: float = 0.3
     ) -> None:
         self.embedder = embedder
         self.half_life_days = half_life_days

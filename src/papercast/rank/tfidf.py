@@ -17,9 +17,9 @@ from papercast.models import Paper
 from papercast.rank.base import Scored
 from papercast.rank.models import Profile
 from papercast.rank.training import TrainingSet, build_training_set, fit_scores
-from papercast.rank.why import compose, nearest, top_terms
+from papercast.rank.why import compose, nearest, terms_from
 
-CHAR_WEIGHT = 0.5
+CHAR_WEIGHT = 0.25  # chosen on bench/rank_eval.py: 0 to 0.3 best, 1.0 clearly worse
 WHY_CHUNK = 512
 WORD_PATTERN = r"(?u)\b[^\W\d_][\w\-]*\w\b"
 
@@ -38,7 +38,7 @@ def _fit(vectorizer: Any, texts: list[str]) -> tuple[Any, list[str]]:
 class TfidfRanker:
     name = "tfidf"
 
-    def __init__(self, half_life_days: float = 365.0, regularization: float = 1.0) -> None:
+    def __init__(self, half_life_days: float = 365.0, regularization: float = 0.3) -> None:
         self.half_life_days = half_life_days
         self.regularization = regularization
 
@@ -107,7 +107,8 @@ class TfidfRanker:
             else:
                 close = [[] for _ in range(block.shape[0])]
             for offset in range(block.shape[0]):
-                terms = top_terms(block[offset], word_coef, names)
+                lo, hi = block.indptr[offset], block.indptr[offset + 1]
+                terms = terms_from(block.indices[lo:hi], block.data[lo:hi], word_coef, names)
                 whys.append(
                     compose(nearest=close[offset], terms=terms)
                     or "little in common with your picks"

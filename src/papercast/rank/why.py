@@ -34,11 +34,22 @@ def top_terms(
     row: Any, weights: NDArray[np.float64], names: Sequence[str], k: int = 3
 ) -> list[str]:
     """The ``k`` features of a sparse row that push its score up the most."""
-    if row.nnz == 0:
+    return terms_from(row.indices, row.data, weights, names, k)
+
+
+def terms_from(
+    indices: NDArray[Any],
+    data: NDArray[Any],
+    weights: NDArray[np.float64],
+    names: Sequence[str],
+    k: int = 3,
+) -> list[str]:
+    """Like ``top_terms`` for one row given as (column indices, values)."""
+    if len(indices) == 0:
         return []
-    contrib = row.data * weights[row.indices]
+    contrib = data * weights[indices]
     order = np.argsort(-contrib, kind="stable")[:k]
-    return [str(names[row.indices[i]]) for i in order if contrib[i] > 0]
+    return [str(names[indices[i]]) for i in order if contrib[i] > 0]
 
 
 def nearest(
