@@ -101,6 +101,7 @@ def main_options(
 
     handler = RichHandler(console=err_console, show_path=False, show_time=False)
     handler.addFilter(RedactingFilter())
+    handler.setLevel(level)
     root = logging.getLogger()
     for old in list(root.handlers):
         if isinstance(old, RichHandler):

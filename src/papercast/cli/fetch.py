@@ -20,7 +20,7 @@ console = Console()
 EXIT_SOME_FAILED = 3
 
 
-def print_fetch_report(report: FetchReport, out: Console) -> None:
+def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True) -> None:
     table = Table(
         title=f"Fetched {report.window.label} ({report.window.since}..{report.window.until})"
     )
@@ -62,7 +62,8 @@ def print_fetch_report(report: FetchReport, out: Console) -> None:
             "[yellow]No sources are configured[/] — set "
             + escape("[arxiv] categories, [biorxiv] servers or [feeds] urls.")
         )
-    out.print(f"{len(report.paper_ids)} candidate papers.")
+    if totals:
+        out.print(f"{len(report.paper_ids)} candidate papers.")
 
 
 @app.command()

@@ -1,1 +1,409 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""`papercast run`, `papercast pick` and `papercast status`: the weekly job and its curation."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from papercast.cli.app import app
+from papercast.cli.state import get_state
+from papercast.config import Settings
+from papercast.errors import InputError, NotFoundError
+from papercast.layout import Layout, atomic_write_text
+from papercast.models import Paper
+from papercast.pipeline import STAGES, RunReport, resolve_week, run_week
+from papercast.store import Database, PaperStore, RunStore
+from papercast.store.weekly import RankedRef, WeeklyStore
+
+console = Console()
+err = Console(stderr=True)
+
+SHORTLIST = "shortlist.md"
+_LINE = re.compile(r"^\s*[-*]\s*\[(?P<mark>[ xX*])\]\s.*\((?P<id>[a-z]+:[^)\s]+)\)\s*$")
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2024-W41 (default: last week).")
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Run on the recorded sample week, offline, no keys.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and rank, show what would be chosen and cost.")
+    ] = False,
+    pick: Annotated[bool, typer.Option("--pick", help="Stop to hand-pick the papers.")] = False,
+    refetch: Annotated[
+        bool, typer.Option("--refetch", help="Fetch and rank again even if the week was chosen.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Produce the week's issue: fetch, rank, summarize, render, read aloud, export.
+
+    Exit codes: 0 done (or nothing new), 1 failed, 3 done but some papers or exports failed,
+    4 another run holds the lock.
+
+    Example: papercast run --week 2024-W41
+    """
+    state = get_state(ctx)
+    settings = state.settings()
+    with ExitStack() as stack:
+        fulltext_only: set[str] | None = None
+        if sample:
+            from papercast.sample import sample_settings, seed_pdfs, serve_sample
+
+            _server, sample_week = stack.enter_context(serve_sample())
+            settings = sample_settings(settings, sample_week)
+            week = week or sample_week.week
+            layout = Layout.from_settings(settings)
+            layout.ensure()
+            fulltext_only = seed_pdfs(settings, layout, sample_week)
+        else:
+            layout = state.layout()
+        picker = _interactive_picker if pick else None
+        if pick and not sys.stdin.isatty():
+            picker = _shortlist_picker(layout)
+        report = _run_with_progress(
+            settings, layout, week, dry_run, refetch, picker, fulltext_only, quiet=as_json
+        )
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        print_report(report, layout, console)
+    raise typer.Exit(report.exit_code)
+
+
+def _run_with_progress(
+    settings: Settings,
+    layout: Layout,
+    week: str | None,
+    dry_run: bool,
+    refetch: bool,
+    picker: object,
+    fulltext_only: set[str] | None,
+    *,
+    quiet: bool,
+) -> RunReport:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    )
+    with progress:
+        task = progress.add_task("starting", total=len(STAGES))
+        done: set[str] = set()
+
+        def events(stage: str, message: str) -> None:
+            if stage not in done and stage in STAGES:
+                done.add(stage)
+                progress.update(task, completed=len(done) - 1)
+            progress.update(task, description=escape(message[:70]))
+
+        return run_week(
+            settings,
+            layout,
+            week=week,
+            dry_run=dry_run,
+            refetch=refetch,
+            picker=picker,  # type: ignore[arg-type]
+            events=events,
+            fulltext_only=fulltext_only,
+        )
+
+
+def print_report(report: RunReport, layout: Layout, out: Console) -> None:
+    if report.sources:
+        from papercast.cli.fetch import print_fetch_report
+        from papercast.models import FetchReport
+
+        print_fetch_report(
+            FetchReport(window=report.window, sources=report.sources), out, totals=False
+        )
+    table = Table(title=f"papercast run {report.issue_id}: {report.status}", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    rows = [
+        ("candidates", f"{report.candidates} (chosen {report.chosen}, dropped {report.dropped})"),
+        ("highlights", str(len(report.highlights))),
+        ("also noteworthy", str(report.noteworthy)),
+        ("summarized", f"{report.summarized} new, {report.from_cache} from cache"),
+        ("failed", str(len(report.failed))),
+        ("model", f"{report.model} ({report.backend})" if report.backend else ""),
+        ("tokens", f"{report.usage.input_tokens} in, {report.usage.output_tokens} out"),
+        ("cost", f"${report.usage.cost_usd:.4f}"),
+        ("audio", report.audio_duration or ""),
+        ("time", ", ".join(f"{s.stage} {s.seconds:.1f}s" for s in report.stages)),
+    ]
+    if report.estimated_cost_usd is not None:
+        rows.append(("estimated cost", f"${report.estimated_cost_usd:.4f}"))
+    for key, value in rows:
+        if value:
+            table.add_row(key, escape(value))
+    out.print(table)
+    _print_notes(report, out)
+    _print_outputs(report, layout, out)
+
+
+def _print_notes(report: RunReport, out: Console) -> None:
+    if report.resumed:
+        out.print("Resumed from this week's earlier selection (use --refetch to fetch again).")
+    for paper_id, why in report.failed.items():
+        out.print(f"[red]failed[/] {escape(paper_id)}: {escape(why)}", soft_wrap=True)
+    for warning in report.warnings:
+        out.print(f"[yellow]warning[/] {escape(warning)}", soft_wrap=True)
+    if report.nothing_new:
+        out.print(f"[yellow]No issue this week[/] — {escape(report.nothing_new)}", soft_wrap=True)
+    if report.error:
+        out.print(f"[red]Run failed[/] — {escape(report.error)}", soft_wrap=True)
+
+
+def _print_outputs(report: RunReport, layout: Layout, out: Console) -> None:
+    if report.outputs:
+        folder = layout.issue_dir(report.issue_id)
+        out.print(f"\nThe issue is in [bold]{escape(str(folder))}[/]:", soft_wrap=True)
+        for name in report.outputs:
+            out.print(f"  {escape(name)}", highlight=False)
+        html = folder / "issue.html"
+        if html.is_file():
+            out.print(f"Open {escape(html.resolve().as_uri())} in a browser.", soft_wrap=True)
+    if report.status == "waiting-for-picks":
+        shortlist = layout.issue_dir(report.issue_id) / SHORTLIST
+        out.print(
+            f"Waiting for your picks: mark papers with [x] in {escape(str(shortlist))}, then run "
+            f"`papercast pick {report.issue_id} --from-file {escape(str(shortlist))}` and "
+            f"`papercast run --week {report.issue_id}`.",
+            soft_wrap=True,
+        )
+
+
+# --- picking ---------------------------------------------------------------------------
+
+
+def write_shortlist(
+    path: Path, issue_id: str, ranked: list[RankedRef], papers: dict[str, Paper]
+) -> None:
+    lines = [
+        f"# papercast shortlist for {issue_id}",
+        "",
+        "Mark the papers you want with [x]; the rest count as passed over.",
+        "",
+    ]
+    for ref in ranked:
+        paper = papers.get(ref.id)
+        title = paper.title if paper else ref.id
+        mark = "x" if ref.picked else " "
+        lines.append(f"- [{mark}] {title} ({ref.id})")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def read_shortlist(path: Path) -> list[str]:
+    """Ids marked [x] in a shortlist file; a line that looks like an item but is not is an error."""
+    if not path.is_file():
+        raise NotFoundError(f"no shortlist at {path}", "run `papercast pick WEEK` to write one")
+    picked: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip().startswith(("- [", "* [")):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise InputError(
+                f"{path}:{number}: cannot read this shortlist line", "keep the '(id)' at the end"
+            )
+        if match["mark"] != " ":
+            picked.append(match["id"])
+    return picked
+
+
+def _shortlist_picker(layout: Layout):  # type: ignore[no-untyped-def]
+    def picker(issue_id: str, ranked: list[RankedRef], papers: list[Paper]) -> list[str] | None:
+        path = layout.issue_dir(issue_id) / SHORTLIST
+        write_shortlist(path, issue_id, ranked, {p.id: p for p in papers})
+        return None
+
+    return picker
+
+
+def _parse_selection(text: str, count: int) -> set[int]:
+    chosen: set[int] = set()
+    for part in text.replace(",", " ").split():
+        if "-" in part:
+            start, _, end = part.partition("-")
+            if not (start.isdigit() and end.isdigit()):
+                raise ValueError(part)
+            chosen.update(range(int(start), int(end) + 1))
+        elif part.isdigit():
+            chosen.add(int(part))
+        else:
+            raise ValueError(part)
+    if any(n < 1 or n > count for n in chosen):
+        raise ValueError(text)
+    return chosen
+
+
+def _interactive_picker(
+    issue_id: str, ranked: list[RankedRef], papers: list[Paper]
+) -> list[str] | None:
+    """Keyboard-driven: type numbers to star/unstar, Enter on an empty line to finish."""
+    by_id = {p.id: p for p in papers}
+    shown = ranked[:60]
+    starred = {i + 1 for i, ref in enumerate(shown) if ref.picked}
+    while True:
+        table = Table(title=f"Candidates for {issue_id} (best first)")
+        for column in ("#", "★", "title", "why"):
+            table.add_column(column)
+        for i, ref in enumerate(shown, start=1):
+            paper = by_id.get(ref.id)
+            table.add_row(
+                str(i),
+                "★" if i in starred else "",
+                escape(paper.title[:80] if paper else ref.id),
+                escape(ref.why[:50]),
+            )
+        console.print(table)
+        answer = typer.prompt(
+            "Star/unstar (e.g. 1 3 5-7), Enter to finish, q to quit", default="", show_default=False
+        ).strip()
+        if answer.lower() == "q":
+            return None
+        if not answer:
+            return [shown[i - 1].id for i in sorted(starred)]
+        try:
+            starred ^= _parse_selection(answer, len(shown))
+        except ValueError:
+            console.print(
+                f"[red]Not understood:[/] {escape(answer)} — use numbers from 1 to {len(shown)}"
+            )
+
+
+@app.command(name="pick")
+def pick_command(
+    ctx: typer.Context,
+    week: Annotated[str | None, typer.Argument(help="ISO week (default: last week).")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="Read picks from an edited shortlist.")
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Only write the shortlist file to edit.")
+    ] = False,
+) -> None:
+    """Hand-pick the week's papers (stored picks also teach the ranking).
+
+    Run `papercast run --week W --dry-run` (or a full run) first so the week is ranked.
+
+    Example: papercast pick 2024-W41
+    """
+    state = get_state(ctx)
+    layout = state.layout()
+    issue_id = resolve_week(week).label
+    with Database(layout.db_path) as db:
+        weekly = WeeklyStore(db)
+        chosen = weekly.get(issue_id)
+        if chosen is None:
+            raise NotFoundError(
+                f"{issue_id} has not been ranked yet",
+                f"run `papercast run --week {issue_id} --pick` (or --dry-run) first",
+            )
+        papers = PaperStore(db).get_many(r.id for r in chosen.ranked)
+        shortlist = layout.issue_dir(issue_id) / SHORTLIST
+        if write:
+            write_shortlist(shortlist, issue_id, chosen.ranked, {p.id: p for p in papers})
+            console.print(
+                f"Wrote {escape(str(shortlist))}; mark papers with [x], then run with --from-file."
+            )
+            return
+        if from_file is not None:
+            picked: list[str] | None = read_shortlist(from_file)
+        else:
+            picked = _interactive_picker(issue_id, chosen.ranked, papers)
+        if picked is None:
+            console.print("Nothing changed.")
+            return
+        known = {r.id for r in chosen.ranked}
+        unknown = [p for p in picked if p not in known]
+        if unknown:
+            raise InputError(
+                f"{unknown[0]} is not a candidate of {issue_id}", "pick from the shortlist"
+            )
+        from papercast.rank import record_picks
+
+        record_picks(db, issue_id, picked, [r.id for r in chosen.ranked])
+        for ref in chosen.ranked:
+            ref.picked = ref.id in set(picked)
+        chosen.ranked = [r for r in chosen.ranked if r.picked] + [
+            r for r in chosen.ranked if not r.picked
+        ]
+        weekly.save(chosen)
+    console.print(f"Picked {len(picked)} of {len(chosen.ranked)} for {issue_id}.")
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many recent runs.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show recent runs, pending batch jobs and the issues produced.
+
+    Example: papercast status --limit 5
+    """
+    state = get_state(ctx)
+    layout = state.layout()
+    from papercast.store.issues import IssueStore
+    from papercast.store.summaries import SummaryStore
+
+    with Database(layout.db_path) as db:
+        runs = RunStore(db).recent(limit)
+        batches = SummaryStore(db).batches(pending_only=True)
+        issues = IssueStore(db).list()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "runs": [{k: v for k, v in r.items() if k != "report"} for r in runs],
+                    "pending_batches": [b.model_dump(mode="json") for b in batches],
+                    "issues": [
+                        {
+                            "id": i.id,
+                            "title": i.title,
+                            "highlights": len(i.highlights),
+                            "audio": i.audio_duration,
+                        }
+                        for i in issues
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title="Recent runs")
+    for column in ("run", "kind", "week", "started", "status"):
+        table.add_column(column)
+    for r in runs:
+        table.add_row(str(r["id"]), r["kind"], r["window"] or "", r["started_at"], r["status"])
+    console.print(table)
+    console.print(f"Pending batch jobs: {len(batches)}")
+    issue_table = Table(title="Issues")
+    for column in ("week", "title", "highlights", "audio"):
+        issue_table.add_column(column)
+    for issue in issues:
+        issue_table.add_row(
+            issue.id, escape(issue.title), str(len(issue.highlights)), issue.audio_duration or ""
+        )
+    console.print(issue_table)

@@ -1,0 +1,585 @@
+"""The weekly run: fetch → rank → (pick) → summarize → assemble → audio → render → export.
+
+- **Locked**: one run per PAPERCAST_HOME at a time (an OS file lock, released even on kill -9).
+- **Idempotent**: the week's selection is frozen in the store once ranked; a rerun rebuilds the
+  same issue from it, with summaries and speech from their caches (no LLM or TTS calls) and
+  byte-identical files.
+- **Resumable**: every stage's work is kept as it is done (papers per transaction, summaries per
+  paper, speech per segment), so a killed run's rerun finishes without redoing it.
+- Reports what happened and why: counts per stage, cost, warnings, time per stage, run.json.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.config import Settings
+from papercast.errors import LockedError, PapercastError
+from papercast.fetch import fetch_window
+from papercast.layout import Layout, atomic_write_text
+from papercast.logs import RedactingFilter
+from papercast.models import (
+    DateWindow,
+    Issue,
+    IssueEntry,
+    Paper,
+    SourceReport,
+    SummaryRecord,
+    Usage,
+)
+from papercast.store import Database, PaperStore, RunStore
+from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
+from papercast.window import last_complete_week, parse_week
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_PARTIAL = 3
+
+Status = Literal["done", "partial", "failed", "empty", "dry-run", "waiting-for-picks"]
+Events = Callable[[str, str], None]
+Picker = Callable[[str, list[RankedRef], list[Paper]], list[str] | None]
+
+
+class StageTime(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str
+    seconds: float
+
+
+class RunReport(BaseModel):
+    """Everything a weekly run did, for the terminal table and run.json."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issue_id: str
+    window: DateWindow
+    status: Status = "done"
+    exit_code: int = EXIT_OK
+    resumed: bool = Field(default=False, description="the selection came from an earlier run")
+    sources: list[SourceReport] = Field(default_factory=list)
+    nothing_new: str | None = None
+    error: str | None = None
+    candidates: int = 0
+    chosen: int = 0
+    dropped: int = 0
+    highlights: list[str] = Field(default_factory=list)
+    noteworthy: int = 0
+    summarized: int = 0
+    from_cache: int = 0
+    failed: dict[str, str] = Field(default_factory=dict)
+    backend: str = ""
+    model: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    estimated_cost_usd: float | None = None
+    audio_duration: str | None = None
+    audio_seconds: float | None = None
+    tts_synthesized: int = 0
+    tts_cached: int = 0
+    outputs: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    stages: list[StageTime] = Field(default_factory=list)
+    log_file: str | None = None
+
+
+@contextmanager
+def run_lock(layout: Layout) -> Iterator[None]:
+    """Hold the home's run lock, or fail at once if another run holds it."""
+    layout.home.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(layout.lock_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise LockedError(
+            f"another papercast run is already working in {layout.home}",
+            "wait for it to finish (the lock is released when it exits, even if it is killed)",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
+    """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
+    layout.logs_dir.mkdir(parents=True, exist_ok=True)
+    path = layout.logs_dir / f"{issue_id}-run{run_id}.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+
+
+class _Clock:
+    def __init__(self, report: RunReport, events: Events | None) -> None:
+        self.report = report
+        self.events = events
+
+    @contextmanager
+    def stage(self, name: str, message: str) -> Iterator[None]:
+        if self.events:
+            self.events(name, message)
+        log.info("stage %s: %s", name, message)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.stages.append(
+                StageTime(stage=name, seconds=round(time.perf_counter() - start, 3))
+            )
+
+
+def resolve_week(week: str | None, today: date | None = None) -> DateWindow:
+    return parse_week(week) if week else last_complete_week(today or date.today())
+
+
+def run_week(
+    settings: Settings,
+    layout: Layout,
+    *,
+    week: str | None = None,
+    today: date | None = None,
+    dry_run: bool = False,
+    refetch: bool = False,
+    picker: Picker | None = None,
+    events: Events | None = None,
+    fulltext_only: set[str] | None = None,
+) -> RunReport:
+    """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper."""
+    window = resolve_week(week, today)
+    layout.ensure()
+    with run_lock(layout), Database(layout.db_path) as db:
+        runs = RunStore(db)
+        run_id = runs.start("weekly", window.label)
+        report = RunReport(issue_id=window.label, window=window)
+        with run_log(layout, window.label, run_id) as log_path:
+            report.log_file = str(log_path)
+            try:
+                _run(
+                    settings,
+                    layout,
+                    db,
+                    report,
+                    run_id,
+                    dry_run,
+                    refetch,
+                    picker,
+                    events,
+                    fulltext_only,
+                )
+            except PapercastError as exc:
+                report.status, report.exit_code, report.error = "failed", exc.exit_code, str(exc)
+                log.error("run failed: %s", exc)
+            except BaseException as exc:
+                report.status, report.exit_code = "failed", EXIT_FAILED
+                report.error = f"{type(exc).__name__}: {exc}"
+                runs.finish(run_id, "failed", report.model_dump(mode="json"))
+                raise
+        if report.status not in ("empty", "dry-run", "waiting-for-picks", "failed") or (
+            report.status == "failed" and report.highlights
+        ):
+            _write_run_json(layout, report)
+        runs.finish(run_id, report.status, report.model_dump(mode="json"))
+    return report
+
+
+def _run(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    run_id: int,
+    dry_run: bool,
+    refetch: bool,
+    picker: Picker | None,
+    events: Events | None,
+    fulltext_only: set[str] | None,
+) -> None:
+    clock = _Clock(report, events)
+    weekly = WeeklyStore(db)
+    state = None if refetch else weekly.get(report.issue_id)
+    if state is not None:
+        report.resumed = True
+        papers = _load_papers(db, state)
+    else:
+        with clock.stage("fetch", f"fetching {report.window.label}"):
+            fetched = fetch_window(report.window, settings=settings, db=db, run_id=run_id)
+        report.sources = fetched.sources
+        if fetched.sources and all(s.error for s in fetched.sources):
+            report.status, report.exit_code = "failed", EXIT_FAILED
+            report.error = "every source failed: " + "; ".join(
+                f"{s.source}: {s.error}" for s in fetched.sources
+            )
+            return
+        if not fetched.paper_ids:
+            report.status = "empty"
+            report.nothing_new = _nothing_new(fetched.sources)
+            return
+        papers = PaperStore(db).get_many(fetched.paper_ids)
+        with clock.stage("rank", f"ranking {len(papers)} candidates"):
+            state = _rank(settings, db, report.issue_id, report.window, papers)
+    report.candidates = len(state.ranked)
+    if picker is not None:
+        with clock.stage("pick", "waiting for your picks"):
+            if not _apply_picker(db, state, papers, picker):
+                report.status = "waiting-for-picks"
+                return
+    chosen_refs, dropped = _choose(settings, state)
+    report.chosen, report.dropped = len(chosen_refs), dropped
+    by_id = {p.id: p for p in papers}
+    chosen = [by_id[r.id] for r in chosen_refs if r.id in by_id]
+    fulltext_ids = _fulltext_ids(settings, chosen_refs)
+    if fulltext_only is not None:
+        fulltext_ids &= fulltext_only
+    if dry_run:
+        _estimate(settings, layout, db, report, chosen, fulltext_ids)
+        report.status = "dry-run"
+        return
+    weekly.save(state)
+    records = _summarize(settings, layout, db, report, run_id, chosen, fulltext_ids, clock)
+    entries = [
+        IssueEntry(paper=by_id[r.id], score=r.score, why=r.why)
+        for r in chosen_refs
+        if r.id in by_id
+    ]
+    from papercast.issue import assemble_issue
+
+    with clock.stage("assemble", "assembling the issue"):
+        issue = assemble_issue(
+            report.issue_id, ranked=entries, summaries=records, settings=settings
+        )
+    report.highlights = [e.paper.id for e in issue.highlights]
+    report.noteworthy = len(issue.noteworthy)
+    _collect_warnings(report, issue)
+    out_dir = layout.issue_dir(issue.id)
+    issue = _audio(settings, layout, db, report, issue, out_dir, clock)
+    _publish(settings, layout, db, report, issue, out_dir, clock)
+    PaperStore(db).mark_seen([r.id for r in state.ranked], report.issue_id)
+    weekly.set_stage(report.issue_id, "done")
+    if report.status == "done" and (report.failed or report.exit_code == EXIT_PARTIAL):
+        report.status, report.exit_code = "partial", EXIT_PARTIAL
+
+
+def _nothing_new(sources: list[SourceReport]) -> str:
+    if not sources:
+        return (
+            "no sources are configured: set [arxiv] categories, [biorxiv] servers or [feeds] urls"
+        )
+    reasons = [f"{s.source}: {s.error or s.empty_reason or 'nothing new'}" for s in sources]
+    return "nothing new because " + "; ".join(reasons)
+
+
+def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
+    store = PaperStore(db)
+    papers = store.get_many(r.id for r in state.ranked)
+    missing = len(state.ranked) - len(papers)
+    if missing:
+        log.warning("%d papers of the frozen selection are no longer in the store", missing)
+    return papers
+
+
+def _rank(
+    settings: Settings, db: Database, issue_id: str, window: DateWindow, papers: list[Paper]
+) -> WeeklyState:
+    from papercast.rank import load_profile, rank_papers
+    from papercast.store.picks import PickStore
+
+    profile = load_profile(db, settings)
+    ranked = rank_papers(papers, profile, settings, db=db)
+    picked = {row.paper_id for row in PickStore(db).rows(issue_id) if row.picked}
+    refs = [
+        RankedRef(id=r.paper.id, score=r.score, why=r.why, picked=r.paper.id in picked)
+        for r in ranked
+    ]
+    return WeeklyState(issue_id=issue_id, window=window.label, ranked=_picked_first(refs))
+
+
+def _picked_first(refs: list[RankedRef]) -> list[RankedRef]:
+    return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
+
+
+def _apply_picker(db: Database, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
+    from papercast.rank import record_picks
+
+    picked = picker(state.issue_id, state.ranked, papers)
+    if picked is None:
+        return False
+    chosen = set(picked)
+    record_picks(db, state.issue_id, picked, [r.id for r in state.ranked])
+    for ref in state.ranked:
+        ref.picked = ref.id in chosen
+        if ref.picked and "picked by you" not in ref.why:
+            ref.why = "picked by you" + (f"; {ref.why}" if ref.why else "")
+    state.ranked = _picked_first(state.ranked)
+    return True
+
+
+def _choose(settings: Settings, state: WeeklyState) -> tuple[list[RankedRef], int]:
+    """The papers that go into the issue: highlight pool + also-noteworthy, best first."""
+    floor = settings.rank.min_score
+    kept = [r for r in state.ranked if r.picked or floor is None or r.score >= floor]
+    size = settings.issue.highlights * settings.issue.highlight_pool + settings.issue.noteworthy
+    return kept[:size], len(state.ranked) - min(len(kept), size)
+
+
+def _fulltext_ids(settings: Settings, chosen: list[RankedRef]) -> set[str]:
+    if not settings.llm.fulltext:
+        return set()
+    pool = settings.issue.highlights * settings.issue.highlight_pool
+    return {r.id for r in chosen[:pool]}
+
+
+def _estimate(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    chosen: list[Paper],
+    fulltext_ids: set[str],
+) -> None:
+    from papercast.summarize import estimate_cost
+
+    estimate = estimate_cost(chosen, settings, db=db, layout=layout, fulltext_ids=fulltext_ids)
+    report.backend, report.model = estimate.backend, estimate.model
+    report.estimated_cost_usd = round(estimate.cost_usd, 4)
+    report.usage = Usage(input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens)
+    report.from_cache = sum(p.cached for p in estimate.papers)
+
+
+def _summarize(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    run_id: int,
+    chosen: list[Paper],
+    fulltext_ids: set[str],
+    clock: _Clock,
+) -> dict[str, SummaryRecord]:
+    from papercast.summarize import summarize_papers
+
+    with clock.stage("summarize", f"summarizing {len(chosen)} papers"):
+        result = summarize_papers(
+            chosen,
+            settings=settings,
+            db=db,
+            layout=layout,
+            fulltext_ids=fulltext_ids,
+            run_id=run_id,
+            on_progress=lambda message: (
+                clock.events("summarize", message) if clock.events else None
+            ),
+        )
+    report.backend, report.model = result.backend, result.model
+    report.usage = result.usage
+    report.from_cache = len(result.cached)
+    report.summarized = len(result.records) - len(result.cached)
+    report.failed = dict(result.failures)
+    for paper_id, why in result.notes.items():
+        report.warnings.append(f"{paper_id}: summary from the abstract only ({why})")
+    if result.budget_stopped:
+        report.warnings.append("stopped summarizing at the [llm] max_cost budget")
+    if result.fatal and not result.records:
+        raise PapercastError(f"no paper could be summarized: {result.fatal}")
+    if result.fatal:
+        report.warnings.append(f"summaries stopped early: {result.fatal}")
+    return dict(result.records)
+
+
+def _collect_warnings(report: RunReport, issue: Issue) -> None:
+    for entry in issue.highlights + issue.noteworthy:
+        record = entry.summary
+        if record is not None and record.ungrounded:
+            shown = ", ".join(record.ungrounded[:5])
+            report.warnings.append(
+                f"{entry.paper.id}: numbers not found in the paper's text: {shown}"
+            )
+    for source in report.sources:
+        if source.error:
+            report.warnings.append(f"{source.source} failed: {source.error}")
+        elif source.fetched == 0 and source.empty_reason:
+            report.warnings.append(f"{source.source} returned nothing: {source.empty_reason}")
+
+
+def _audio(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    issue: Issue,
+    out_dir: Path,
+    clock: _Clock,
+) -> Issue:
+    if not (settings.audio.enabled and settings.publish.audio and issue.highlights):
+        return issue
+    from papercast.audio.episode import build_episode
+
+    try:
+        with clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
+            episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=out_dir)
+    except PapercastError as exc:
+        report.warnings.append(f"no episode this week: {exc}")
+        report.exit_code = EXIT_PARTIAL
+        report.status = "partial"
+        return issue
+    report.audio_seconds = round(episode.duration_seconds, 2)
+    report.audio_duration = episode.duration
+    report.tts_synthesized, report.tts_cached = (
+        episode.segments_synthesized,
+        episode.segments_cached,
+    )
+    if episode.highlights_dropped:
+        report.warnings.append(
+            f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
+            f"[audio] max_minutes={settings.audio.max_minutes:g}"
+        )
+    return issue.model_copy(
+        update={
+            "audio_duration_seconds": round(episode.duration_seconds, 2),
+            "audio_file": episode.mp3_path.name,
+        }
+    )
+
+
+def _publish(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    issue: Issue,
+    out_dir: Path,
+    clock: _Clock,
+) -> None:
+    from papercast.render import render_issue
+    from papercast.store.issues import IssueStore
+
+    issues = IssueStore(db)
+    issues.save(issue)
+    with clock.stage("render", "rendering the issue"):
+        written = render_issue(
+            issue, settings=settings, out_dir=out_dir, formats=list(settings.publish.formats)
+        )
+    outputs = list(written.values())
+    if issue.audio_file:
+        outputs += [
+            p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
+        ]
+    with clock.stage("export", "writing exports"):
+        outputs += _exports(settings, layout, db, report, issue, issues.list())
+    report.outputs = sorted({_relative(p, layout.out_dir) for p in outputs})
+
+
+def _exports(
+    settings: Settings,
+    layout: Layout,
+    db: Database,
+    report: RunReport,
+    issue: Issue,
+    all_issues: list[Issue],
+) -> list[Path]:
+    written: list[Path] = []
+    publish = settings.publish
+    steps: list[tuple[str, Callable[[], list[Path]]]] = []
+    if publish.feed and settings.podcast.base_url:
+        steps.append(("podcast feed", lambda: _feed(settings, layout, issue, all_issues)))
+    elif publish.feed:
+        report.warnings.append("no podcast feed: set [podcast] base_url to publish one")
+    if publish.notes_dir is not None:
+        notes_dir = publish.notes_dir
+
+        def notes() -> list[Path]:
+            from papercast.export.notes import write_notes
+
+            return write_notes(issue, notes_dir)
+
+        steps.append(("notes", notes))
+    if publish.site_dir is not None:
+        site_dir = publish.site_dir
+
+        def site() -> list[Path]:
+            from papercast.export.site import build_site
+
+            return [
+                build_site(
+                    all_issues, settings=settings, site_dir=site_dir, audio_root=layout.out_dir
+                )
+            ]
+
+        steps.append(("site", site))
+    if publish.email and settings.email.to:
+        steps.append(("email", lambda: _email(settings, layout, db, report, issue)))
+    for name, step in steps:
+        try:
+            written += step()
+        except PapercastError as exc:
+            report.warnings.append(f"{name} failed: {exc}")
+            report.exit_code, report.status = EXIT_PARTIAL, "partial"
+    return written
+
+
+def _feed(settings: Settings, layout: Layout, issue: Issue, all_issues: list[Issue]) -> list[Path]:
+    from papercast.export.podcast_feed import build_podcast_feed
+
+    root = build_podcast_feed(
+        all_issues,
+        settings=settings,
+        out_path=layout.out_dir / "feed.xml",
+        audio_root=layout.out_dir,
+    )
+    copy = layout.issue_dir(issue.id) / "feed.xml"
+    atomic_write_text(copy, root.read_text(encoding="utf-8"))
+    return [root, copy]
+
+
+def _email(
+    settings: Settings, layout: Layout, db: Database, report: RunReport, issue: Issue
+) -> list[Path]:
+    from papercast.export.email import send_issue
+
+    results = send_issue(issue, list(settings.email.to), settings=settings, db=db, layout=layout)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        report.warnings.append(
+            "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
+        )
+        report.exit_code, report.status = EXIT_PARTIAL, "partial"
+    return [layout.issue_email_dir(issue.id) / "issue.eml"]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _write_run_json(layout: Layout, report: RunReport) -> None:
+    path = layout.issue_dir(report.issue_id) / "run.json"
+    report.outputs = sorted({*report.outputs, _relative(path, layout.out_dir)})
+    atomic_write_text(path, report.model_dump_json(indent=2) + "\n")
+
+
+STAGES = ("fetch", "rank", "pick", "summarize", "assemble", "audio", "render", "export")
