@@ -182,4 +182,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX picks_issue ON picks(issue_id);
         """,
     ),
+    (
+        50,
+        "pipeline: the frozen selection of each week's issue",
+        """
+        CREATE TABLE weekly (
+            issue_id TEXT PRIMARY KEY,
+            window TEXT NOT NULL,
+            ranked TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
