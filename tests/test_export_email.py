@@ -184,3 +184,29 @@ def test_recipients_are_validated_and_deduplicated() -> None:
     for bad in ("not-an-address", "a@b", "a@x.org\r\nBcc: evil@x.org"):
         with pytest.raises(InputError, match="is not an email address"):
             parse_recipients(bad)
+
+
+def test_an_unreachable_server_fails_everyone_fast_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("PAPERCAST_EMAIL__PASSWORD", PASSWORD)
+    settings = Settings(
+        email={"smtp_host": "127.0.0.1", "smtp_port": port, "from_addr": "n@x.org",
+               "retries": 1, "retry_backoff": 0, "security": "none"},
+        publish={"out_dir": tmp_path / "out"},
+    )  # fmt: skip
+    with Database(":memory:") as db:
+        results = _send(settings, db, ["a@x.org", "b@x.org", "c@x.org"])
+    assert [(r.status, r.attempts) for r in results] == [
+        ("failed", 2),
+        ("failed", 0),
+        ("failed", 0),
+    ]
+    assert "ConnectionRefusedError" in (results[0].error or "")
+    assert (results[2].error or "").startswith("not attempted: ConnectionRefusedError")
+    assert (tmp_path / "out" / "2024-W41" / "email" / "c-x.org.eml").is_file()

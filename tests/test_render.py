@@ -12,7 +12,6 @@ from html_checks import Tags, assert_inert
 from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
-from papercast.export.substack import substack_problems
 from papercast.render import FORMATS, md_escape, render_format, render_issue, safe_url
 
 SECTIONS = ("TLDR", "METHOD", "RESULTS", "CRITIQUES", "IMPLICATIONS")
@@ -96,16 +95,6 @@ def test_text_is_wrapped_and_keeps_urls_whole(rendered: dict[str, str]) -> None:
     assert "HIGHLIGHTS" in txt and "ALSO NOTEWORTHY (* = most interesting)" in txt
 
 
-def test_substack_html_uses_only_what_the_editor_keeps(rendered: dict[str, str]) -> None:
-    assert substack_problems(rendered["substack"]) == []
-    assert substack_problems('<table><tr><td>a</td></tr></table><a href="ftp://x">') == [
-        "<a href='ftp://x'> is not an http(s) link",
-        "<table> is not kept by the Substack editor",
-        "<td> is not kept by the Substack editor",
-        "<tr> is not kept by the Substack editor",
-    ]
-
-
 def test_rendering_is_deterministic(tmp_path: Path) -> None:
     settings = Settings()
     first = render_issue(sample_issue(settings), settings=settings, out_dir=tmp_path / "a",
@@ -169,10 +158,3 @@ def test_md_escape_neutralises_markup() -> None:
     assert md_escape("[x](javascript:alert(1)) <b>") == r"\[x\](javascript:alert(1)) \<b\>"
     assert md_escape("# heading") == r"\# heading"
     assert md_escape("a_b*c*") == r"a\_b\*c\*"
-
-
-def test_substack_check_flags_attributes_on_allowed_tags() -> None:
-    assert substack_problems('<p class="x" style="y">a</p>') == [
-        "<p class=…> attribute is not kept",
-        "<p style=…> attribute is not kept",
-    ]

@@ -162,6 +162,7 @@ class SmtpSession:
         self.config = config
         self.password = config.password.get_secret_value() if config.password else None
         self.conn: smtplib.SMTP | None = None
+        self.failed_to_connect = False  # the last error happened before a session was up
 
     def _context(self) -> ssl.SSLContext:
         cafile = str(self.config.ca_file) if self.config.ca_file else None
@@ -170,6 +171,7 @@ class SmtpSession:
     def open(self) -> smtplib.SMTP:
         if self.conn is not None:
             return self.conn
+        self.failed_to_connect = True
         config = self.config
         conn: smtplib.SMTP
         if config.security == "ssl":
@@ -192,6 +194,7 @@ class SmtpSession:
             _quiet_close(conn)
             raise
         self.conn = conn
+        self.failed_to_connect = False
         return conn
 
     def send(self, msg: EmailMessage, from_addr: str, to: str) -> None:
@@ -199,7 +202,10 @@ class SmtpSession:
         try:
             conn.send_message(msg, from_addr=from_addr, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused:
-            conn.rset()
+            try:
+                conn.rset()
+            except (smtplib.SMTPException, OSError):
+                self.close()
             raise
         except BaseException:
             self.close()
@@ -331,6 +337,20 @@ def send_issue(
     return [results[a] for a in recipients]
 
 
+def _fail_rest(
+    issue: Issue,
+    rest: list[str],
+    results: dict[str, SendResult],
+    store: EmailStore,
+    error: str,
+) -> None:
+    """The server cannot be reached: the others fail too, without hammering it."""
+    for address in rest:
+        detail = f"not attempted: {error}"
+        results[address] = results[address].model_copy(update={"error": detail})
+        store.record(issue.id, address, status="failed", message_id=None, attempts=0, error=detail)
+
+
 def _deliver(
     issue: Issue,
     pending: list[str],
@@ -366,6 +386,9 @@ def _deliver(
                     attempts=attempts.count,
                     error=error,
                 )
+                if session.failed_to_connect:
+                    _fail_rest(issue, pending[pending.index(address) + 1 :], results, store, error)
+                    return
                 continue
             results[address] = results[address].model_copy(
                 update={"status": "sent", "attempts": attempts.count, "message_id": message_id}
