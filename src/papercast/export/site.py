@@ -9,6 +9,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
@@ -63,7 +64,7 @@ def _issue_page(
         "html",
         settings=settings,
         nav={"home": "../index.html", "feed": f"../{FEED_NAME}"},
-        audio_src=audio.name if audio else None,
+        audio_src=quote(audio.name) if audio else None,
     )
     atomic_write_text(folder / "index.html", html)
     return IndexItem(
