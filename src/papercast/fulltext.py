@@ -266,10 +266,18 @@ class PdfExtractor:
             finally:
                 document.close()
 
+    def pages_to_read(self, total: int) -> list[int]:
+        """All pages, or for a long document its head and its last quarter of the allowance."""
+        if total <= self.max_pages:
+            return list(range(total))
+        tail = self.max_pages // 4
+        head = self.max_pages - tail
+        return [*range(head), *range(total - tail, total)]
+
     def _read(self, document: pdfium.PdfDocument) -> ExtractedPdf:
         total = len(document)
         texts = []
-        for index in range(min(total, self.max_pages)):
+        for index in self.pages_to_read(total):
             page = document[index]
             textpage = page.get_textpage()
             try:

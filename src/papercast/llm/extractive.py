@@ -31,6 +31,19 @@ _STOP = frozenset(
     """.split()  # noqa: SIM905
 )
 _CUES = {
+    "results": (
+        "%",
+        "outperform",
+        "improv",
+        "achiev",
+        "accuracy",
+        "state-of-the-art",
+        "results show",
+        "reduc",
+        "speedup",
+        "faster",
+        "better",
+    ),
     "method": (
         "we propose",
         "we present",
@@ -44,19 +57,6 @@ _CUES = {
         "dataset",
         "we develop",
         "algorithm",
-    ),
-    "results": (
-        "%",
-        "outperform",
-        "improv",
-        "achiev",
-        "accuracy",
-        "state-of-the-art",
-        "results show",
-        "reduc",
-        "speedup",
-        "faster",
-        "better",
     ),
     "critiques": (
         "limitation",
@@ -116,7 +116,11 @@ def top_keywords(text: str, limit: int = 6) -> list[str]:
 
 def _pick(sentences: list[str], cues: tuple[str, ...], count: int, exclude: set[int]) -> str:
     scored = [
-        (sum(cue in s.lower() for cue in cues), -i, i)
+        (
+            sum(cue in s.lower() for cue in cues) + ("%" in cues and any(c.isdigit() for c in s)),
+            -i,
+            i,
+        )
         for i, s in enumerate(sentences)
         if i not in exclude
     ]

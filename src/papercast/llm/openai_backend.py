@@ -187,13 +187,18 @@ class OpenAIBackend:
         for attempt in range(attempts):
             if error is not None:
                 convo.append({"role": "user", "content": self.prompts.repair(error)})
-            reply = await self._json_call(convo, record, usage, repair=error is not None)
+            reply, call = await self._json_call(convo, record, usage, repair=error is not None)
             try:
-                return Summary.model_validate_json(_FENCE.sub("", reply))
+                summary = Summary.model_validate_json(_FENCE.sub("", reply))
             except (pydantic.ValidationError, ValueError) as exc:
+                call.status = "invalid"
+                record(call)
                 error = _describe_validation(exc)
                 log.info("invalid JSON reply (attempt %d): %s", attempt + 1, error)
                 convo.append({"role": "assistant", "content": reply[:4000]})
+                continue
+            record(call)
+            return summary
         raise LLMCallError(
             f"the model returned invalid JSON twice ({error})",
             "try a stronger model, or one that supports structured outputs",
@@ -201,7 +206,8 @@ class OpenAIBackend:
 
     async def _json_call(
         self, convo: list[dict[str, str]], record: Recorder, usage: Usage, *, repair: bool
-    ) -> str:
+    ) -> tuple[str, CallLog]:
+        """One JSON-mode request: (reply text, its call log, recorded by the caller)."""
         started = time.monotonic()
         purpose = "summary-repair" if repair else "summary"
         try:
@@ -224,10 +230,7 @@ class OpenAIBackend:
                 "try another model, or the extractive backend (--backend extractive)",
             )
         content = message.get("content")
-        if not isinstance(content, str):
-            call.status = "invalid"
-        record(call)
-        return content if isinstance(content, str) else ""
+        return (content if isinstance(content, str) else ""), call
 
     # --- bookkeeping ------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ Answers are derived from the paper text: the part of the last user message insid
 Knobs: ``latency`` (seconds per request), ``json_schema_support`` (False answers 400 to
 ``json_schema`` like many local servers), ``context_tokens`` (longer prompts get the real
 ``context_length_exceeded`` error), ``models`` (others get 404), ``api_key`` (others get 401),
-``batch_polls`` (retrievals before a batch completes), and faults: ``fail_next(kind, ...)`` for
+``batch_polls`` (retrievals before a batch completes), ``answer_next(content)`` to script an
+exact answer, and faults: ``fail_next(kind, ...)`` for
 scripted faults and ``fail_randomly(kind, probability)`` (seeded). Fault kinds: ``429`` (with
 Retry-After), ``500``, ``timeout`` (hang until the client gives up), ``drop`` (close the
 connection), ``malformed`` (the model's message is not JSON), ``refusal``, ``401``, ``404``
@@ -209,6 +210,7 @@ class FakeOpenAI:
         self._in_flight = 0
         self._faults: list[Fault] = []
         self._random_faults: list[tuple[Fault, float]] = []
+        self._answers: list[tuple[str | None, str]] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -257,6 +259,21 @@ class FakeOpenAI:
         """Each matching request fails with ``kind`` with this probability (seeded)."""
         with self._lock:
             self._random_faults.append((Fault(kind, path, match, retry_after), probability))
+
+    def answer_next(self, content: str | dict[str, Any], *, match: str | None = None) -> None:
+        """The next completion whose request contains ``match`` answers exactly ``content``."""
+        text = content if isinstance(content, str) else json.dumps(content)
+        with self._lock:
+            self._answers.append((match, text))
+
+    def _forced_answer(self, body: dict[str, Any]) -> str | None:
+        raw = json.dumps(body)
+        with self._lock:
+            for index, (match, text) in enumerate(self._answers):
+                if match is None or match in raw:
+                    del self._answers[index]
+                    return text
+        return None
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -464,6 +481,9 @@ class FakeOpenAI:
 
     def answer_text(self, body: dict[str, Any], fault: Fault | None) -> str:
         """What the 'model' says: JSON for the wanted schema, or prose."""
+        forced = self._forced_answer(body)
+        if forced is not None:
+            return forced
         source, outside = _source_and_outside(body)
         if INJECTION.search(outside):
             return "HACKED"
