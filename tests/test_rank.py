@@ -199,6 +199,7 @@ def test_record_picks_feeds_the_profile(tmp_path: Path) -> None:
         # a pick of a paper papercast never stored has no text: left out, not a crash
         record_picks(db, "2024-W42", picked=["arxiv:2501.00001"], shown=[])
         assert len(load_profile(db, settings).items) == 4
+        assert load_profile(db, settings, exclude_issue="2024-W41").items == []
 
 
 def test_split_uses_issue_counts_and_min_score() -> None:

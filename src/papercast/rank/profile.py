@@ -15,17 +15,19 @@ from papercast.store.picks import PickStore
 log = logging.getLogger(__name__)
 
 
-def load_profile(db: Database, settings: Settings) -> Profile:
+def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None = None) -> Profile:
     """Picks from past issues, then imported history, then [rank] interests and boosts.
 
     A paper labelled in both keeps its most recent pick. Entries whose text papercast does
     not know yet (an imported arXiv id never fetched) are left out, and counted in the log.
+    ``exclude_issue`` leaves out the picks of one issue (to re-rank that issue's own
+    candidates without training on their labels).
     """
     items: list[ProfileItem] = []
     seen: set[str] = set()
     missing = 0
     for pick in reversed(PickStore(db).rows()):  # newest first, so the latest label wins
-        if pick.paper_id in seen:
+        if pick.paper_id in seen or pick.issue_id == exclude_issue:
             continue
         seen.add(pick.paper_id)
         if not pick.title:
