@@ -275,7 +275,7 @@ def _write(
         segment = timeline.audio
         wav.write_bytes(pcm_to_wav(segment.raw_data, segment.frame_rate))
         encoded = Path(work) / "episode.mp3"
-        loudness = encode_mp3(
+        report = encode_mp3(
             wav,
             encoded,
             target_lufs=audio.loudness_lufs,
@@ -293,7 +293,7 @@ def _write(
         os.replace(encoded, mp3_path)
         if chapters_path is not None:
             os.replace(Path(work) / CHAPTERS_NAME, chapters_path)
-    return loudness.output_i
+    return report.output_lufs
 
 
 def _verify(mp3: Path, expected_seconds: float) -> None:
