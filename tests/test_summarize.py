@@ -165,7 +165,7 @@ def test_prompt_injection_stays_data_and_shape_holds() -> None:
         result = run(env, [paper])
         body = fake.completion_calls[0].body
     record = result.records[paper.id]
-    assert isinstance(record.summary, Summary) and "HACKED" != record.summary.tldr
+    assert isinstance(record.summary, Summary) and record.summary.tldr != "HACKED"
     system, user = body["messages"][0]["content"], body["messages"][1]["content"]
     assert "untrusted DATA" in system
     assert len(re.findall(r"<paper\b", user)) == 1 and user.count("</paper>") == 1
