@@ -16,7 +16,8 @@ from papercast.errors import ConfigError, InputError
 if TYPE_CHECKING:
     from papercast.audio import Episode
 
-console = Console()
+# Paths stay whole (no wrapping); titles print as they are (no markup: "[x]" is text).
+console = Console(soft_wrap=True, markup=False, highlight=False)
 
 EngineOption = Annotated[
     Literal["piper", "openai"] | None,
@@ -47,22 +48,20 @@ def _with_audio(settings: Settings, **changes: Any) -> Settings:
 
 
 def _report(episode: Episode) -> None:
-    console.print(f"Wrote {episode.mp3_path} ({episode.duration})", highlight=False)
+    console.print(f"Wrote {episode.mp3_path} ({episode.duration})")
     if episode.chapters_path is not None:
-        console.print(f"      {episode.chapters_path}", highlight=False)
+        console.print(f"      {episode.chapters_path}")
     for chapter in episode.chapters:
         minutes, seconds = divmod(round(chapter.start_seconds), 60)
-        console.print(f"  {minutes:>3}:{seconds:02d}  {chapter.title}", highlight=False)
+        console.print(f"  {minutes:>3}:{seconds:02d}  {chapter.title}")
     loudness = f", {episode.loudness_lufs:.1f} LUFS" if episode.loudness_lufs is not None else ""
     console.print(
         f"{episode.segments_synthesized} segment(s) synthesized, "
-        f"{episode.segments_cached} from cache; {episode.engine} ({episode.voice}){loudness}",
-        highlight=False,
+        f"{episode.segments_cached} from cache; {episode.engine} ({episode.voice}){loudness}"
     )
     if episode.highlights_dropped:
         console.print(
-            f"Left out to fit [audio] max_minutes: {', '.join(episode.highlights_dropped)}",
-            highlight=False,
+            f"Left out to fit [audio] max_minutes: {', '.join(episode.highlights_dropped)}"
         )
 
 
