@@ -214,7 +214,14 @@ class RankConfig(Section):
         default_factory=dict, description="keyword or phrase -> added to the score on a match"
     )
     min_score: float | None = None
-    llm_top_k: int = Field(default=0, ge=0)
+    llm_top_k: int = Field(
+        default=0, ge=0, description="re-score the top K with an LLM relevance pass (0 = off)"
+    )
+    llm_model: str | None = Field(default=None, description="default: [llm] model")
+    llm_batch_size: int = Field(default=10, ge=1, le=50, description="papers per LLM request")
+    llm_weight: float = Field(
+        default=0.5, ge=0, le=1, description="share of the LLM's relevance in the top-K score"
+    )
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"

@@ -34,7 +34,8 @@ def rank_papers(
     """Best first. With no positive picks or history, falls back to interests, boosts, recency.
 
     ``db`` caches embeddings (the embeddings backend); ``explain=False`` skips the why strings
-    for speed. Ties keep the newest paper first, then the input order.
+    for speed. Ties keep the newest paper first, then the input order. With
+    ``[rank] llm_top_k`` > 0 an LLM re-scores the top K (see ``papercast.rank.llm_pass``).
     """
     if not candidates:
         return []
@@ -55,4 +56,9 @@ def rank_papers(
         key=lambda i: (-round(float(scores[i]), 9), -recency[i], i),
     )
     log.info("ranked %d candidates with the %s backend", len(candidates), ranker.name)
-    return [RankedPaper(paper=candidates[i], score=float(scores[i]), why=whys[i]) for i in order]
+    ranked = [RankedPaper(paper=candidates[i], score=float(scores[i]), why=whys[i]) for i in order]
+    if settings.rank.llm_top_k > 0:
+        from papercast.rank.llm_pass import llm_rerank
+
+        ranked = llm_rerank(ranked, profile, settings, db)
+    return ranked

@@ -183,6 +183,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        41,
+        "ranking: cached LLM relevance scores",
+        """
+        CREATE TABLE llm_relevance (
+            model TEXT NOT NULL,
+            prompt_hash TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            relevance INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (model, prompt_hash, text_hash)
+        );
+        """,
+    ),
+    (
         50,
         "pipeline: the frozen selection of each week's issue",
         """

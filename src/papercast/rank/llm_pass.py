@@ -1,0 +1,290 @@
+"""Optional LLM relevance pass over the top K of a ranking: cheap model, batched, cached.
+
+``[rank] llm_top_k = 30`` asks the model (``[rank] llm_model``, default ``[llm] model``) to
+score each of the top 30 papers 0-10 for this reader, ``llm_batch_size`` papers per request.
+The top K are then re-ordered among themselves by
+``(1 - llm_weight) * score + llm_weight * relevance / 10``; papers below K are untouched.
+Scores are cached by (model, prompt+profile hash, paper text hash), and every request is logged
+in ``llm_calls`` (purpose ``relevance``). The pass is an improvement, never a dependency: a
+failed or malformed batch is logged and its papers keep their scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from papercast.config import Settings
+from papercast.llm.pricing import cost_usd
+from papercast.llm.prompts import neutralize_delimiters
+from papercast.rank.models import Profile, RankedPaper
+from papercast.resources import prompts_dir
+from papercast.store.db import Database, utcnow
+from papercast.store.embeddings import text_hash
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "relevance-system.j2"
+USER = "relevance-user.j2"
+MAX_PICKS_SHOWN = 15
+MAX_ABSTRACT_CHARS = 1500
+
+
+class RelevanceScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    relevance: int = Field(ge=0, le=10)
+
+
+class RelevanceBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scores: list[RelevanceScore]
+
+
+def _schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "scores": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "relevance": {"type": "integer", "minimum": 0, "maximum": 10},
+                    },
+                    "required": ["id", "relevance"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["scores"],
+        "additionalProperties": False,
+    }
+
+
+class RelevanceCache:
+    def __init__(self, db: Database | None) -> None:
+        self.db = db
+        self.memory: dict[tuple[str, str, str], int] = {}
+
+    def get(self, model: str, prompt_hash: str, key: str) -> int | None:
+        if (model, prompt_hash, key) in self.memory:
+            return self.memory[(model, prompt_hash, key)]
+        if self.db is None:
+            return None
+        row = self.db.query_one(
+            "SELECT relevance FROM llm_relevance WHERE model = ? AND prompt_hash = ? "
+            "AND text_hash = ?",
+            (model, prompt_hash, key),
+        )
+        return int(row["relevance"]) if row else None
+
+    def put(self, model: str, prompt_hash: str, values: dict[str, int]) -> None:
+        for key, value in values.items():
+            self.memory[(model, prompt_hash, key)] = value
+        if self.db is None or not values:
+            return
+        now = utcnow()
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO llm_relevance (model, prompt_hash, text_hash, relevance, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                [(model, prompt_hash, key, value, now) for key, value in values.items()],
+            )
+
+
+class RelevancePass:
+    """Scores papers for one profile with an OpenAI-compatible chat model."""
+
+    def __init__(
+        self, client: Any, settings: Settings, profile: Profile, db: Database | None
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.model = settings.rank.llm_model or settings.llm.model
+        self.db = db
+        self.cache = RelevanceCache(db)
+        self.env = _environment(settings)
+        recent = sorted(
+            profile.positives,
+            key=lambda item: item.when.timestamp() if item.when else 0.0,
+            reverse=True,
+        )
+        self.interests = profile.interests
+        self.picks = [item.title for item in recent[:MAX_PICKS_SHOWN]]
+        self.prompt_hash = self._prompt_hash()
+        self.failures = 0
+
+    def _prompt_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in (SYSTEM, USER):
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            digest.update(source.encode("utf-8") + b"\0")
+        digest.update(json.dumps([self.interests, self.picks]).encode("utf-8"))
+        return digest.hexdigest()[:16]
+
+    def score(self, ranked: Sequence[RankedPaper]) -> dict[int, int]:
+        """Relevance 0-10 by position in ``ranked``; positions that failed are left out."""
+        keys = [text_hash(r.paper.text_for_matching) for r in ranked]
+        found: dict[int, int] = {}
+        todo: list[int] = []
+        for index, key in enumerate(keys):
+            cached = self.cache.get(self.model, self.prompt_hash, key)
+            if cached is None:
+                todo.append(index)
+            else:
+                found[index] = cached
+        size = self.settings.rank.llm_batch_size
+        for start in range(0, len(todo), size):
+            batch = todo[start : start + size]
+            answers = self._ask([ranked[i] for i in batch])
+            fresh = {i: answers[n] for n, i in enumerate(batch) if n in answers}
+            self.cache.put(self.model, self.prompt_hash, {keys[i]: v for i, v in fresh.items()})
+            found.update(fresh)
+        return found
+
+    def _messages(self, papers: Sequence[RankedPaper]) -> list[dict[str, str]]:
+        items = [
+            {
+                "id": str(n + 1),
+                "title": neutralize_delimiters(r.paper.title),
+                "abstract": neutralize_delimiters(r.paper.abstract[:MAX_ABSTRACT_CHARS]),
+            }
+            for n, r in enumerate(papers)
+        ]
+        system = self.env.get_template(SYSTEM).render().strip()
+        user = (
+            self.env.get_template(USER)
+            .render(interests=self.interests, picks=self.picks, papers=items)
+            .strip()
+        )
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _ask(self, papers: Sequence[RankedPaper]) -> dict[int, int]:
+        """One request; {position in batch: relevance}, empty on any failure."""
+        import openai
+
+        started = time.monotonic()
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model,
+                messages=self._messages(papers),
+                temperature=0,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "relevance", "schema": _schema(), "strict": True},
+                },
+            )
+        except openai.OpenAIError as exc:
+            self._fail(started, type(exc).__name__, len(papers))
+            return {}
+        usage = response.usage
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        text = response.choices[0].message.content or ""
+        try:
+            parsed = RelevanceBatch.model_validate_json(text)
+        except ValidationError:
+            self._log(started, tokens_in, tokens_out, "error", "malformed answer")
+            self._fail(started, "malformed answer", len(papers), logged=True)
+            return {}
+        self._log(started, tokens_in, tokens_out, "ok", None)
+        wanted = {str(n + 1): n for n in range(len(papers))}
+        return {wanted[s.id]: s.relevance for s in parsed.scores if s.id in wanted}
+
+    def _fail(self, started: float, reason: str, count: int, logged: bool = False) -> None:
+        self.failures += 1
+        if not logged:
+            self._log(started, 0, 0, "error", reason)
+        log.warning("LLM relevance pass: a batch of %d papers failed (%s)", count, reason)
+
+    def _log(
+        self, started: float, tokens_in: int, tokens_out: int, status: str, error: str | None
+    ) -> None:
+        if self.db is None:
+            return
+        self.db.execute(
+            "INSERT INTO llm_calls (model, purpose, prompt_hash, input_tokens, output_tokens, "
+            "cost_usd, duration_ms, status, error, created_at) "
+            "VALUES (?, 'relevance', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.model,
+                self.prompt_hash,
+                tokens_in,
+                tokens_out,
+                cost_usd(self.settings.llm, self.model, tokens_in, tokens_out),
+                int((time.monotonic() - started) * 1000),
+                status,
+                error,
+                utcnow(),
+            ),
+        )
+
+
+def _environment(settings: Settings) -> jinja2.Environment:
+    search = [str(settings.llm.prompts_dir)] if settings.llm.prompts_dir else []
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(prompts_dir())]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - prompts are plain text, not HTML
+        keep_trailing_newline=True,
+    )
+
+
+def make_chat_client(settings: Settings) -> Any:
+    import openai
+
+    from papercast.config import openai_api_key
+    from papercast.errors import ConfigError
+
+    key = openai_api_key(settings)
+    if key is None and settings.llm.base_url is None:
+        raise ConfigError(
+            "[rank] llm_top_k needs an LLM: no API key found",
+            "set OPENAI_API_KEY (or [llm] base_url for a local server), or set llm_top_k = 0",
+        )
+    return openai.OpenAI(
+        api_key=key or "not-needed",
+        base_url=settings.llm.base_url,
+        timeout=settings.llm.timeout,
+        max_retries=settings.llm.max_retries,
+    )
+
+
+def llm_rerank(
+    ranked: list[RankedPaper],
+    profile: Profile,
+    settings: Settings,
+    db: Database | None = None,
+    client: Any = None,
+) -> list[RankedPaper]:
+    """Blend an LLM's relevance into the top ``[rank] llm_top_k`` and re-order them."""
+    top_k = min(settings.rank.llm_top_k, len(ranked))
+    if top_k == 0:
+        return ranked
+    scorer = RelevancePass(client or make_chat_client(settings), settings, profile, db)
+    head = ranked[:top_k]
+    relevance = scorer.score(head)
+    weight = settings.rank.llm_weight
+    blended: list[tuple[float, int, RankedPaper]] = []
+    for index, item in enumerate(head):
+        if index in relevance:
+            value = relevance[index]
+            score = (1 - weight) * item.score + weight * value / 10
+            why = "; ".join(p for p in (item.why, f"LLM relevance {value}/10") if p)
+            item = item.model_copy(update={"score": score, "why": why})
+        blended.append((item.score, index, item))
+    blended.sort(key=lambda entry: (-entry[0], entry[1]))
+    if scorer.failures:
+        log.warning("LLM relevance pass: %d batches failed; their order kept", scorer.failures)
+    return [entry[2] for entry in blended] + ranked[top_k:]
