@@ -117,3 +117,10 @@ def test_highlight_without_summary_reads_its_abstract() -> None:
     bare.paper.abstract = "We study cats."
     script = build_script(make_issue([bare]), Settings())
     assert "We study cats." in script.chapters[1].paragraphs
+
+
+def test_an_empty_summary_section_is_not_announced() -> None:
+    script = build_script(make_issue([entry(1, critiques="  ")]), Settings())
+    paragraphs = script.chapters[1].paragraphs
+    assert not any(p.startswith("The caveats") for p in paragraphs)
+    assert any(p.startswith("Why it matters.") for p in paragraphs)

@@ -1,0 +1,135 @@
+"""Benchmark the audio stage on this machine (issue 5).
+
+1. Piper's real-time factor (seconds of audio per wall second), one process vs parallel worker
+   processes, on the same paragraphs in the same run (the one-process run is the baseline).
+2. Time to build a full episode of the example newsletter (weekly-ai-papers-2024-10-13.txt,
+   whose reference reading lasts 16:39) cold (empty segment cache) and warm (everything cached).
+
+    python bench/bench_tts.py [--examples DIR] [--paragraphs N] [--workers 2]
+
+Results go in docs/benchmarks.md ("Audio").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from papercast.audio import build_episode
+from papercast.audio.engines.base import wav_seconds
+from papercast.audio.engines.piper import PiperEngine
+from papercast.audio.spoken import to_spoken
+from papercast.config import Settings
+from papercast.layout import Layout
+from papercast.models import Issue, IssueEntry, Paper, Summary, SummaryRecord
+
+FIELDS = ("tldr", "method", "results", "critiques", "implications")
+
+
+def parse_newsletter(path: Path) -> Issue:
+    """The example newsletter as an Issue: '# Title', the arXiv link, five paragraphs each."""
+    text = path.read_text(encoding="utf-8")
+    body = text.split("consider becoming a free or paid subscriber.", 1)[-1]
+    body = body.split("Thanks for reading", 1)[0]
+    entries = []
+    for number, block in enumerate(re.split(r"^# ", body, flags=re.MULTILINE)[1:], 1):
+        lines = block.strip().split("\n")
+        title = lines[0].strip()
+        rest = "\n".join(lines[1:])
+        url = re.search(r"https://arxiv\.org/abs/\S+", rest)
+        rest = re.sub(r"https?://\S+", "", rest)
+        paragraphs = [p.strip() for p in rest.split("\n\n") if p.strip()]
+        paragraphs = (paragraphs + [""] * 5)[:5]
+        pid = f"arxiv:bench.{number:04d}"
+        entries.append(
+            IssueEntry(
+                paper=Paper(
+                    id=pid, source="arxiv", title=title, abs_url=url.group(0) if url else None
+                ),
+                summary=SummaryRecord(
+                    paper_id=pid,
+                    model="gpt-4o-mini",
+                    summary=Summary(
+                        **dict(zip(FIELDS, paragraphs, strict=True)),
+                        significance=5,
+                        significance_reason="bench",
+                    ),
+                ),
+            )
+        )
+    return Issue(
+        id="2024-W41",
+        title="This Week's New AI Papers - Oct 13, 2024",
+        date=date(2024, 10, 13),
+        model="gpt-4o-mini",
+        highlights=entries,
+    )
+
+
+def rtf(engine: PiperEngine, texts: list[str]) -> tuple[float, float, float]:
+    """(audio seconds, wall seconds, real-time factor) for synthesizing ``texts``."""
+    started = time.perf_counter()
+    audio = 0.0
+    for result in engine.synthesize(texts):
+        if result.wav is None:
+            raise SystemExit(f"synthesis failed: {result.error}")
+        audio += wav_seconds(result.wav)
+    wall = time.perf_counter() - started
+    return audio, wall, audio / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=Path, default=Path("/work/shared/examples"))
+    parser.add_argument("--paragraphs", type=int, default=12)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    issue = parse_newsletter(args.examples / "weekly-ai-papers-2024-10-13.txt")
+    paragraphs = [
+        to_spoken(getattr(e.summary.summary, f))
+        for e in issue.highlights
+        if e.summary
+        for f in FIELDS
+    ]
+    texts = [p for p in paragraphs if p][: args.paragraphs]
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"{len(texts)} paragraphs, {sum(len(t.split()) for t in texts)} words")
+
+    single = PiperEngine.from_settings(Settings(audio={"workers": 1}))
+    single.synthesize(["Warm up."]).__next__()  # load the voice outside the timing
+    audio, wall, factor = rtf(single, texts)
+    print(f"piper 1 process : {audio:7.1f} s audio in {wall:6.1f} s  RTF {factor:5.2f}x")
+    parallel = PiperEngine.from_settings(Settings(audio={"workers": args.workers}))
+    audio_p, wall_p, factor_p = rtf(parallel, texts)
+    print(
+        f"piper {args.workers} processes: {audio_p:7.1f} s audio in {wall_p:6.1f} s  "
+        f"RTF {factor_p:5.2f}x  (x{factor_p / factor:.2f} vs 1 process, incl. worker start-up)"
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        settings = Settings(home=home, audio={"workers": args.workers})
+        layout = Layout(home=home / "home", out_dir=home / "out")
+        layout.ensure()
+        for label in ("cold", "warm"):
+            started = time.perf_counter()
+            episode = build_episode(
+                issue, settings=settings, layout=layout, out_dir=layout.issue_dir(issue.id)
+            )
+            wall = time.perf_counter() - started
+            print(
+                f"episode {label}: {wall:6.1f} s wall for {episode.duration} of audio "
+                f"({episode.words} words, {len(episode.chapters)} chapters, "
+                f"{episode.segments_synthesized} synthesized, {episode.segments_cached} cached, "
+                f"{episode.mp3_path.stat().st_size / 1e6:.1f} MB)"
+            )
+
+
+if __name__ == "__main__":
+    main()
