@@ -208,7 +208,7 @@ class PublishConfig(Section):
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "embeddings", "keywords"] = "tfidf"
+    backend: Literal["tfidf", "embeddings", "local", "keywords"] = "tfidf"
     interests: str = Field(default="", description="what you want to read, in your own words")
     boosts: dict[str, float] = Field(
         default_factory=dict, description="keyword or phrase -> added to the score on a match"
@@ -223,6 +223,10 @@ class RankConfig(Section):
         default=0.5, ge=0, le=1, description="share of the LLM's relevance in the top-K score"
     )
     embedding_model: str = "text-embedding-3-small"
+    local_model: str = Field(
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        description="backend 'local': a sentence-transformers model name or path",
+    )
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"
     )

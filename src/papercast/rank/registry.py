@@ -31,8 +31,14 @@ def _embeddings(settings: Settings, db: Database | None) -> Ranker:
     return EmbeddingsRanker.from_settings(settings, db)
 
 
+def _local(settings: Settings, db: Database | None) -> Ranker:
+    from papercast.rank.local import local_ranker
+
+    return local_ranker(settings, db)
+
+
 BACKENDS: Mapping[str, Factory] = MappingProxyType(
-    {"tfidf": _tfidf, "keywords": _keywords, "embeddings": _embeddings}
+    {"tfidf": _tfidf, "keywords": _keywords, "embeddings": _embeddings, "local": _local}
 )
 
 
