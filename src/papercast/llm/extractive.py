@@ -102,7 +102,7 @@ def split_sentences(text: str) -> list[str]:
             blocks.append([])
         else:
             blocks[-1].append(line.strip())
-    out = []
+    out: list[str] = []
     for block in blocks:
         flat = " ".join(" ".join(block).split())
         out.extend(s.strip() for s in _SENTENCE.split(flat) if len(s.strip().split()) >= 4)
