@@ -746,12 +746,20 @@ def build(listings: Path, out: Path) -> dict[str, object]:
             "arxiv": {"categories": list(CATEGORIES), "page_size": 1000, "delay_seconds": 0},
             "biorxiv": {"servers": ["biorxiv"], "categories": ["neuroscience"]},
             "feeds": {"urls": ["/rss/cs.CL"]},
+            # a stated interest, so the cold-start ranking reads like the reference issue
+            "rank": {"interests": SAMPLE_INTERESTS},
         },
         "files": files,
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     (out / "manifest.json").write_text(text, encoding="utf-8")
     return manifest
+
+
+SAMPLE_INTERESTS = (
+    "transformer attention mechanisms, positional encodings, how language models represent "
+    "words and tokens, interpretability of LLM internals, efficient training of large models"
+)
 
 
 def main() -> None:

@@ -245,6 +245,8 @@ def _run(
     if picker is not None:
         with clock.stage("pick", "waiting for your picks"):
             if not _apply_picker(db, state, papers, picker):
+                state.stage = "waiting-for-picks"
+                weekly.save(state)
                 report.status = "waiting-for-picks"
                 return
     chosen_refs, dropped = _choose(settings, state)
@@ -261,7 +263,7 @@ def _run(
     weekly.save(state)
     records = _summarize(settings, layout, db, report, run_id, chosen, fulltext_ids, clock)
     entries = [
-        IssueEntry(paper=by_id[r.id], score=r.score, why=r.why)
+        IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
         for r in chosen_refs
         if r.id in by_id
     ]
@@ -269,7 +271,10 @@ def _run(
 
     with clock.stage("assemble", "assembling the issue"):
         issue = assemble_issue(
-            report.issue_id, ranked=entries, summaries=records, settings=settings
+            report.issue_id,
+            ranked=entries,
+            summaries=records,
+            settings=_with_picks(settings, state),
         )
     report.highlights = [e.paper.id for e in issue.highlights]
     report.noteworthy = len(issue.noteworthy)
@@ -331,17 +336,33 @@ def _apply_picker(db: Database, state: WeeklyState, papers: list[Paper], picker:
     record_picks(db, state.issue_id, picked, [r.id for r in state.ranked])
     for ref in state.ranked:
         ref.picked = ref.id in chosen
-        if ref.picked and "picked by you" not in ref.why:
-            ref.why = "picked by you" + (f"; {ref.why}" if ref.why else "")
     state.ranked = _picked_first(state.ranked)
     return True
 
 
+def _why(ref: RankedRef) -> str:
+    if not ref.picked:
+        return ref.why
+    return "picked by you" + (f"; {ref.why}" if ref.why else "")
+
+
+def _with_picks(settings: Settings, state: WeeklyState) -> Settings:
+    """When the reader picked papers, those are the highlights, in rank order."""
+    picked = sum(r.picked for r in state.ranked)
+    if not picked:
+        return settings
+    issue = settings.issue.model_copy(update={"highlights": picked, "highlight_pool": 1})
+    return settings.model_copy(update={"issue": issue})
+
+
 def _choose(settings: Settings, state: WeeklyState) -> tuple[list[RankedRef], int]:
-    """The papers that go into the issue: highlight pool + also-noteworthy, best first."""
+    """The papers that go into the issue (highlights + also-noteworthy), best first.
+
+    Highlights are later chosen by significance among the top ``highlights x highlight_pool``.
+    """
     floor = settings.rank.min_score
     kept = [r for r in state.ranked if r.picked or floor is None or r.score >= floor]
-    size = settings.issue.highlights * settings.issue.highlight_pool + settings.issue.noteworthy
+    size = max(settings.issue.highlights, sum(r.picked for r in kept)) + settings.issue.noteworthy
     return kept[:size], len(state.ranked) - min(len(kept), size)
 
 

@@ -7,7 +7,6 @@ the recorded PDFs are placed in the PDF cache, so the run needs no network and n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from papercast.ids import parse_arxiv_id
 from papercast.layout import Layout
 from papercast.models import Paper
 from papercast.resources import sample_dir
-from papercast.testing.http_server import FixtureServer, RecordedRequest, Reply
+from papercast.testing.http_server import FixtureServer
+from papercast.testing.sample import mount_sample
+from papercast.testing.sample import sample_settings as recorded_settings
 
 SAMPLE_HOME = ".papercast-sample"
 
@@ -32,67 +33,25 @@ class SampleWeek:
     pdf_papers: list[tuple[Paper, Path]]
 
 
-def load_manifest(root: Path | None = None) -> dict[str, Any]:
-    root = root or sample_dir()
-    path = root / "manifest.json"
-    if not path.is_file():
-        raise PapercastError(
-            f"the sample week is missing ({path})", "reinstall papercast; the wheel ships it"
-        )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _handler(candidates: list[tuple[dict[str, str], Path, str]]):  # type: ignore[no-untyped-def]
-    def handle(request: RecordedRequest) -> Reply:
-        for match, file, content_type in candidates:
-            if all(request.param(k) == v for k, v in match.items()):
-                return Reply(body=file.read_bytes(), content_type=content_type)
-        return Reply(status=404, body="not in the sample week")
-
-    return handle
-
-
 @contextmanager
 def serve_sample(root: Path | None = None) -> Iterator[tuple[FixtureServer, SampleWeek]]:
     """Start the local server for the sample week; yields it and the settings to use."""
     root = root or sample_dir()
-    manifest = load_manifest(root)
-    routes: dict[str, list[tuple[dict[str, str], Path, str]]] = {}
-    pdfs: list[tuple[Paper, Path]] = []
-    for item in manifest["files"]:
-        file = root / item["file"]
-        request = item["request"]
-        if item["kind"] == "pdf":
-            short, version = parse_arxiv_id(request["path"].rsplit("/", 1)[-1])
-            stub = Paper(id=f"arxiv:{short}", source="arxiv", version=version, title=short)
-            pdfs.append((stub, file))
-            continue
-        routes.setdefault(request["path"], []).append(
-            (dict(request.get("match") or {}), file, item["content_type"])
+    if not (root / "manifest.json").is_file():
+        raise PapercastError(
+            f"the sample week is missing ({root})", "reinstall papercast; the wheel ships it"
         )
     with FixtureServer() as server:
-        for path, candidates in routes.items():
-            server.route(path, _handler(candidates))
-        yield (
-            server,
-            SampleWeek(
-                week=manifest["week"], overrides=_overrides(manifest, server), pdf_papers=pdfs
-            ),
-        )
-
-
-def _overrides(manifest: dict[str, Any], server: FixtureServer) -> dict[str, Any]:
-    wanted: dict[str, Any] = {k: dict(v) for k, v in manifest.get("settings", {}).items()}
-    arxiv = wanted.pop("arxiv", {})
-    biorxiv = wanted.pop("biorxiv", {})
-    feeds = wanted.pop("feeds", {})
-    return {
-        **wanted,  # e.g. [rank] interests for a sensible cold start
-        "arxiv": {**arxiv, "api_url": server.url("/api/query"), "delay_seconds": 0},
-        "biorxiv": {**biorxiv, "api_url": server.url(""), "delay_seconds": 0},
-        "feeds": {**feeds, "urls": [server.url(u) for u in feeds.get("urls", [])]},
-    }
+        manifest = mount_sample(server, root)
+        overrides = recorded_settings(server.url(""), manifest)
+        for section in ("arxiv", "biorxiv"):
+            overrides.setdefault(section, {})["delay_seconds"] = 0
+        pdfs: list[tuple[Paper, Path]] = []
+        for item in manifest.by_kind("pdf"):
+            short, version = parse_arxiv_id(item.request.path.rsplit("/", 1)[-1])
+            stub = Paper(id=f"arxiv:{short}", source="arxiv", version=version, title=short)
+            pdfs.append((stub, root / item.file))
+        yield server, SampleWeek(week=manifest.week, overrides=overrides, pdf_papers=pdfs)
 
 
 def sample_settings(settings: Settings, week: SampleWeek) -> Settings:

@@ -305,7 +305,7 @@ def pick_command(
 ) -> None:
     """Hand-pick the week's papers (stored picks also teach the ranking).
 
-    Run `papercast run --week W --dry-run` (or a full run) first so the week is ranked.
+    The week must have been ranked: `papercast run --week W --pick` does that and stops.
 
     Example: papercast pick 2024-W41
     """
@@ -318,7 +318,7 @@ def pick_command(
         if chosen is None:
             raise NotFoundError(
                 f"{issue_id} has not been ranked yet",
-                f"run `papercast run --week {issue_id} --pick` (or --dry-run) first",
+                f"run `papercast run --week {issue_id} --pick` first",
             )
         papers = PaperStore(db).get_many(r.id for r in chosen.ranked)
         shortlist = layout.issue_dir(issue_id) / SHORTLIST

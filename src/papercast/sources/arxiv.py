@@ -109,7 +109,7 @@ def result_to_paper(result: arxiv.Result, origin: str = "arXiv API") -> Paper:
     pdf_url = result.pdf_url or f"https://arxiv.org/pdf/{short}" + (
         f"v{version}" if version else ""
     )
-    if pdf_url.startswith("http://"):
+    if pdf_url.startswith("http://arxiv.org/"):
         pdf_url = "https://" + pdf_url[len("http://") :]
     aliases = [f"doi:10.48550/arxiv.{short}".lower()]
     if result.doi:

@@ -61,6 +61,7 @@ class FixtureServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms
 
             def log_message(self, format: str, *args: object) -> None:
                 return

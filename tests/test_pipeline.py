@@ -1,0 +1,228 @@
+"""End-to-end weekly runs through the CLI against servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+from typer.testing import CliRunner
+
+from papercast.cli import app
+from papercast.testing import FixtureServer
+from papercast.testing.fake_openai import FakeOpenAI
+from pipeline_world import ISSUE_FILES, SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+
+runner = CliRunner()
+WEEK = "2024-W41"
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    with FixtureServer() as server, FakeOpenAI() as fake:
+        w = World(server=server, fake=fake, entries=week_entries(8, server.url("/pdf/")))
+        w.serve_arxiv()
+        serve_pdfs(server, 8)
+        yield w
+
+
+def speech_calls(fake: FakeOpenAI) -> int:
+    return len(fake.calls_to("/v1/audio/speech"))
+
+
+def run_cli(*args: str) -> object:
+    return runner.invoke(app, ["run", "--week", WEEK, *args])
+
+
+def test_full_run_then_rerun_is_idempotent(world: World) -> None:
+    world.write_config(Path.cwd())
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    folder = Path("out") / WEEK
+    for name in (*ISSUE_FILES, "run.json", "feed.xml"):
+        assert (folder / name).is_file(), name
+    report = json.loads((folder / "run.json").read_text())
+    assert report["status"] == "done" and report["candidates"] == 8
+    assert len(report["highlights"]) == 2 and report["noteworthy"] == 4
+    assert report["summarized"] == 6 and report["from_cache"] == 0
+    assert report["usage"]["input_tokens"] > 0 and report["model"] == "gpt-4o-mini"
+    markdown = (folder / "issue.md").read_text()
+    for paper_id in report["highlights"]:
+        assert f"https://arxiv.org/abs/{paper_id.split(':')[1]}" in markdown
+    for label in ("TL;DR", "Method", "Results", "Critiques", "Implications"):
+        assert label in markdown
+    calls, speech = len(world.fake.completion_calls), speech_calls(world.fake)
+    assert calls == 6 and speech > 0
+    before = digest(folder)
+
+    again = run_cli()
+    assert again.exit_code == 0, again.output
+    assert "Resumed from this week's earlier selection" in again.output
+    assert len(world.fake.completion_calls) == calls  # no LLM call
+    assert speech_calls(world.fake) == speech  # no TTS call
+    assert digest(folder) == before  # byte-identical outputs
+    rerun = json.loads((folder / "run.json").read_text())
+    assert rerun["from_cache"] == 6 and rerun["summarized"] == 0 and rerun["resumed"] is True
+
+
+def test_next_week_does_not_repeat_seen_papers(world: World) -> None:
+    world.write_config(Path.cwd())
+    assert run_cli().exit_code == 0
+    result = runner.invoke(app, ["run", "--week", "2024-W42"])  # the server sends the same papers
+    assert result.exit_code == 0, result.output
+    assert "No issue this week" in result.output
+    assert "already in earlier issues" in result.output
+    assert not (Path("out") / "2024-W42").exists()
+
+
+def test_empty_week_says_why_and_makes_no_issue(world: World) -> None:
+    world.serve_arxiv([])
+    world.write_config(Path.cwd())
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    assert "No issue this week — nothing new because arxiv: arXiv has no submissions in cs.LG" in result.output
+    assert not (Path("out") / WEEK).exists()
+    assert world.fake.calls == []
+
+
+def test_a_failing_paper_gives_exit_3_and_is_retried_next_run(world: World) -> None:
+    world.write_config(Path.cwd())
+    bad_title = world.entries[3].find("{http://www.w3.org/2005/Atom}title").text
+    world.fake.fail_next("malformed", times=20, match=bad_title[:30])
+    result = run_cli()
+    assert result.exit_code == 3, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert report["status"] == "partial" and list(report["failed"]) == ["arxiv:2410.05003"]
+    assert (Path("out") / WEEK / "issue.md").is_file()
+    world.fake.clear_faults()
+    again = run_cli()
+    assert again.exit_code == 0, again.output
+    fixed = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert fixed["failed"] == {} and fixed["summarized"] == 1 and fixed["from_cache"] == 5
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
+    world.write_config(Path.cwd())
+    lock = FileLock(str(Path(os.environ["PAPERCAST_HOME"]) / "run.lock"))
+    Path(os.environ["PAPERCAST_HOME"]).mkdir(parents=True, exist_ok=True)
+    with lock:
+        result = run_cli()
+    assert result.exit_code == 4
+    assert "another papercast run is already working" in result.output
+    assert world.server.requests == []
+
+
+def test_dry_run_spends_nothing_and_freezes_nothing(world: World) -> None:
+    world.write_config(Path.cwd())
+    result = run_cli("--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["status"] == "dry-run" and report["chosen"] == 6
+    assert report["estimated_cost_usd"] > 0
+    assert world.fake.calls == []
+    assert not (Path("out") / WEEK).exists()
+    real = run_cli()
+    assert real.exit_code == 0 and "Resumed" not in real.output
+
+
+def test_pick_flow_puts_picked_papers_first(world: World) -> None:
+    world.write_config(Path.cwd())
+    waiting = run_cli("--pick")  # no terminal here: a shortlist file to edit
+    assert waiting.exit_code == 0, waiting.output
+    assert "Waiting for your picks" in waiting.output
+    shortlist = Path("out") / WEEK / "shortlist.md"
+    lines = shortlist.read_text().splitlines()
+    items = [line for line in lines if line.startswith("- [ ]")]
+    assert len(items) == 8
+    chosen = [items[5], items[7]]
+    shortlist.write_text("\n".join(line.replace("- [ ]", "- [x]") if line in chosen else line for line in lines))
+    picked = runner.invoke(app, ["pick", WEEK, "--from-file", str(shortlist)])
+    assert picked.exit_code == 0, picked.output
+    assert "Picked 2 of 8" in picked.output
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    wanted = [item.rsplit("(", 1)[1].rstrip(")") for item in chosen]
+    assert sorted(report["highlights"]) == sorted(wanted)
+    assert "picked by you" in (Path("out") / WEEK / "issue.md").read_text()
+
+
+def test_broken_shortlist_line_is_reported_with_its_number(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
+    world.write_config(Path.cwd())
+    run_cli("--pick")
+    shortlist = Path("out") / WEEK / "shortlist.md"
+    lines = shortlist.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if "(arxiv:2410.05000)" in line)
+    shortlist.write_text("\n".join(lines).replace("(arxiv:2410.05000)", "arxiv:2410.05000"))
+    result = runner.invoke(app, ["pick", WEEK, "--from-file", str(shortlist)])
+    assert result.exit_code == 2
+    assert f"shortlist.md:{number}: cannot read this shortlist line" in result.output
+
+
+def test_status_lists_runs_and_issues(world: World) -> None:
+    world.write_config(Path.cwd())
+    run_cli()
+    result = runner.invoke(app, ["status", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["runs"][0]["kind"] == "weekly" and data["runs"][0]["status"] == "done"
+    assert data["issues"][0]["id"] == WEEK and data["issues"][0]["highlights"] == 2
+
+
+def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> None:
+    world.write_config(Path.cwd())
+    world.fake.fail_next("401")  # an error message from the server path, too
+    result = runner.invoke(app, ["--verbose", "run", "--week", WEEK])
+    assert result.exit_code in (0, 3), result.output
+    assert SENTINEL_KEY not in result.output
+    home = Path(os.environ["PAPERCAST_HOME"])
+    for folder in (Path("out"), home):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert SENTINEL_KEY.encode() not in path.read_bytes(), path
+    assert any(world.fake.calls), "the run should have used the fake server"
+    assert any(c.headers.get("authorization") == f"Bearer {SENTINEL_KEY}" for c in world.fake.calls)
+
+
+def _subprocess_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCAST_RAISE")}
+    env["PAPERCAST_HOME"] = str(home)
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at", ["/v1/chat/completions", "/v1/audio/speech"])
+def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, kill_at: str) -> None:
+    world.fake.latency = 0.3
+    reference_dir, killed_dir = tmp_path / "ref", tmp_path / "killed"
+    for folder in (reference_dir, killed_dir):
+        folder.mkdir()
+        world.write_config(folder, llm={"max_concurrency": 1}, audio={"workers": 1})
+    cmd = [sys.executable, "-m", "papercast", "run", "--week", WEEK]
+    ref = subprocess.run(cmd, cwd=reference_dir, env=_subprocess_env(tmp_path / "ref-home"), capture_output=True, text=True, timeout=300)
+    assert ref.returncode == 0, ref.stderr
+    before = len(world.fake.calls_to(kill_at))
+    proc = subprocess.Popen(cmd, cwd=killed_dir, env=_subprocess_env(tmp_path / "killed-home"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(world.fake.calls_to(kill_at)) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed_dir / "out" / WEEK / "episode.mp3").exists() or kill_at != "/v1/audio/speech"
+    summaries_before = len(world.fake.completion_calls)
+    rerun = subprocess.run(cmd, cwd=killed_dir, env=_subprocess_env(tmp_path / "killed-home"), capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    redone = len(world.fake.completion_calls) - summaries_before
+    assert redone < 6  # what was finished before the kill is not paid for again
+    assert digest(killed_dir / "out" / WEEK) == digest(reference_dir / "out" / WEEK)
+    assert set(digest(killed_dir / "out" / WEEK)) == set(ISSUE_FILES)
