@@ -160,3 +160,23 @@ def test_help_has_an_example() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example: papercast " in result.stdout
+
+
+def test_ids_come_back_exactly_as_given(tmp_path: Path) -> None:
+    history = write(tmp_path, "history.csv", HISTORY_CSV)
+    candidates = write(
+        tmp_path,
+        "c.jsonl",
+        '{"id": 17, "title": "gMLP", "abstract": "gated MLP layers"}\n'
+        '{"id": "arXiv:2410.00001v2", "title": "Hyena"}\n'
+        '{"id": "", "url": "https://example.org/x?a=1&b=2", "title": "KAN"}\n',
+    )
+    result = runner.invoke(
+        app, ["rank", "--history", str(history), "--candidates", str(candidates)]
+    )
+    assert result.exit_code == 0, result.output
+    assert {json.dumps(r["id"]) for r in lines(result.stdout)} == {
+        "17",
+        '"arXiv:2410.00001v2"',
+        '"https://example.org/x?a=1&b=2"',
+    }

@@ -65,7 +65,7 @@ class HistoryRecord(Model):
 class CandidateRecord(Model):
     """One paper to rank, as given to ``papercast rank --candidates``."""
 
-    ref: str = Field(description="the id exactly as given, or the url when there is no id")
+    ref: str | int = Field(description="the id exactly as given, or the url when there is no id")
     title: CleanText
     abstract: CleanText = ""
     paper_id: str | None = None
@@ -160,7 +160,7 @@ def iter_table(path: Path, kind: Literal["csv", "jsonl"]) -> Iterator[tuple[int,
         yield from _iter_csv(path, text)
 
 
-def _iter_jsonl(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _iter_jsonl_values(path: Path, text: str) -> Iterator[tuple[int, dict[str, object]]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -170,7 +170,12 @@ def _iter_jsonl(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
             raise _error(path, number, f"not valid JSON ({exc.msg})") from None
         if not isinstance(value, dict):
             raise _error(path, number, 'each line must be a JSON object like {"title": ...}')
-        yield number, {str(k).strip().lower(): _cell(v) for k, v in value.items()}
+        yield number, {str(k).strip().lower(): v for k, v in value.items()}
+
+
+def _iter_jsonl(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    for number, row in _iter_jsonl_values(path, text):
+        yield number, {key: _cell(value) for key, value in row.items()}
 
 
 def _cell(value: object) -> str:
@@ -400,27 +405,46 @@ def read_history(path: Path, fmt: str = "auto") -> list[HistoryRecord]:
     return records
 
 
+def _widen(
+    rows: Iterator[tuple[int, dict[str, str]]],
+) -> Iterator[tuple[int, dict[str, object]]]:
+    for number, row in rows:
+        widened: dict[str, object] = dict(row)
+        yield number, widened
+
+
+def _given_id(value: object) -> str | int | None:
+    """The id as the file gave it: JSON numbers stay numbers; blank means none."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if value is None or isinstance(value, bool) or not str(value).strip():
+        return None
+    return str(value)
+
+
 def read_candidates(path: Path) -> list[CandidateRecord]:
     """Candidates for ``papercast rank``: CSV or JSONL with id or url, title, optional abstract."""
     kind = detect_format(path)
     if kind not in ("csv", "jsonl"):
-        kind = "csv" if path.suffix.lower() == ".csv" else kind
-    if kind not in ("csv", "jsonl"):
         raise InputError(f"{path}: candidates must be a .csv or .jsonl file", "convert it")
+    text = _read_text(path)
+    rows = _iter_jsonl_values(path, text) if kind == "jsonl" else _widen(_iter_csv(path, text))
     records = []
-    for number, row in iter_table(path, "csv" if kind == "csv" else "jsonl"):
-        ref = str(row.get("id") or "").strip() or str(row.get("url") or "").strip()
-        if not ref:
+    for number, row in rows:
+        ref = _given_id(row.get("id"))
+        if ref is None:
+            ref = _given_id(row.get("url"))
+        if ref is None:
             raise _error(path, number, "a candidate needs an 'id' or a 'url'")
-        title = normalize_text(row.get("title", ""))
+        title = normalize_text(row.get("title"))
         if not title:
             raise _error(path, number, f"candidate {ref!r} has no title")
         records.append(
             CandidateRecord(
                 ref=ref,
                 title=title,
-                abstract=str(row.get("abstract") or ""),
-                paper_id=reference_paper_id(ref),
+                abstract=_cell(row.get("abstract")),
+                paper_id=reference_paper_id(str(ref)),
                 line=number,
             )
         )
