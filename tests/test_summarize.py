@@ -377,3 +377,20 @@ def test_callable_from_inside_an_event_loop() -> None:
         return run(env, [make_paper(1)])
 
     assert asyncio.run(inner()).records
+
+
+def test_pdf_downloads_stop_after_repeated_connection_failures() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once we leave: connections are refused
+    papers = [make_paper(i, pdf_url=f"http://127.0.0.1:{port}/{i}.pdf") for i in range(1, 6)]
+    with FakeOpenAI() as fake:
+        env = Env.create(make_settings(fake, max_concurrency=3))
+        result = run(env, papers)
+    assert len(result.records) == 5
+    assert all(r.source_text == "abstract" for r in result.records.values())
+    notes = list(result.notes.values())
+    assert sum("download failed" in n for n in notes) == 3
+    assert sum("skipped after repeated connection failures" in n for n in notes) == 2

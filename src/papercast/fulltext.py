@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 400  # less than this from a whole PDF means a scan without a text layer
 PROMPT_OVERHEAD_TOKENS = 1500
+MAX_CONNECTION_FAILURES = 3  # then skip the remaining downloads of this pass (offline?)
 
 Role = Literal[
     "front",
@@ -319,6 +320,7 @@ class FullTextFetcher:
             max_bytes=settings.llm.max_pdf_mb * 1024 * 1024,
         )
         self.downloads = 0
+        self.connection_failures = 0  # after MAX_CONNECTION_FAILURES, stop trying (offline)
 
     def close(self) -> None:
         self.http.close()
@@ -349,6 +351,8 @@ class FullTextFetcher:
             log.info("%s: no full text: %s", paper.id, exc.message)
             return FullText(note=exc.message)
         except (SourceError, PapercastError) as exc:
+            if isinstance(exc, SourceError) and exc.status is None:
+                self.connection_failures += 1
             log.info("%s: PDF download failed: %s", paper.id, exc.message)
             return FullText(note=f"PDF download failed: {exc.message}")
         atomic_write_text(text_path, extracted.text)
@@ -363,6 +367,10 @@ class FullTextFetcher:
         url = pdf_url(paper)
         if url is None:
             raise FullTextError("the paper has no PDF link", "no_pdf")
+        if self.connection_failures >= MAX_CONNECTION_FAILURES:
+            raise FullTextError(
+                "PDF downloads skipped after repeated connection failures (offline?)", "no_pdf"
+            )
         try:
             response = self.http.get(url, what=f"PDF of {paper.id}")
         except HTTPStatusError as exc:

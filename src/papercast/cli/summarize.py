@@ -12,8 +12,10 @@ from papercast.cli.app import app
 from papercast.cli.state import get_state
 from papercast.config import Settings
 from papercast.errors import InputError, LLMError
-from papercast.layout import atomic_write_text
+from papercast.layout import Layout, atomic_write_text
 from papercast.models import Paper
+from papercast.store import Database
+from papercast.summarize import CostEstimate
 from papercast.summary_output import OutputFormat, SummaryItem, render_summaries
 
 err = Console(stderr=True)
@@ -46,11 +48,7 @@ def _report_failures(failures: dict[str, str]) -> None:
         err.print(f"[red]failed[/] {what}: {reason}", highlight=False)
 
 
-def _print_estimate(estimate_obj: object) -> None:
-    from papercast.summarize import CostEstimate
-
-    assert isinstance(estimate_obj, CostEstimate)
-    e = estimate_obj
+def _print_estimate(e: CostEstimate) -> None:
     cached = sum(p.cached for p in e.papers)
     assumed = sum(not p.text_known for p in e.papers)
     typer.echo(
@@ -171,18 +169,15 @@ def summarize(
 def _summarize(
     papers: list[Paper],
     settings: Settings,
-    db: object,
-    layout: object,
+    db: Database,
+    layout: Layout,
     refresh: bool,
     max_cost: float | None,
     output: OutputFormat,
     out: Path | None,
 ) -> dict[str, str]:
-    from papercast.layout import Layout
-    from papercast.store import Database
     from papercast.summarize import summarize_papers
 
-    assert isinstance(db, Database) and isinstance(layout, Layout)
     if not papers:
         return {}
     with err.status("Summarizing…") as status:
@@ -237,16 +232,13 @@ def _summarize(
 def _submit(
     papers: list[Paper],
     settings: Settings,
-    db: object,
-    layout: object,
+    db: Database,
+    layout: Layout,
     refresh: bool,
     max_cost: float | None,
 ) -> None:
-    from papercast.layout import Layout
     from papercast.llm.batch import submit_batch
-    from papercast.store import Database
 
-    assert isinstance(db, Database) and isinstance(layout, Layout)
     info = submit_batch(
         papers,
         settings=settings,
@@ -266,13 +258,11 @@ def _submit(
 
 
 def _collect(
-    settings: Settings, db: object, output: OutputFormat, out: Path | None, batch_id: str | None
+    settings: Settings, db: Database, output: OutputFormat, out: Path | None, batch_id: str | None
 ) -> None:
     from papercast.llm.batch import collect_batches
-    from papercast.store import Database
     from papercast.store.papers import PaperStore
 
-    assert isinstance(db, Database)
     with db:
         results = collect_batches(settings=settings, db=db, batch_id=batch_id)
         if not results:
