@@ -82,7 +82,9 @@ def summarize(
         str, typer.Option("--format", help="Output format: md, json (one object per line), html.")
     ] = "md",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model (default: [llm] model).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model (default: the \\[llm] model setting).")
+    ] = None,
     backend: Annotated[
         str | None, typer.Option(help="auto, openai or extractive (offline, no model).")
     ] = None,
@@ -97,7 +99,7 @@ def summarize(
         bool, typer.Option("--no-fulltext", help="Summarize from abstracts only.")
     ] = False,
     concurrency: Annotated[
-        int | None, typer.Option(help="Requests in flight (default: [llm] max_concurrency).")
+        int | None, typer.Option(help="Requests in flight (default: \\[llm] max_concurrency).")
     ] = None,
     batch: Annotated[
         bool, typer.Option("--batch", help="Submit through the OpenAI Batch API (half price).")

@@ -60,14 +60,14 @@ _CUES = {
     ),
     "critiques": (
         "limitation",
-        "limited",
-        "however",
+        "limited to",
+        "however,",
         "future work",
         "fails",
-        "does not",
-        "only",
-        "restricted",
-        "assume",
+        "drawback",
+        "restricted to",
+        "we assume",
+        "does not generalize",
     ),
     "implications": (
         "enable",
@@ -109,6 +109,19 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def _distinct(sentences: list[str]) -> list[str]:
+    """Drop repeats, including fragments of a sentence already kept (page breaks cut some)."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for sentence in sentences:
+        key = " ".join(sentence.lower().split())
+        if key in seen or any(key in other for other in seen):
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return kept
+
+
 def top_keywords(text: str, limit: int = 6) -> list[str]:
     counts = Counter(w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP)
     return [word for word, _ in counts.most_common(limit)]
@@ -134,7 +147,7 @@ def extractive_summary(title: str, abstract: str, body: str = "") -> Summary:
     """A Summary whose every sentence comes from the title, abstract or body."""
     abstract_sents = split_sentences(abstract)
     body_sents = [s for s in split_sentences(body)[:400] if len(s) < 400]
-    pool = list(dict.fromkeys(abstract_sents + body_sents))
+    pool = _distinct(abstract_sents + body_sents)
     if not pool:
         empty = "The paper's abstract is empty, so there is nothing to summarize offline."
         return Summary(
