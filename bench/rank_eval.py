@@ -14,9 +14,11 @@ the same candidates in the same run:
   embeddings  the embeddings backend against papercast.testing.fake_openai (hashed bag of
               words: this checks the plumbing, it is NOT a real embedding model)
 
-Two regimes: "all" (the reader picked every liked paper; ~half the pool is relevant) and
+Three regimes: "all" (the reader picked every liked paper; ~half the pool is relevant),
 "sparse" (the reader picked 20% of liked papers in the history and only ~10% of candidates
-are relevant, like a reader who picks a few papers a week), averaged over 10 seeds.
+are relevant, like a reader who picks a few papers a week) and "library" (the same picks
+imported from a reference manager: positives only, no passed-over papers); the last two are
+averaged over 10 seeds.
 Metrics: MAP (average precision of the ranking), recall@10% and recall@20% (share of relevant
 candidates in the top 10% / 20% of the list); "ideal" is the best any ranking could do.
 
@@ -58,6 +60,7 @@ INTERESTS = {
     "scaling": "scaling laws and sequence models: state space models, RNNs, long context",
 }
 START = datetime(2024, 1, 1, tzinfo=UTC)
+SEEDS = list(range(10))
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ def make_split(pool: list[Doc], liked: str, regime: str, seed: int) -> Split:
         candidates = list(future)
     else:
         history = [(d, d.cluster == liked and rng.random() < 0.2) for d in past]
+        if regime == "library":  # an imported library: the picks only, no negatives at all
+            history = [(d, True) for d, picked in history if picked]
         others = [d for d in future if d.cluster != liked]
         liked_docs = [d for d in future if d.cluster == liked]
         keep = max(2, round(len(others) / 9))  # ~10% of candidates relevant
@@ -220,7 +225,7 @@ def evaluate(
     pool: list[Doc], methods: list[str], settings: Settings
 ) -> dict[tuple[str, str, str], dict[str, float]]:
     results: dict[tuple[str, str, str], dict[str, float]] = {}
-    for regime, seeds in (("all", [0]), ("sparse", list(range(10)))):
+    for regime, seeds in (("all", [0]), ("sparse", SEEDS), ("library", SEEDS)):
         for liked in CLUSTERS:
             for method in methods:
                 runs: list[dict[str, float]] = []
@@ -251,7 +256,7 @@ def print_quality(
     print("Mean over both readers:")
     print("| regime | method | MAP | recall@10% | recall@20% |")
     print("|---|---|---:|---:|---:|")
-    for regime in ("all", "sparse"):
+    for regime in ("all", "sparse", "library"):
         for method in methods:
             rows = [results[(regime, liked, method)] for liked in CLUSTERS]
             mean = {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}
