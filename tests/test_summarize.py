@@ -340,8 +340,8 @@ def test_server_without_json_schema_gets_json_mode() -> None:
 
 def test_timeout_is_reported_per_paper() -> None:
     with FakeOpenAI() as fake:
-        env = Env.create(make_settings(fake, fulltext=False, timeout=0.5))
-        fake.fail_next("timeout", hang=5, match="Method1")
+        env = Env.create(make_settings(fake, fulltext=False, timeout=2))
+        fake.fail_next("timeout", hang=10, match="Method1")
         result = run(env, [make_paper(1), make_paper(2)])
     assert "no answer" in result.failures[make_paper(1).id]
     assert make_paper(2).id in result.records
@@ -387,7 +387,7 @@ def test_pdf_downloads_stop_after_repeated_connection_failures() -> None:
         port = sock.getsockname()[1]  # closed once we leave: connections are refused
     papers = [make_paper(i, pdf_url=f"http://127.0.0.1:{port}/{i}.pdf") for i in range(1, 6)]
     with FakeOpenAI() as fake:
-        env = Env.create(make_settings(fake, max_concurrency=3))
+        env = Env.create(make_settings(fake, max_concurrency=1))  # one download at a time
         result = run(env, papers)
     assert len(result.records) == 5
     assert all(r.source_text == "abstract" for r in result.records.values())

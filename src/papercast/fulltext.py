@@ -316,7 +316,7 @@ class FullTextFetcher:
         self.http = HttpFetcher(
             timeout=min(settings.llm.timeout, 120.0),
             retries=2,
-            backoff=1.0,
+            backoff=0.5,
             max_bytes=settings.llm.max_pdf_mb * 1024 * 1024,
         )
         self.downloads = 0
