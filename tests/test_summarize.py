@@ -115,6 +115,8 @@ def test_every_call_is_logged_with_tokens_and_cost_never_the_key() -> None:
     assert call["cost_usd"] == pytest.approx(expected)
     assert result.usage.cost_usd == pytest.approx(expected)
     assert call["prompt_hash"] == result.records[paper.id].prompt_hash
+    assert call["schema_hash"] and call["duration_ms"] is not None
+    assert json.loads(call["options"])["temperature"] == 0.2
     assert usage.headers["authorization"] == f"Bearer {SENTINEL_KEY}"
     dump = "\n".join(env.db.conn.iterdump())
     assert SENTINEL_KEY not in dump

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -32,7 +34,7 @@ from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
 from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
 from papercast.llm.prompts import PromptSet
 from papercast.llm.registry import create_backend, resolve_backend_name
-from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, SummaryRecord, Usage
+from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import SummaryStore
 
@@ -87,6 +89,12 @@ class CostEstimate(BaseModel):
     @property
     def to_summarize(self) -> int:
         return sum(not p.cached for p in self.papers)
+
+
+def summary_schema_hash() -> str:
+    """Identifies the Summary JSON schema a call asked for (logged with every call)."""
+    schema = json.dumps(Summary.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(schema.encode()).hexdigest()[:16]
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -206,6 +214,7 @@ class _Summarizer:
         self.download_slots = asyncio.Semaphore(min(4, settings.llm.max_concurrency))
         self.result = SummarizeResult(backend=backend.name, model=backend.model)
         self.text_budget = context_budget(settings)
+        self.schema_hash = summary_schema_hash()
 
     def cached(self, paper: Paper) -> SummaryRecord | None:
         return self.store.get(
@@ -235,7 +244,11 @@ class _Summarizer:
             usage.cost_usd += call.cost_usd
             usage.requests += 1
             self.store.log_call(
-                call, paper_id=paper.id, prompt_hash=self.prompt_hash, run_id=self.run_id
+                call,
+                paper_id=paper.id,
+                prompt_hash=self.prompt_hash,
+                schema_hash=self.schema_hash,
+                run_id=self.run_id,
             )
 
         return record
