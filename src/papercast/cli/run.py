@@ -78,6 +78,10 @@ def run(
         report = _run_with_progress(
             settings, layout, week, dry_run, refetch, picker, fulltext_only, quiet=as_json
         )
+    from papercast.notify import notify_failure
+
+    if notify_failure(report, settings):
+        report.warnings.append("sent a failure notification to [email] notify_failures")
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
