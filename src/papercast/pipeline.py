@@ -312,7 +312,7 @@ def _rank(
     from papercast.rank import load_profile, rank_papers
     from papercast.store.picks import PickStore
 
-    profile = load_profile(db, settings)
+    profile = load_profile(db, settings, exclude_issue=issue_id)
     ranked = rank_papers(papers, profile, settings, db=db)
     picked = {row.paper_id for row in PickStore(db).rows(issue_id) if row.picked}
     refs = [
