@@ -136,3 +136,24 @@ def test_download_is_cached_and_bad_links_become_notes(fixture_server: FixtureSe
         assert not big.available and "more than 1 MB" in (big.note or "")
         missing = fetcher.get(make_paper(3, pdf_url=fixture_server.url("/nope.pdf")))
         assert not missing.available and "HTTP 404" in (missing.note or "")
+
+
+def test_unstructured_text_keeps_opening_and_end() -> None:
+    text = "Opening words here. " * 500 + "FINAL CONCLUSION sentence."
+    kept = budget_text(text, 500)
+    assert kept.startswith("Opening words here.") and kept.endswith("FINAL CONCLUSION sentence.")
+    assert len(kept) <= 500 * 4 + 50
+
+
+def test_heading_detection_is_not_fooled_by_prose() -> None:
+    text = "\n".join(
+        [
+            "A Sample Paper",
+            "A Transformer model with 12 layers and",
+            "2 Layers",
+            "A. Proofs",
+            "x",
+        ]
+    )
+    headings = [s.heading for s in split_sections(text) if s.heading]
+    assert headings == ["2 Layers", "A. Proofs"]

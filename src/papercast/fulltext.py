@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import pypdfium2 as pdfium
 from pydantic import BaseModel, ConfigDict
@@ -96,7 +97,7 @@ _ROLE_WORDS: tuple[tuple[Role, tuple[str, ...]], ...] = (
     ),
 )
 _NUMBERED = re.compile(
-    r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,2})\.?|[IVX]{1,5}\.|[A-H]\.?)\s+"
+    r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,2})\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2})*\.)\s+"
     r"(?P<name>[A-Z][A-Za-z0-9 ,:&()'/-]{2,80})$"
 )
 _BARE = re.compile(
@@ -162,7 +163,12 @@ def _heading(line: str) -> str | None:
     if bare:
         return stripped
     numbered = _NUMBERED.match(stripped)
-    if numbered and not stripped.endswith((".", ",", ";")) and not re.search(r"\d{3}", stripped):
+    if (
+        numbered
+        and len(stripped.split()) <= 9
+        and not stripped.endswith((".", ",", ";"))
+        and not re.search(r"\d{3}", stripped)
+    ):
         return stripped
     return None
 
@@ -202,6 +208,9 @@ def budget_text(text: str, max_tokens: int) -> str:
     if len(text) <= limit:
         return text
     sections = [s for s in split_sections(text) if s.role != "references"]
+    if len(sections) <= 1:  # no structure found: keep the opening and the end (conclusions)
+        head = limit * 4 // 5
+        return f"{_cut(text, head)}\n\n[…]\n\n{text[len(text) - (limit - head) :]}"
     present = [s for s in sections if s.role in ESSENTIAL] or sections
     share = limit // max(1, len(present))
     keep: dict[int, int] = {}  # section index -> characters kept
@@ -313,17 +322,25 @@ class FullTextFetcher:
         self.settings = settings
         self.layout = layout
         self.extractor = PdfExtractor(settings.llm.max_pdf_pages)
-        self.http = HttpFetcher(
-            timeout=min(settings.llm.timeout, 120.0),
-            retries=2,
-            backoff=0.5,
-            max_bytes=settings.llm.max_pdf_mb * 1024 * 1024,
-        )
+        self.http = self._fetcher(0.0)
+        # arxiv.org asks for gentle crawling: space its PDF downloads (1 s at the default 3 s
+        # API delay; 0 when tests set the delay to 0).
+        self.arxiv_http = self._fetcher(settings.arxiv.delay_seconds / 3)
         self.downloads = 0
         self.connection_failures = 0  # after MAX_CONNECTION_FAILURES, stop trying (offline)
 
+    def _fetcher(self, min_interval: float) -> HttpFetcher:
+        return HttpFetcher(
+            timeout=min(self.settings.llm.timeout, 120.0),
+            retries=2,
+            backoff=0.5,
+            min_interval=min_interval,
+            max_bytes=self.settings.llm.max_pdf_mb * 1024 * 1024,
+        )
+
     def close(self) -> None:
         self.http.close()
+        self.arxiv_http.close()
 
     def __enter__(self) -> FullTextFetcher:
         return self
@@ -372,7 +389,9 @@ class FullTextFetcher:
                 "PDF downloads skipped after repeated connection failures (offline?)", "no_pdf"
             )
         try:
-            response = self.http.get(url, what=f"PDF of {paper.id}")
+            host = (urlsplit(url).hostname or "").lower()
+            http = self.arxiv_http if host.endswith("arxiv.org") else self.http
+            response = http.get(url, what=f"PDF of {paper.id}")
         except HTTPStatusError as exc:
             raise FullTextError(
                 f"the PDF link answered HTTP {exc.response.status_code}", "no_pdf"
