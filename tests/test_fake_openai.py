@@ -231,3 +231,32 @@ def test_concurrency_is_observed_and_models_listed() -> None:
         with pytest.raises(openai.NotFoundError):
             c.chat.completions.create(model="other", messages=[{"role": "user", "content": "x"}])
     assert fake.max_in_flight >= 2
+
+
+def test_scripted_answer_and_seeded_random_faults_are_deterministic() -> None:
+    def statuses(seed: int) -> list[int]:
+        with FakeOpenAI(seed=seed) as fake:
+            fake.fail_randomly("500", 0.5)
+            c = client(fake, max_retries=0)
+            for _ in range(12):
+                try:
+                    c.chat.completions.create(
+                        model="m", messages=[{"role": "user", "content": "x"}]
+                    )
+                except openai.InternalServerError:
+                    pass
+        return [call.status for call in fake.calls]
+
+    first = statuses(7)
+    assert first == statuses(7) and 500 in first and 200 in first
+    with FakeOpenAI() as fake:
+        fake.answer_next({"exact": True}, match="special")
+        c = client(fake)
+        plain = c.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "Hi there."}]
+        )
+        special = c.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "special"}]
+        )
+    assert plain.choices[0].message.content != '{"exact": true}'
+    assert json.loads(special.choices[0].message.content or "") == {"exact": True}
