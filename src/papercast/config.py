@@ -25,8 +25,13 @@ class Section(BaseModel):
 
 
 class ArxivConfig(Section):
-    enabled: bool = True
-    categories: list[str] = Field(default_factory=lambda: ["cs.LG", "cs.CL", "cs.AI"])
+    """New papers from the arXiv API (the `arxiv` package), by category and submission date."""
+
+    enabled: bool = Field(default=True, description="fetch from arXiv at all")
+    categories: list[str] = Field(
+        default_factory=lambda: ["cs.LG", "cs.CL", "cs.AI"],
+        description="arXiv categories (arxiv.org/category_taxonomy); a typo is an error",
+    )
     include: list[str] = Field(
         default_factory=list, description="keywords; a paper must match one (title+abstract)"
     )
@@ -35,41 +40,65 @@ class ArxivConfig(Section):
     include_in_query: bool = Field(
         default=False, description="also send include keywords to the API (fewer pages)"
     )
-    api_url: str = "https://export.arxiv.org/api/query"
-    delay_seconds: float = Field(default=3.0, ge=0, description="pause between API requests")
-    page_size: int = Field(default=1000, ge=1, le=2000)
-    num_retries: int = Field(default=4, ge=0, le=10)
-    timeout: float = Field(default=60.0, gt=0)
-    max_results: int = Field(default=30000, ge=1)
+    api_url: str = Field(
+        default="https://export.arxiv.org/api/query", description="the API (or a mirror)"
+    )
+    delay_seconds: float = Field(
+        default=3.0, ge=0, description="pause between API requests (arXiv asks for 3 s)"
+    )
+    page_size: int = Field(default=1000, ge=1, le=2000, description="results per request")
+    num_retries: int = Field(
+        default=4, ge=0, le=10, description="retries on 429/5xx/timeouts/empty pages"
+    )
+    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    max_results: int = Field(default=30000, ge=1, description="stop after this many per query")
 
 
 class BiorxivConfig(Section):
-    servers: list[Literal["biorxiv", "medrxiv"]] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    api_url: str = "https://api.biorxiv.org"
-    delay_seconds: float = Field(default=1.0, ge=0)
-    num_retries: int = Field(default=4, ge=0, le=10)
-    timeout: float = Field(default=60.0, gt=0)
+    """New preprints from the bioRxiv/medRxiv details API."""
+
+    servers: list[Literal["biorxiv", "medrxiv"]] = Field(
+        default_factory=list, description='which servers to fetch, e.g. ["biorxiv", "medrxiv"]'
+    )
+    categories: list[str] = Field(
+        default_factory=list, description="e.g. neuroscience, cell biology (empty: all)"
+    )
+    api_url: str = Field(default="https://api.biorxiv.org", description="the API base URL")
+    delay_seconds: float = Field(default=1.0, ge=0, description="pause between requests")
+    num_retries: int = Field(default=4, ge=0, le=10, description="retries per page")
+    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
 
 
 class FeedsConfig(Section):
-    urls: list[str] = Field(default_factory=list)
+    """Any RSS or Atom feeds, including arXiv's announcement feeds (rss.arxiv.org/rss/cs.LG)."""
+
+    urls: list[str] = Field(default_factory=list, description="feed URLs (http or https)")
     skip_announce_types: list[str] = Field(
         default_factory=lambda: ["replace", "replace-cross"],
         description="arXiv RSS items of these types are not new papers",
     )
-    timeout: float = Field(default=60.0, gt=0)
-    num_retries: int = Field(default=3, ge=0, le=10)
+    timeout: float = Field(default=60.0, gt=0, description="seconds per request")
+    num_retries: int = Field(default=3, ge=0, le=10, description="retries per feed")
 
 
 class SelectConfig(Section):
-    include: list[str] = Field(default_factory=list)
-    exclude: list[str] = Field(default_factory=list)
-    include_categories: list[str] = Field(default_factory=list)
-    exclude_categories: list[str] = Field(default_factory=list)
+    """Rules for every source: whole-word, case-insensitive keywords on title + abstract."""
+
+    include: list[str] = Field(
+        default_factory=list, description="keep only papers matching one (`robot*` = prefix)"
+    )
+    exclude: list[str] = Field(default_factory=list, description="drop papers matching any")
+    include_categories: list[str] = Field(
+        default_factory=list, description="keep only papers in one of these categories"
+    )
+    exclude_categories: list[str] = Field(
+        default_factory=list, description="drop papers whose primary category is one of these"
+    )
     authors: list[str] = Field(default_factory=list, description="always keep their papers")
-    exclude_authors: list[str] = Field(default_factory=list)
-    skip_seen: bool = True
+    exclude_authors: list[str] = Field(default_factory=list, description="drop their papers")
+    skip_seen: bool = Field(
+        default=True, description="papers already in an earlier issue are not candidates"
+    )
 
 
 class LLMConfig(Section):
