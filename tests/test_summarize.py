@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
+from papercast.fulltext import FullTextFetcher
 from papercast.models import Summary
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import estimate_cost, summarize_papers
@@ -396,3 +397,17 @@ def test_pdf_downloads_stop_after_repeated_connection_failures() -> None:
     notes = list(result.notes.values())
     assert sum("download failed" in n for n in notes) == 3
     assert sum("skipped after repeated connection failures" in n for n in notes) == 2
+
+
+def test_an_unexpected_error_in_one_paper_is_isolated(fixture_server: FixtureServer) -> None:
+    fixture_server.route(
+        "/pdf/ok", Reply(body=make_pdf(sample_paper_pages()), content_type="application/pdf")
+    )
+    papers = [make_paper(i, pdf_url=fixture_server.url("/pdf/ok")) for i in (1, 2)]
+    with FakeOpenAI() as fake:
+        env = Env.create(make_settings(fake))
+        blocker = FullTextFetcher(env.settings, env.layout).cache_path(papers[0])
+        blocker.with_suffix(".txt").mkdir(parents=True)  # a directory where the text cache goes
+        result = run(env, papers)
+    assert "unexpected error" in result.failures[papers[0].id]
+    assert papers[1].id in result.records

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
+from papercast.errors import PapercastError
 from papercast.fulltext import FullText, FullTextFetcher, budget_text, context_budget
 from papercast.grounding import ungrounded_numbers
 from papercast.layout import Layout
@@ -294,6 +295,14 @@ class _Summarizer:
                 self.result.fatal = str(exc)
             self.result.failures[paper.id] = exc.message
             self.progress(f"failed {paper.id}: {exc.message}")
+            return
+        except PapercastError as exc:
+            self.result.failures[paper.id] = str(exc)
+            self.progress(f"failed {paper.id}: {exc}")
+            return
+        except Exception as exc:  # one paper's surprise must not sink the others
+            log.exception("summarizing %s failed unexpectedly", paper.id)
+            self.result.failures[paper.id] = f"unexpected error: {type(exc).__name__}: {exc}"
             return
         self.result.records[paper.id] = self.store.put(record)
         self.progress(f"summarized {paper.id} ({record.source_text})")

@@ -255,10 +255,11 @@ class FakeOpenAI:
         path: str | None = None,
         match: str | None = None,
         retry_after: float = 0.05,
+        hang: float = 30.0,
     ) -> None:
         """Each matching request fails with ``kind`` with this probability (seeded)."""
         with self._lock:
-            self._random_faults.append((Fault(kind, path, match, retry_after), probability))
+            self._random_faults.append((Fault(kind, path, match, retry_after, hang), probability))
 
     def answer_next(self, content: str | dict[str, Any], *, match: str | None = None) -> None:
         """The next completion whose request contains ``match`` answers exactly ``content``."""
