@@ -88,6 +88,7 @@ def smtp_server(
     mode: str = "starttls",  # "starttls" | "ssl" | "none"
     login: str | None = "papercast",
     password: str = "s3cret-PASSWORD-sentinel",
+    recorder: Recorder | None = None,
 ) -> Iterator[SmtpServer]:
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -95,7 +96,7 @@ def smtp_server(
     cert.configure_cert(server_ctx)
     ca_file = tmp_path / "test-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    recorder = Recorder()
+    recorder = recorder if recorder is not None else Recorder()
     kwargs: dict[str, Any] = {}
     if mode == "starttls":
         kwargs.update(tls_context=server_ctx, require_starttls=True)
