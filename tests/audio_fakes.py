@@ -83,11 +83,13 @@ class ToneEngine:
         amplitude: float = 0.3,
         fail_on: str | None = None,
         rate: int = RATE,
+        spikes: bool = False,
     ) -> None:
         self.seconds_per_word = seconds_per_word
         self.amplitude = amplitude
         self.fail_on = fail_on
         self.rate = rate
+        self.spikes = spikes
         self.asked: list[str] = []
 
     @property
@@ -95,7 +97,12 @@ class ToneEngine:
         return "tone-a"
 
     def identity(self) -> dict[str, Any]:
-        return {"engine": self.name, "spw": self.seconds_per_word, "amp": self.amplitude}
+        return {
+            "engine": self.name,
+            "spw": self.seconds_per_word,
+            "amp": self.amplitude,
+            "spikes": self.spikes,
+        }
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[SynthResult]:
         for index, text in enumerate(texts):
@@ -108,6 +115,8 @@ class ToneEngine:
             seconds = max(0.2, len(text.split()) * self.seconds_per_word)
             t = np.arange(int(seconds * self.rate)) / self.rate
             samples = self.amplitude * np.sin(2 * np.pi * 220 * t)
+            if self.spikes:  # full-scale clicks: peaks far above the loudness (like Piper)
+                samples[:: self.rate // 10] = 1.0
             pcm = (samples * 32767).astype("<i2").tobytes()
             call.audio_seconds = seconds
             yield SynthResult(index=index, wav=pcm_to_wav(pcm, self.rate), calls=[call])

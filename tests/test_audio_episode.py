@@ -141,6 +141,23 @@ def test_loudness_is_normalized_to_about_minus_16_lufs(
     assert episode.loudness_lufs is not None and abs(episode.loudness_lufs + 16) < 1.0
 
 
+def test_peaky_audio_is_limited_under_the_ceiling_at_the_target_loudness(
+    settings: Settings, layout: Layout, tmp_path: Path
+) -> None:
+    peaky = ToneEngine(amplitude=0.03, spikes=True)
+    episode = build_episode(
+        make_issue([entry(1)]),
+        settings=settings,
+        layout=layout,
+        out_dir=tmp_path / "e",
+        engine=peaky,
+    )
+    samples = decode_mp3(episode.mp3_path)
+    measured = pyloudnorm.Meter(44100).integrated_loudness(samples.astype(np.float64))
+    assert abs(measured - -16.0) < 1.0
+    assert np.max(np.abs(samples)) < 10 ** (-1.0 / 20)
+
+
 def test_rerun_is_served_from_the_cache_and_an_edit_resynthesizes_one_segment(
     settings: Settings, layout: Layout, tmp_path: Path
 ) -> None:

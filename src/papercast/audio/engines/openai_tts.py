@@ -64,7 +64,7 @@ class OpenAIEngine:
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIEngine:
         audio = settings.audio
-        base_url = audio.base_url or settings.llm.base_url
+        base_url = audio.base_url
         key = openai_api_key(settings)
         if key is None:
             if base_url is None:
