@@ -88,7 +88,10 @@ def test_empty_week_says_why_and_makes_no_issue(world: World) -> None:
     world.write_config(Path.cwd())
     result = run_cli()
     assert result.exit_code == 0, result.output
-    assert "No issue this week — nothing new because arxiv: arXiv has no submissions in cs.LG" in result.output
+    assert (
+        "No issue this week — nothing new because arxiv: arXiv has no submissions in cs.LG"
+        in result.output
+    )
     assert not (Path("out") / WEEK).exists()
     assert world.fake.calls == []
 
@@ -109,7 +112,9 @@ def test_a_failing_paper_gives_exit_3_and_is_retried_next_run(world: World) -> N
     assert fixed["failed"] == {} and fixed["summarized"] == 1 and fixed["from_cache"] == 5
 
 
-def test_a_second_run_is_refused_while_one_holds_the_lock(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_run_is_refused_while_one_holds_the_lock(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
     world.write_config(Path.cwd())
     lock = FileLock(str(Path(os.environ["PAPERCAST_HOME"]) / "run.lock"))
@@ -127,6 +132,9 @@ def test_dry_run_spends_nothing_and_freezes_nothing(world: World) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["status"] == "dry-run" and report["chosen"] == 6
+    assert len(report["preview"]) == 6 and report["preview"][0]["id"].startswith("arxiv:2410.050")
+    table = run_cli("--dry-run")
+    assert "Would summarize 6 papers" in table.output
     assert report["estimated_cost_usd"] > 0
     assert world.fake.calls == []
     assert not (Path("out") / WEEK).exists()
@@ -144,7 +152,9 @@ def test_pick_flow_puts_picked_papers_first(world: World) -> None:
     items = [line for line in lines if line.startswith("- [ ]")]
     assert len(items) == 8
     chosen = [items[5], items[7]]
-    shortlist.write_text("\n".join(line.replace("- [ ]", "- [x]") if line in chosen else line for line in lines))
+    shortlist.write_text(
+        "\n".join(line.replace("- [ ]", "- [x]") if line in chosen else line for line in lines)
+    )
     picked = runner.invoke(app, ["pick", WEEK, "--from-file", str(shortlist)])
     assert picked.exit_code == 0, picked.output
     assert "Picked 2 of 8" in picked.output
@@ -156,7 +166,9 @@ def test_pick_flow_puts_picked_papers_first(world: World) -> None:
     assert "picked by you" in (Path("out") / WEEK / "issue.md").read_text()
 
 
-def test_broken_shortlist_line_is_reported_with_its_number(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_shortlist_line_is_reported_with_its_number(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
     world.write_config(Path.cwd())
     run_cli("--pick")
@@ -209,10 +221,23 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
         folder.mkdir()
         world.write_config(folder, llm={"max_concurrency": 1}, audio={"workers": 1})
     cmd = [sys.executable, "-m", "papercast", "run", "--week", WEEK]
-    ref = subprocess.run(cmd, cwd=reference_dir, env=_subprocess_env(tmp_path / "ref-home"), capture_output=True, text=True, timeout=300)
+    ref = subprocess.run(
+        cmd,
+        cwd=reference_dir,
+        env=_subprocess_env(tmp_path / "ref-home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert ref.returncode == 0, ref.stderr
     before = len(world.fake.calls_to(kill_at))
-    proc = subprocess.Popen(cmd, cwd=killed_dir, env=_subprocess_env(tmp_path / "killed-home"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=killed_dir,
+        env=_subprocess_env(tmp_path / "killed-home"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while len(world.fake.calls_to(kill_at)) < before + 2 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -220,7 +245,14 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
     proc.wait()
     assert not (killed_dir / "out" / WEEK / "episode.mp3").exists() or kill_at != "/v1/audio/speech"
     summaries_before = len(world.fake.completion_calls)
-    rerun = subprocess.run(cmd, cwd=killed_dir, env=_subprocess_env(tmp_path / "killed-home"), capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(
+        cmd,
+        cwd=killed_dir,
+        env=_subprocess_env(tmp_path / "killed-home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rerun.returncode == 0, rerun.stderr
     redone = len(world.fake.completion_calls) - summaries_before
     assert redone < 6  # what was finished before the kill is not paid for again

@@ -88,6 +88,9 @@ class RunReport(BaseModel):
     tts_synthesized: int = 0
     tts_cached: int = 0
     outputs: list[str] = Field(default_factory=list)
+    preview: list[RankedRef] = Field(
+        default_factory=list, description="--dry-run: the papers that would be summarized"
+    )
     warnings: list[str] = Field(default_factory=list)
     stages: list[StageTime] = Field(default_factory=list)
     log_file: str | None = None
@@ -257,6 +260,7 @@ def _run(
     if fulltext_only is not None:
         fulltext_ids &= fulltext_only
     if dry_run:
+        report.preview = chosen_refs
         _estimate(settings, layout, db, report, chosen, fulltext_ids)
         report.status = "dry-run"
         return

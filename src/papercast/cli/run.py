@@ -161,8 +161,25 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
         if value:
             table.add_row(key, escape(value))
     out.print(table)
+    _print_preview(report, layout, out)
     _print_notes(report, out)
     _print_outputs(report, layout, out)
+
+
+def _print_preview(report: RunReport, layout: Layout, out: Console) -> None:
+    if not report.preview:
+        return
+    with Database(layout.db_path) as db:
+        papers = {p.id: p for p in PaperStore(db).get_many(r.id for r in report.preview)}
+    table = Table(title=f"Would summarize {len(report.preview)} papers (best first)")
+    for column in ("#", "paper", "title", "why"):
+        table.add_column(column)
+    for i, ref in enumerate(report.preview, start=1):
+        paper = papers.get(ref.id)
+        table.add_row(
+            str(i), ref.id, escape(paper.title[:70] if paper else ""), escape(ref.why[:40])
+        )
+    out.print(table)
 
 
 def _print_notes(report: RunReport, out: Console) -> None:
