@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -89,6 +90,7 @@ def main() -> None:
     parser.add_argument("--examples", type=Path, default=Path("/work/shared/examples"))
     parser.add_argument("--paragraphs", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     issue = parse_newsletter(args.examples / "weekly-ai-papers-2024-10-13.txt")
     paragraphs = [
@@ -99,18 +101,26 @@ def main() -> None:
     ]
     texts = [p for p in paragraphs if p][: args.paragraphs]
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    print(f"load average: {os.getloadavg()[0]:.2f} (the cores are shared)")
     print(f"{len(texts)} paragraphs, {sum(len(t.split()) for t in texts)} words")
 
     single = PiperEngine.from_settings(Settings(audio={"workers": 1}))
     single.synthesize(["Warm up."]).__next__()  # load the voice outside the timing
-    audio, wall, factor = rtf(single, texts)
-    print(f"piper 1 process : {audio:7.1f} s audio in {wall:6.1f} s  RTF {factor:5.2f}x")
     parallel = PiperEngine.from_settings(Settings(audio={"workers": args.workers}))
-    audio_p, wall_p, factor_p = rtf(parallel, texts)
-    print(
-        f"piper {args.workers} processes: {audio_p:7.1f} s audio in {wall_p:6.1f} s  "
-        f"RTF {factor_p:5.2f}x  (x{factor_p / factor:.2f} vs 1 process, incl. worker start-up)"
-    )
+    ratios = []
+    for run in range(1, args.repeats + 1):  # alternate, so machine load hits both alike
+        audio, wall, factor = rtf(single, texts)
+        print(
+            f"run {run} piper 1 process  : {audio:6.1f} s audio in {wall:5.1f} s  RTF {factor:5.2f}x"
+        )
+        audio_p, wall_p, factor_p = rtf(parallel, texts)
+        ratios.append(factor_p / factor)
+        print(
+            f"run {run} piper {args.workers} processes: {audio_p:6.1f} s audio in {wall_p:5.1f} s  "
+            f"RTF {factor_p:5.2f}x  (x{factor_p / factor:.2f} vs 1 process, incl. start-up)"
+        )
+    print(f"median ratio {args.workers} processes / 1 process: x{statistics.median(ratios):.2f}")
+    print(f"load average: {os.getloadavg()[0]:.2f}")
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)

@@ -22,7 +22,7 @@ from mutagen.mp3 import MP3
 from audio_fakes import RATE, ToneEngine, decode_mp3, entry, make_issue, wav_seconds
 from papercast.audio import build_episode, speak
 from papercast.audio.cache import segment_key
-from papercast.audio.engines.piper import PiperEngine
+from papercast.audio.engines.piper import PiperEngine, default_voice
 from papercast.audio.script import build_script
 from papercast.config import Settings
 from papercast.errors import AudioError
@@ -437,6 +437,17 @@ def test_speak_reads_text_with_piper_at_a_faster_rate(layout: Layout, tmp_path: 
     assert fast.duration_seconds < normal.duration_seconds * 0.85
     assert normal.chapters_path is None and len(normal.chapters) == 1
     assert rms(decode_mp3(normal.mp3_path)) > 0.03
+
+
+def test_any_piper_voice_by_model_path(layout: Layout, tmp_path: Path) -> None:
+    model, config = default_voice()
+    (tmp_path / "custom.onnx").symlink_to(model)
+    (tmp_path / "custom.onnx.json").symlink_to(config)
+    settings = Settings(audio={"voice": str(tmp_path / "custom.onnx"), "workers": 1})
+    episode = speak(
+        "A different voice file.", settings=settings, layout=layout, out=tmp_path / "v.mp3"
+    )
+    assert episode.voice == "custom" and episode.mp3_path.is_file()
 
 
 def test_a_missing_piper_voice_is_a_clear_error(layout: Layout, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -136,8 +137,6 @@ def speak(
         raise AudioError("there is no text to speak", "give some words, or a file that has some")
     label = title or " ".join(paragraphs[0].split()[:8])
     script = Script(chapters=[ScriptChapter(title=label, paragraphs=paragraphs)])
-    from datetime import date
-
     tags = EpisodeTags(
         title=label,
         show=settings.podcast.title or settings.issue.show_name,
