@@ -11,12 +11,12 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from papercast.config import BiorxivConfig, Settings
 from papercast.errors import NotFoundError, SourceError
 from papercast.http import HttpFetcher, HTTPStatusError, RetryableHTTPError
-from papercast.ids import normalize_doi
+from papercast.ids import DOI, normalize_doi
 from papercast.models import Author, DateWindow, Paper
 from papercast.sources.base import SourceResult, explain_empty_window
 
@@ -36,7 +36,7 @@ def _parse_json(content: bytes, url: str) -> dict[str, Any]:
         raise RetryableHTTPError(
             url, 200, f"malformed or truncated JSON ({exc.msg})", None
         ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+    if not _api_shaped(data):
         raise SourceError(
             f"{url} did not answer in the bioRxiv API format",
             "check [biorxiv] api_url",
@@ -45,13 +45,27 @@ def _parse_json(content: bytes, url: str) -> dict[str, Any]:
     return data
 
 
+def _api_shaped(data: object) -> TypeGuard[dict[str, Any]]:
+    """``{"messages": [{...}], "collection": [...]}``, as the API always answers."""
+    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+        return False
+    if not all(isinstance(message, dict) for message in data["messages"]):
+        return False
+    return isinstance(data.get("collection", []), list | None)
+
+
 def split_authors(text: str) -> list[str]:
     """'Smith, J.; Doe, A. B.' -> ['Smith, J.', 'Doe, A. B.']"""
     return [part.strip() for part in (text or "").split(";") if part.strip()]
 
 
 def record_to_paper(record: dict[str, Any], server: str) -> Paper:
+    """One API record as a Paper; ValueError/KeyError/TypeError for a record that is not one."""
     doi = normalize_doi(str(record["doi"]))
+    if not DOI.match(doi):
+        raise ValueError(f"not a DOI: {doi[:80]!r}")
+    if not str(record.get("title") or "").strip():
+        raise ValueError(f"{doi} has no title")
     version = int(record.get("version") or 1)
     posted = date.fromisoformat(str(record["date"]))
     corresponding = (record.get("author_corresponding") or "").strip()
