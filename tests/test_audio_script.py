@@ -124,3 +124,16 @@ def test_an_empty_summary_section_is_not_announced() -> None:
     paragraphs = script.chapters[1].paragraphs
     assert not any(p.startswith("The caveats") for p in paragraphs)
     assert any(p.startswith("Why it matters.") for p in paragraphs)
+
+
+def test_a_heading_inside_a_summary_does_not_start_a_chapter() -> None:
+    issue = make_issue([entry(1, method="## Approach\nThey train it.\n# Data\nPublic data.")])
+    script = build_script(issue, Settings())
+    assert [c.title for c in script.chapters] == [
+        "Intro",
+        "Paper 1 on efficient attention",
+        "Outro",
+    ]
+    assert (
+        "How it works. Approach. They train it. Data. Public data." in script.chapters[1].paragraphs
+    )

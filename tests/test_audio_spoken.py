@@ -33,6 +33,11 @@ from papercast.audio.spoken import chunk_text, split_sentences, to_spoken
         ("Attention (Vaswani et al., 2017) is all", "Attention is all."),
         ("input/output pairs", "input or output pairs."),
         ("<b>Bold</b> text", "Bold text."),
+        (
+            "Round We Go! What makes it useful?. By Ada.",
+            "Round We Go! What makes it useful? By Ada.",
+        ),
+        ("It ends here.. and goes on... yes", "It ends here. and goes on... yes."),
     ],
 )
 def test_written_text_is_turned_into_words_a_voice_says(written: str, spoken: str) -> None:

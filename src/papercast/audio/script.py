@@ -30,6 +30,7 @@ TEMPLATE_NAME = "podcast_script.j2"
 WORDS_PER_MINUTE = 150.0
 
 _CHAPTER = re.compile(r"^##\s+(?P<title>.*?)(?:\s+<(?P<url>https?://[^>\s]+)>)?\s*$")
+_HEADING_LINE = re.compile(r"^[ \t]*#+[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _NUMBER_WORDS = (
     *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
     *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
@@ -75,6 +76,12 @@ def number_word(value: int) -> str:
     return _NUMBER_WORDS[value] if 0 <= value < len(_NUMBER_WORDS) else str(value)
 
 
+def prose(text: object) -> str:
+    """Text from a paper or an LLM, safe inside the script: a Markdown heading line in it
+    ("## Method") becomes a sentence instead of starting a chapter."""
+    return _HEADING_LINE.sub(lambda m: m.group(1).rstrip(".") + ".", str(text))
+
+
 def spoken_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
@@ -91,6 +98,7 @@ def _environment(settings: Settings) -> jinja2.Environment:
         autoescape=False,  # noqa: S701 - plain spoken text, never HTML
     )
     env.filters["number_word"] = number_word
+    env.filters["prose"] = prose
     return env
 
 

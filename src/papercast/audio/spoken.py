@@ -214,6 +214,7 @@ _WORD = re.compile(r"\b[A-Za-z][A-Za-z]*\b")
 _SPACES = re.compile(r"[ \t]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;:])\s*([,.;:])")
+_DOUBLE_END = re.compile(r"([!?])\s*\.(?!\.)|(?<!\.)\.\s*\.(?!\.)")
 _EMPTY_PARENS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]")
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
 
@@ -280,6 +281,7 @@ def _tidy(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _DOUBLE_PUNCT.sub(r"\2", text)
+    text = _DOUBLE_END.sub(lambda m: m.group(1) or ".", text)
     return text.strip(" ,;:")
 
 
