@@ -7,22 +7,33 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from arxiv_pages import page, real_entries, with_id
 from lxml import etree
+
+from arxiv_pages import page, real_entries, with_id
 from papercast.testing import FixtureServer, RecordedRequest, Reply
 from papercast.testing.fake_openai import FakeOpenAI
 from papercast.testing.pdfs import make_pdf
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 SENTINEL_KEY = "sk-test-SENTINEL-0123456789abcdef"
-ISSUE_FILES = ("issue.md", "issue.html", "email.html", "issue.txt", "substack.html", "episode.mp3", "chapters.json")
+ISSUE_FILES = (
+    "issue.md",
+    "issue.html",
+    "email.html",
+    "issue.txt",
+    "substack.html",
+    "episode.mp3",
+    "chapters.json",
+)
 
 
 def week_entries(n: int = 8, pdf_base: str = "http://arxiv.org/pdf/") -> list[etree._Element]:
     entries = []
     bases = real_entries()
     for i in range(n):
-        entry = with_id(bases[i % len(bases)], f"2410.{5000 + i:05d}v1", f"2024-10-{8 + i % 5:02d}T10:00:00Z")
+        entry = with_id(
+            bases[i % len(bases)], f"2410.{5000 + i:05d}v1", f"2024-10-{8 + i % 5:02d}T10:00:00Z"
+        )
         for link in entry.findall(f"{ATOM_NS}link"):
             if link.get("title") == "pdf":
                 link.set("href", f"{pdf_base}2410.{5000 + i:05d}v1")
@@ -51,8 +62,17 @@ class World:
 
     def write_config(self, directory: Path, **sections: dict[str, object]) -> Path:
         config = {
-            "arxiv": {"api_url": self.server.url("/api/query"), "delay_seconds": 0, "categories": ["cs.LG"]},
-            "llm": {"base_url": self.fake.base_url, "model": "gpt-4o-mini", "max_retries": 1, "timeout": 5},
+            "arxiv": {
+                "api_url": self.server.url("/api/query"),
+                "delay_seconds": 0,
+                "categories": ["cs.LG"],
+            },
+            "llm": {
+                "base_url": self.fake.base_url,
+                "model": "gpt-4o-mini",
+                "max_retries": 1,
+                "timeout": 5,
+            },
             "issue": {"highlights": 2, "noteworthy": 4, "show_name": "Test Papers"},
             "audio": {"engine": "openai", "base_url": self.fake.base_url, "openai_model": "tts-1"},
             "podcast": {"base_url": "https://podcast.example.org/pc"},
@@ -84,7 +104,9 @@ def pdf_for(i: int) -> bytes:
 
 def serve_pdfs(server: FixtureServer, n: int) -> None:
     for i in range(n):
-        server.route(f"/pdf/2410.{5000 + i:05d}v1", Reply(body=pdf_for(i), content_type="application/pdf"))
+        server.route(
+            f"/pdf/2410.{5000 + i:05d}v1", Reply(body=pdf_for(i), content_type="application/pdf")
+        )
 
 
 def digest(folder: Path, names: tuple[str, ...] = ISSUE_FILES) -> dict[str, str]:

@@ -92,7 +92,7 @@ def test_github_actions_workflow() -> None:
     for field, (low, high) in zip(fields, RANGES, strict=True):
         assert _field_ok(field, low, high), field
     job = workflow["jobs"]["issue"]
-    assert "${{ secrets.OPENAI_API_KEY }}" == job["env"]["OPENAI_API_KEY"]
+    assert job["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
     steps = job["steps"]
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("actions/cache@") for u in uses)
