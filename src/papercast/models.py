@@ -12,13 +12,14 @@ SourceName = Literal["arxiv", "biorxiv", "medrxiv", "feed", "local"]
 
 _LATEX_BREAKS = re.compile(r"\\\\|\\newline\b")
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # NUL & co: never text, break files/HTML
 
 
 def normalize_text(value: object) -> str:
-    """Collapse whitespace and LaTeX-ish line breaks into single spaces."""
+    """Collapse whitespace and LaTeX-ish line breaks into single spaces; drop control chars."""
     if value is None:
         return ""
-    text = _LATEX_BREAKS.sub(" ", str(value))
+    text = _CONTROL.sub("", _LATEX_BREAKS.sub(" ", str(value)))
     return _WS.sub(" ", text).strip()
 
 
