@@ -16,6 +16,7 @@ from papercast.errors import PapercastError, SourceError
 from papercast.models import DateWindow, FetchReport, SourceReport
 from papercast.select import Selector
 from papercast.sources import Source, SourceResult, build_sources
+from papercast.sources.base import oversized
 from papercast.store import Database, PaperStore, RunStore, UpsertOutcome
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,12 @@ def _fetch_one(
     try:
         for paper in source.fetch(window, result):
             report.fetched += 1
+            malformed = oversized(paper)
+            if malformed:  # never stored: one hostile record must not bloat the store or issue
+                log.warning("%s: skipping %s (%s)", source.name, paper.id[:100], malformed)
+                excluded[malformed] += 1
+                runs.record_paper(run_id, paper.id[:200], source.name, "excluded", malformed)
+                continue
             with papers.db.transaction():
                 canonical, outcome = papers.upsert(paper)
                 rule = selector.check(paper)

@@ -80,6 +80,27 @@ def build_sources(settings: Settings, only: list[str] | None = None) -> list[Sou
     return sources
 
 
+# No real paper comes near these (arXiv caps abstracts at 1,920 characters; the longest
+# author lists are ~5,000 names): a record beyond them is a broken or hostile server's.
+MAX_TITLE_CHARS = 2_000
+MAX_ABSTRACT_CHARS = 100_000
+MAX_AUTHORS = 20_000
+MAX_AUTHOR_CHARS = 1_000
+
+
+def oversized(paper: Paper) -> str | None:
+    """Why ``paper`` is too large to be a real record (a rule name for the report), if it is."""
+    if len(paper.title) > MAX_TITLE_CHARS:
+        return f"malformed: title over {MAX_TITLE_CHARS:,} characters"
+    if len(paper.abstract) > MAX_ABSTRACT_CHARS:
+        return f"malformed: abstract over {MAX_ABSTRACT_CHARS:,} characters"
+    if len(paper.authors) > MAX_AUTHORS:
+        return f"malformed: over {MAX_AUTHORS:,} authors"
+    if any(len(a.name) > MAX_AUTHOR_CHARS for a in paper.authors):
+        return f"malformed: an author name over {MAX_AUTHOR_CHARS:,} characters"
+    return None
+
+
 def weekend_only(window: DateWindow) -> bool:
     return all(day.weekday() >= 5 for day in window.dates())
 
