@@ -32,6 +32,8 @@ _ARXIV_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _TAGS = re.compile(r"<[^>]+>")
+# an internal DTD subset declaring entities: how XML bombs and external-entity reads start
+_ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
 
 
 def _when(entry: Any) -> datetime | None:
@@ -168,6 +170,13 @@ class FeedSource:
             ) from None
         except InputError as exc:
             raise SourceError(exc.message, exc.hint, source=self.name) from None
+        if _ENTITY_DECLARATION.search(response.content):
+            raise SourceError(
+                f"{self.url} declares XML entities, which papercast never expands",
+                "entity declarations are how XML bombs work; real feeds do not need them: "
+                "remove this feed from [feeds] urls or ask its publisher",
+                source=self.name,
+            )
         parsed = feedparser.parse(
             response.content,
             response_headers={"content-type": response.headers.get("content-type", "")},
