@@ -36,6 +36,12 @@ def _parse_json(content: bytes, url: str) -> dict[str, Any]:
         raise RetryableHTTPError(
             url, 200, f"malformed or truncated JSON ({exc.msg})", None
         ) from None
+    except RecursionError:
+        raise SourceError(
+            f"{url} sent JSON nested too deeply to be an API answer",
+            "check [biorxiv] api_url",
+            source="biorxiv",
+        ) from None
     if not _api_shaped(data):
         raise SourceError(
             f"{url} did not answer in the bioRxiv API format",
