@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,54 @@ def test_no_key_and_no_server_is_a_clear_error() -> None:
 def test_unknown_engine_name_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown TTS engine 'espeak'"):
         get_engine(Settings(), "espeak")
+
+
+class JunkSpeechServer:
+    """Answers every POST with the same bytes as audio (the fake server only sends real audio)."""
+
+    def __init__(self, body: bytes) -> None:
+        payload = body
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("body", "response_format"),
+    [(b"this is not audio at all", "mp3"), (b"RIFF\x10\x00\x00\x00WAVEjunk", "wav"), (b"", "wav")],
+)
+def test_a_server_returning_junk_audio_is_a_clear_error(
+    layout: Layout, tmp_path: Path, body: bytes, response_format: str
+) -> None:
+    with JunkSpeechServer(body) as base_url:
+        settings = Settings(
+            audio={
+                "engine": "openai",
+                "base_url": base_url,
+                "openai_response_format": response_format,
+                "openai_max_retries": 0,
+            }
+        )
+        with pytest.raises(AudioError, match="could not be synthesized"):
+            speak("Hello there.", settings=settings, layout=layout, out=tmp_path / "a.mp3")
+    assert not (tmp_path / "a.mp3").exists()

@@ -180,7 +180,7 @@ class OpenAIEngine:
                 model=o.model, voice=o.voice, input=text, response_format=o.response_format, **extra
             )
             wav = self._to_wav(response.content)
-        except (openai.OpenAIError, AudioError) as exc:
+        except (openai.OpenAIError, AudioError, wave.Error, EOFError) as exc:
             call.status, call.error = "error", self._describe(exc)
             call.duration_ms = int((time.perf_counter() - started) * 1000)
             logger.warning("OpenAI TTS request failed: %s", call.error)
