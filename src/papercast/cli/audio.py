@@ -21,7 +21,7 @@ console = Console(soft_wrap=True, markup=False, highlight=False)
 
 EngineOption = Annotated[
     Literal["piper", "openai"] | None,
-    typer.Option("--engine", "-e", help="TTS engine (default: [audio] engine)."),
+    typer.Option("--engine", "-e", help="TTS engine (default: \\[audio] engine)."),
 ]
 VoiceOption = Annotated[
     str | None,
