@@ -102,17 +102,41 @@ class SelectConfig(Section):
 
 
 class LLMConfig(Section):
-    backend: Literal["auto", "openai", "extractive"] = "auto"
-    model: str = "gpt-4o-mini"
-    base_url: str | None = None
+    backend: Literal["auto", "openai", "extractive"] = Field(
+        default="auto",
+        description="auto: OpenAI-compatible if a key or base_url is set, else extractive (offline)",
+    )
+    model: str = Field(
+        default="gpt-4o-mini",
+        description="the model name the server knows (gpt-4o-mini, llama3.1, ...)",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="an OpenAI-compatible server (Ollama, vLLM, llama.cpp, OpenRouter); default OpenAI",
+    )
     api_key: SecretStr | None = Field(default=None, description="prefer OPENAI_API_KEY")
-    api_key_file: Path | None = None
-    temperature: float = Field(default=0.2, ge=0, le=2)
-    max_concurrency: int = Field(default=8, ge=1, le=256)
-    timeout: float = Field(default=120.0, gt=0)
-    max_retries: int = Field(default=4, ge=0, le=10)
-    context_tokens: int = Field(default=128000, ge=2048)
-    max_output_tokens: int = Field(default=1800, ge=256)
+    api_key_file: Path | None = Field(
+        default=None, description="read the API key from this file instead of OPENAI_API_KEY"
+    )
+    temperature: float = Field(
+        default=0.2, ge=0, le=2, description="sampling temperature for summaries"
+    )
+    max_concurrency: int = Field(
+        default=8, ge=1, le=256, description="LLM requests in flight at once"
+    )
+    timeout: float = Field(default=120.0, gt=0, description="seconds per LLM request")
+    max_retries: int = Field(
+        default=4,
+        ge=0,
+        le=10,
+        description="retries per request on 429/5xx/timeouts (honouring Retry-After)",
+    )
+    context_tokens: int = Field(
+        default=128000, ge=2048, description="the model's context window, to budget the paper text"
+    )
+    max_output_tokens: int = Field(
+        default=1800, ge=256, description="the most tokens one summary may use"
+    )
     max_cost: float | None = Field(default=None, ge=0, description="USD per run")
     prices: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: {
@@ -126,7 +150,9 @@ class LLMConfig(Section):
         },
         description="USD per million (input, output) tokens",
     )
-    fulltext: bool = True
+    fulltext: bool = Field(
+        default=True, description="summarize from the PDF where available (else the abstract)"
+    )
     fulltext_max_tokens: int = Field(
         default=24000, ge=500, description="cap on paper text sent per summary (cost control)"
     )
@@ -135,22 +161,39 @@ class LLMConfig(Section):
     batch_discount: float = Field(
         default=0.5, ge=0, le=1, description="price factor for the Batch API (0.5 = half price)"
     )
-    prompts_dir: Path | None = None
+    prompts_dir: Path | None = Field(
+        default=None, description="a folder whose prompt files override the shipped ones by name"
+    )
 
 
 class IssueConfig(Section):
-    show_name: str = "papercast"
-    title: str = (
-        "This Week's New Papers - {{ date.strftime('%b') }} {{ date.day }}, {{ date.year }}"
+    show_name: str = Field(default="papercast", description="the newsletter and podcast name")
+    title: str = Field(
+        default=(
+            "This Week's New Papers - {{ date.strftime('%b') }} {{ date.day }}, {{ date.year }}"
+        ),
+        description="the issue title (Jinja over date, issue_id, show_name...)",
     )
-    intro: str = (
-        "Welcome to this week's papercast, where we summarize the new papers worth your time."
+    intro: str = Field(
+        default=(
+            "Welcome to this week's papercast, where we summarize the new papers worth your time."
+        ),
+        description="the opening paragraph (Jinja, like title)",
     )
-    outro: str = "That's all for this week. See you next week."
-    highlights: int = Field(default=5, ge=0, le=100)
-    noteworthy: int = Field(default=40, ge=0, le=1000)
+    outro: str = Field(
+        default="That's all for this week. See you next week.",
+        description="the closing paragraph (Jinja, like title)",
+    )
+    highlights: int = Field(
+        default=5, ge=0, le=100, description="papers summarized in full (and read aloud)"
+    )
+    noteworthy: int = Field(
+        default=40, ge=0, le=1000, description="papers listed as one-liners after the highlights"
+    )
     star_top: int = Field(default=5, ge=0, description="stars for the best also-noteworthy")
-    templates_dir: Path | None = None
+    templates_dir: Path | None = Field(
+        default=None, description="a folder whose templates override the shipped ones by name"
+    )
     highlight_pool: int = Field(
         default=2, ge=1, le=10, description="highlights come from the top N x highlights by rank"
     )
@@ -193,16 +236,26 @@ class AudioConfig(Section):
 
 
 class EmailConfig(Section):
-    smtp_host: str | None = None
-    smtp_port: int = Field(default=587, ge=1, le=65535)
-    username: str | None = None
+    smtp_host: str | None = Field(default=None, description="the SMTP server")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="587 for STARTTLS, 465 for SSL")
+    username: str | None = Field(
+        default=None, description="SMTP login (the password comes from PAPERCAST_EMAIL__PASSWORD)"
+    )
     password: SecretStr | None = Field(default=None, description="PAPERCAST_EMAIL__PASSWORD")
-    from_addr: str | None = None
-    security: Literal["starttls", "ssl", "none"] = "starttls"
-    to: list[str] = Field(default_factory=list)
-    list_unsubscribe: str | None = None
-    timeout: float = Field(default=30.0, gt=0)
-    notify_failures: list[str] = Field(default_factory=list)
+    from_addr: str | None = Field(default=None, description="the From address")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls, ssl or none"
+    )
+    to: list[str] = Field(
+        default_factory=list, description="recipients of `papercast email` and of [publish] email"
+    )
+    list_unsubscribe: str | None = Field(
+        default=None, description="a mailto: or https: URL for the List-Unsubscribe header"
+    )
+    timeout: float = Field(default=30.0, gt=0, description="seconds per SMTP operation")
+    notify_failures: list[str] = Field(
+        default_factory=list, description="who gets an email when a weekly run fails"
+    )
     subject: str = Field(default="{{ title }}", description="Jinja template over the issue")
     ca_file: Path | None = Field(default=None, description="extra CA bundle (self-signed server)")
     retries: int = Field(default=3, ge=0, le=10, description="retries on transient SMTP errors")
@@ -210,14 +263,21 @@ class EmailConfig(Section):
 
 
 class PodcastConfig(Section):
-    title: str | None = None
-    description: str = "Weekly summaries of new research papers, read aloud."
-    author: str = "papercast"
-    email: str | None = None
-    image: str | None = None
-    language: str = "en"
-    category: str = "Science"
-    explicit: bool = False
+    title: str | None = Field(
+        default=None, description="the podcast title (default: [issue] show_name)"
+    )
+    description: str = Field(
+        default="Weekly summaries of new research papers, read aloud.",
+        description="the podcast description",
+    )
+    author: str = Field(default="papercast", description="itunes:author")
+    email: str | None = Field(default=None, description="the owner email Apple asks for")
+    image: str | None = Field(default=None, description="cover art URL (square, 1400-3000 px)")
+    language: str = Field(default="en", description="RSS language code")
+    category: str = Field(
+        default="Science", description='Apple podcast category, e.g. "Science > Natural Sciences"'
+    )
+    explicit: bool = Field(default=False, description="itunes:explicit")
     base_url: str | None = Field(default=None, description="public URL where episodes live")
 
 
@@ -226,23 +286,37 @@ _ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substac
 
 
 class PublishConfig(Section):
-    out_dir: Path = Path("papercast-out")
-    formats: list[OutputFormat] = Field(default_factory=lambda: list(_ALL_FORMATS))
-    audio: bool = True
-    feed: bool = True
-    site_dir: Path | None = None
-    notes_dir: Path | None = None
-    email: bool = False
+    out_dir: Path = Field(
+        default=Path("papercast-out"), description="where each issue folder is written"
+    )
+    formats: list[OutputFormat] = Field(
+        default_factory=lambda: list(_ALL_FORMATS), description="which renderings to write"
+    )
+    audio: bool = Field(default=True, description="build the episode in `papercast run`")
+    feed: bool = Field(
+        default=True, description="write the podcast feed (needs [podcast] base_url)"
+    )
+    site_dir: Path | None = Field(
+        default=None, description="also write the static archive site here"
+    )
+    notes_dir: Path | None = Field(
+        default=None,
+        description="also write one Markdown note per paper here (e.g. an Obsidian vault)",
+    )
+    email: bool = Field(default=False, description="also email the issue to [email] to")
     site_url: str | None = Field(default=None, description="public URL of the archive site")
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "embeddings", "local", "keywords"] = "tfidf"
+    backend: Literal["tfidf", "embeddings", "local", "keywords"] = Field(
+        default="tfidf",
+        description="tfidf (offline default), embeddings, local (sentence-transformers) or keywords",
+    )
     interests: str = Field(default="", description="what you want to read, in your own words")
     boosts: dict[str, float] = Field(
         default_factory=dict, description="keyword or phrase -> added to the score on a match"
     )
-    min_score: float | None = None
+    min_score: float | None = Field(default=None, description="drop candidates scoring below this")
     llm_top_k: int = Field(
         default=0, ge=0, description="re-score the top K with an LLM relevance pass (0 = off)"
     )
@@ -251,7 +325,10 @@ class RankConfig(Section):
     llm_weight: float = Field(
         default=0.5, ge=0, le=1, description="share of the LLM's relevance in the top-K score"
     )
-    embedding_model: str = "text-embedding-3-small"
+    embedding_model: str = Field(
+        default="text-embedding-3-small",
+        description='the embeddings model for backend = "embeddings"',
+    )
     local_model: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2",
         description="backend 'local': a sentence-transformers model name or path",
@@ -259,7 +336,9 @@ class RankConfig(Section):
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"
     )
-    embedding_batch_size: int = Field(default=256, ge=1, le=2048)
+    embedding_batch_size: int = Field(
+        default=256, ge=1, le=2048, description="texts per embeddings request"
+    )
     embedding_price: float = Field(default=0.02, ge=0, description="USD per million tokens")
     recency_half_life_days: float = Field(
         default=365.0, gt=0, description="a pick this many days older counts half as much"
