@@ -25,9 +25,10 @@ from papercast.resources import templates_dir
 logger = logging.getLogger(__name__)
 
 TEMPLATE_NAME = "podcast_script.j2"
-# Speaking pace at rate 1.0, for estimates before anything is synthesized (Piper's "joe"
-# voice reads summaries at about 145-155 words a minute; OpenAI voices at about 150-165).
-WORDS_PER_MINUTE = 150.0
+# Speaking pace at rate 1.0, for estimates before anything is synthesized. Piper's "joe" voice
+# read the example newsletter's 2,141 words in 15:32 of speech (138 wpm; bench/bench_tts.py);
+# OpenAI voices are a little faster, so the estimate errs towards a shorter episode.
+WORDS_PER_MINUTE = 140.0
 
 _CHAPTER = re.compile(r"^##\s+(?P<title>.*?)(?:\s+<(?P<url>https?://[^>\s]+)>)?\s*$")
 _HEADING_LINE = re.compile(r"^[ \t]*#+[ \t]*(.*?)[ \t]*$", re.MULTILINE)
