@@ -116,3 +116,14 @@ def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PapercastError, match="unreadable"):
         Database(path)
     assert isinstance(sqlite3.sqlite_version, str)
+
+
+def test_titles_and_abstracts_are_normalized() -> None:
+    paper = Paper(
+        id="arxiv:2410.1",
+        source="arxiv",
+        title="A  title\n   over \\\\ two lines",
+        abstract=r"We save 76\% of R\&D cost (the ``target model'') \newline and more.",
+    )
+    assert paper.title == "A title over two lines"
+    assert paper.abstract == "We save 76% of R&D cost (the \u201ctarget model\u201d) and more."

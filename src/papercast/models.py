@@ -13,13 +13,18 @@ SourceName = Literal["arxiv", "biorxiv", "medrxiv", "feed", "local"]
 _LATEX_BREAKS = re.compile(r"\\\\|\\newline\b")
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # NUL & co: never text, break files/HTML
+_LATEX_ESCAPES = re.compile(r"\\([%&_#$])")  # 76\% -> 76%, R\&D -> R&D
+_LATEX_QUOTES = (("``", "\u201c"), ("''", "\u201d"))
 
 
 def normalize_text(value: object) -> str:
-    """Collapse whitespace and LaTeX-ish line breaks into single spaces; drop control chars."""
+    """Collapse whitespace and LaTeX-ish line breaks; unescape \\% \\& \\_ \\# \\$ and ``quotes''."""
     if value is None:
         return ""
     text = _CONTROL.sub("", _LATEX_BREAKS.sub(" ", str(value)))
+    text = _LATEX_ESCAPES.sub(r"\1", text)
+    for tex, quote in _LATEX_QUOTES:
+        text = text.replace(tex, quote)
     return _WS.sub(" ", text).strip()
 
 
