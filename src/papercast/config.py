@@ -201,38 +201,76 @@ class IssueConfig(Section):
 
 
 class AudioConfig(Section):
-    enabled: bool = True
-    engine: Literal["piper", "openai"] = "piper"
-    voice: str | None = Field(default=None, description="piper: model path; openai: voice name")
+    enabled: bool = Field(default=True, description="make the podcast episode in `papercast run`")
+    engine: Literal["piper", "openai"] = Field(
+        default="piper", description="piper (local, offline, no key) or openai (hosted TTS)"
+    )
+    voice: str | None = Field(
+        default=None,
+        description="piper: path to a .onnx voice (default: the built-in CC0 joe voice); "
+        "openai: a voice name (overrides openai_voice)",
+    )
     voice_config: Path | None = Field(
         default=None, description="piper: the voice's .onnx.json (default: model path + .json)"
     )
-    speaking_rate: float = Field(default=1.0, gt=0.25, le=4.0)
-    max_minutes: float = Field(default=20.0, gt=0)
-    bitrate: str = Field(default="64k", pattern=r"^\d{2,3}k$")
-    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] = 44100
-    loudness_lufs: float = Field(default=-16.0, ge=-31, le=-5, description="integrated target")
-    true_peak_db: float = Field(default=-1.5, ge=-9, le=0)
-    sentence_pause_ms: int = Field(default=250, ge=0, le=5000)
-    paragraph_pause_ms: int = Field(default=600, ge=0, le=10000)
-    chapter_pause_ms: int = Field(default=1200, ge=0, le=10000)
-    music: Path | None = None
+    speaking_rate: float = Field(
+        default=1.0, gt=0.25, le=4.0, description="1.0 = normal; Piper length scale, OpenAI speed"
+    )
+    max_minutes: float = Field(
+        default=20.0, gt=0, description="leave out the least significant highlights past this"
+    )
+    bitrate: str = Field(default="64k", pattern=r"^\d{2,3}k$", description="MP3 bitrate (mono)")
+    sample_rate: Literal[22050, 24000, 32000, 44100, 48000] = Field(
+        default=44100, description="MP3 sample rate in Hz"
+    )
+    loudness_lufs: float = Field(
+        default=-16.0, ge=-31, le=-5, description="integrated loudness target (podcast norm -16)"
+    )
+    true_peak_db: float = Field(
+        default=-1.5, ge=-9, le=0, description="true-peak ceiling before MP3 encoding (dBTP)"
+    )
+    sentence_pause_ms: int = Field(
+        default=250, ge=0, le=5000, description="silence between sentences of a paragraph"
+    )
+    paragraph_pause_ms: int = Field(
+        default=600, ge=0, le=10000, description="silence between paragraphs"
+    )
+    chapter_pause_ms: int = Field(
+        default=1200, ge=0, le=10000, description="silence between chapters (papers)"
+    )
+    music: Path | None = Field(
+        default=None, description="intro/outro music file (any format ffmpeg reads), faded"
+    )
     music_gain_db: float = Field(default=-20.0, le=0, description="music bed under the voice")
-    cover: Path | None = None
+    cover: Path | None = Field(default=None, description="cover art (JPEG/PNG) embedded in the MP3")
     cache: bool = Field(default=True, description="reuse synthesized segments across runs")
-    openai_model: str = "gpt-4o-mini-tts"
-    openai_voice: str = "alloy"
-    instructions: str | None = None
-    base_url: str | None = None
-    openai_max_chars: int = Field(default=4096, ge=100, le=4096)
-    openai_response_format: Literal["wav", "mp3", "flac", "pcm"] = "wav"
-    openai_timeout: float = Field(default=120.0, gt=0)
-    openai_max_retries: int = Field(default=4, ge=0, le=10)
+    openai_model: str = Field(
+        default="gpt-4o-mini-tts", description="tts-1, tts-1-hd, gpt-4o-mini-tts or a server's own"
+    )
+    openai_voice: str = Field(default="alloy", description="the OpenAI voice (alloy, nova, ...)")
+    instructions: str | None = Field(
+        default=None, description="how to speak (gpt-4o-mini-tts only; not sent to tts-1 models)"
+    )
+    base_url: str | None = Field(
+        default=None, description="an OpenAI-compatible TTS server (default: api.openai.com)"
+    )
+    openai_max_chars: int = Field(
+        default=4096, ge=100, le=4096, description="characters per request; longer text is split"
+    )
+    openai_response_format: Literal["wav", "mp3", "flac", "pcm"] = Field(
+        default="wav", description="audio format asked of the server (decoded either way)"
+    )
+    openai_timeout: float = Field(default=120.0, gt=0, description="seconds per TTS request")
+    openai_max_retries: int = Field(
+        default=4, ge=0, le=10, description="retries of a TTS request (429, 5xx, timeouts)"
+    )
     openai_prices: dict[str, float] = Field(
         default_factory=lambda: {"tts-1": 15.0, "tts-1-hd": 30.0, "gpt-4o-mini-tts": 12.0},
         description="USD per million input characters (gpt-4o-mini-tts: an estimate)",
     )
-    workers: int = Field(default=2, ge=1, le=32)
+    workers: int = Field(
+        default=2, ge=1, le=32, description="Piper worker processes / concurrent OpenAI requests"
+    )
 
 
 class EmailConfig(Section):
