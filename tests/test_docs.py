@@ -52,3 +52,25 @@ def test_readme_has_the_two_commands() -> None:
 def test_changelog_is_dated() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(r"^## \[?\d+\.\d+\.\d+\]? - \d{4}-\d{2}-\d{2}", changelog, re.MULTILINE)
+
+
+def test_config_sections_named_in_help_survive_rich_markup() -> None:
+    """`[publish] formats` in help text must not be eaten as a rich markup tag."""
+    from typer.testing import CliRunner
+
+    runner = CliRunner()
+    for name, command in _commands():
+        raw = (getattr(command, "help", "") or "") + " ".join(
+            getattr(p, "help", "") or "" for p in getattr(command, "params", [])
+        )
+        sections = set(
+            re.findall(
+                r"\\?\[(arxiv|biorxiv|feeds|select|llm|issue|audio|email|podcast|publish|rank)\]",
+                raw,
+            )
+        )
+        if not sections:
+            continue
+        rendered = runner.invoke(app, [*name.split(), "--help"], terminal_width=200).output
+        for section in sections:
+            assert f"[{section}]" in rendered, f"`papercast {name} --help` lost [{section}]"

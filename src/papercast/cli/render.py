@@ -57,7 +57,7 @@ def render(
         typer.Option(
             "--format",
             "-f",
-            help="Comma-separated: md, html, email, txt, substack (default: [publish] formats).",
+            help="Comma-separated: md, html, email, txt, substack (default: \\[publish] formats).",
         ),
     ] = None,
     out: Annotated[
@@ -87,7 +87,7 @@ def email(
     issue_id: IssueArg = "latest",
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Comma-separated recipients (default: [email] to)."),
+        typer.Option("--to", help="Comma-separated recipients (default: \\[email] to)."),
     ] = None,
     resend: Annotated[
         bool, typer.Option("--resend", help="Send again to addresses that already got it.")
@@ -139,7 +139,7 @@ def site(
     ctx: typer.Context,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Site folder (default: [publish] site_dir)."),
+        typer.Option("--out", "-o", help="Site folder (default: \\[publish] site_dir)."),
     ] = None,
 ) -> None:
     """Write the static archive site: index of all issues, one page each, audio, feed.xml.
@@ -169,7 +169,7 @@ def feed(
 ) -> None:
     """Write the podcast RSS feed of every stored issue that has audio.
 
-    Needs [podcast] base_url: the public URL the issue folders are uploaded to.
+    Needs \\[podcast] base_url: the public URL the issue folders are uploaded to.
 
     Example: papercast feed --out public/podcast.xml
     """
@@ -195,7 +195,7 @@ def notes(
     issue_id: IssueArg = "latest",
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", "-d", help="Notes folder (default: [publish] notes_dir)."),
+        typer.Option("--dir", "-d", help="Notes folder (default: \\[publish] notes_dir)."),
     ] = None,
 ) -> None:
     """Write one Markdown note with YAML frontmatter per summarized paper (e.g. Obsidian).
