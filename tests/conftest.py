@@ -14,9 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own home and working directory and no real credentials."""
     for name in list(os.environ):
         if name.startswith(("PAPERCAST_", "OPENAI_", "SMTP_")):
