@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -57,8 +57,8 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     raw = text.strip()
     match = ARXIV_ID.match(raw)
     if match is None and "arxiv.org" in raw.lower():
-        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
-        if parts.hostname in _ARXIV_HOSTS:
+        parts = _urlsplit(raw if "://" in raw else f"https://{raw}")
+        if parts is not None and parts.hostname in _ARXIV_HOSTS:
             match = _ARXIV_URL_PATH.match(unquote(parts.path))
     if match is None:
         raise InputError(
@@ -71,6 +71,14 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
         if not 1 <= month <= 12:
             raise InputError(f"{text!r} is not an arXiv identifier", "the month part (YYMM) is off")
     return short, _version(match.group("version"))
+
+
+def _urlsplit(url: str) -> SplitResult | None:
+    """``urlsplit``, or None for what it cannot split ('https://[arxiv.org' raises ValueError)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def arxiv_paper_id(short_id: str) -> str:
@@ -98,7 +106,9 @@ def parse_reference(text: str) -> Reference:
         pass
     lowered = raw.lower()
     if lowered.startswith(("http://", "https://")):
-        parts = urlsplit(raw)
+        parts = _urlsplit(raw)
+        if parts is None:
+            raise InputError(f"{raw!r} is not a valid URL", "check the link (brackets, port)")
         host = (parts.hostname or "").lower()
         if host.endswith("biorxiv.org") or host.endswith("medrxiv.org"):
             server = "biorxiv" if host.endswith("biorxiv.org") else "medrxiv"
