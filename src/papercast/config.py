@@ -500,8 +500,11 @@ def load_settings(
     """Load and validate configuration; raises ConfigError naming the bad key and its origin."""
     path = find_config_file(config_path, cwd)
     data = _read_toml(path) if path else {}
-    if "config_file" in data:
-        raise ConfigError(f"unknown key 'config_file' in {path}", "remove it")
+    for key in data:
+        # '_env_file', '_cli_parse_args'... are pydantic-settings' constructor options, not
+        # settings: from a file they would change how settings load (or parse sys.argv)
+        if key == "config_file" or key.startswith("_"):
+            raise ConfigError(f"unknown key '{key}' in {path}", "remove it")
     merged = dict(data)
     for key, value in (overrides or {}).items():
         merged[key] = value
