@@ -215,3 +215,15 @@ def test_split_uses_issue_counts_and_min_score() -> None:
     strict = split_ranked(ranked, Settings(issue={"highlights": 2}, rank={"min_score": floor}))
     assert len(strict.highlights) == 2 and strict.noteworthy == []
     assert all(r.score < floor for r in strict.dropped)
+
+
+def test_why_terms_do_not_repeat_words_of_a_longer_term() -> None:
+    import numpy as np
+
+    from papercast.rank.why import terms_from
+
+    names = ["positional", "positional encodings", "encodings", "rope"]
+    indices = np.array([0, 1, 2, 3])
+    data = np.array([1.0, 1.0, 1.0, 1.0])
+    weights = np.array([0.5, 0.9, 0.4, 0.3])
+    assert terms_from(indices, data, weights, names, k=3) == ["positional encodings", "rope"]

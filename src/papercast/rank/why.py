@@ -48,8 +48,21 @@ def terms_from(
     if len(indices) == 0:
         return []
     contrib = data * weights[indices]
-    order = np.argsort(-contrib, kind="stable")[:k]
-    return [str(names[indices[i]]) for i in order if contrib[i] > 0]
+    order = np.argsort(-contrib, kind="stable")
+    chosen: list[str] = []
+    for i in order:
+        if contrib[i] <= 0 or len(chosen) == k:
+            break
+        term = str(names[indices[i]])
+        if not _redundant(term, chosen):
+            chosen.append(term)
+    return chosen
+
+
+def _redundant(term: str, chosen: list[str]) -> bool:
+    """'positional' adds nothing next to 'positional encodings' (and the other way round)."""
+    words = set(term.split())
+    return any(words <= set(c.split()) or set(c.split()) <= words for c in chosen)
 
 
 def nearest(
