@@ -87,6 +87,11 @@ class HttpFetcher:
     sleep: Callable[[float], None] = time.sleep
     requests_made: int = 0
 
+    @classmethod
+    def polite(cls, *, timeout: float, retries: int, delay: float) -> HttpFetcher:
+        """For an API that asks for ``delay`` seconds between requests: also the backoff base."""
+        return cls(timeout=timeout, retries=retries, backoff=max(delay, 0.0), min_interval=delay)
+
     def __post_init__(self) -> None:
         self._client = httpx.Client(
             timeout=httpx.Timeout(self.timeout),

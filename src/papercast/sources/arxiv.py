@@ -168,11 +168,8 @@ class ArxivSource:
 
     def __init__(self, config: ArxivConfig) -> None:
         self.config = config
-        self.fetcher = HttpFetcher(
-            timeout=config.timeout,
-            retries=config.num_retries,
-            backoff=max(config.delay_seconds, 0.0),
-            min_interval=config.delay_seconds,
+        self.fetcher = HttpFetcher.polite(
+            timeout=config.timeout, retries=config.num_retries, delay=config.delay_seconds
         )
 
     def close(self) -> None:

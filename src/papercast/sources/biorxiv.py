@@ -117,11 +117,8 @@ class BiorxivSource:
         self.config = config
         self.server = server
         self.name = server
-        self.fetcher = HttpFetcher(
-            timeout=config.timeout,
-            retries=config.num_retries,
-            backoff=max(config.delay_seconds, 0.0),
-            min_interval=config.delay_seconds,
+        self.fetcher = HttpFetcher.polite(
+            timeout=config.timeout, retries=config.num_retries, delay=config.delay_seconds
         )
 
     def close(self) -> None:
