@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -159,6 +160,17 @@ def resolve_week(week: str | None, today: date | None = None) -> DateWindow:
     return parse_week(week) if week else last_complete_week(today or date.today())
 
 
+@dataclass
+class RunOptions:
+    """How to run a week (the CLI's flags)."""
+
+    dry_run: bool = False
+    refetch: bool = False
+    picker: Picker | None = None
+    events: Events | None = None
+    fulltext_only: set[str] | None = None  # full text only for these ids (the sample's PDFs)
+
+
 def run_week(
     settings: Settings,
     layout: Layout,
@@ -173,6 +185,7 @@ def run_week(
 ) -> RunReport:
     """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper."""
     window = resolve_week(week, today)
+    options = RunOptions(dry_run, refetch, picker, events, fulltext_only)
     layout.ensure()
     with run_lock(layout), Database(layout.db_path) as db:
         runs = RunStore(db)
@@ -180,19 +193,9 @@ def run_week(
         report = RunReport(issue_id=window.label, window=window)
         with run_log(layout, window.label, run_id) as log_path:
             report.log_file = str(log_path)
+            run = _Run(settings, layout, db, report, run_id, _Clock(report, events))
             try:
-                _run(
-                    settings,
-                    layout,
-                    db,
-                    report,
-                    run_id,
-                    dry_run,
-                    refetch,
-                    picker,
-                    events,
-                    fulltext_only,
-                )
+                run.execute(options)
             except PapercastError as exc:
                 report.status, report.exit_code, report.error = "failed", exc.exit_code, str(exc)
                 log.error("run failed: %s", exc)
@@ -209,87 +212,287 @@ def run_week(
     return report
 
 
-def _run(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    run_id: int,
-    dry_run: bool,
-    refetch: bool,
-    picker: Picker | None,
-    events: Events | None,
-    fulltext_only: set[str] | None,
-) -> None:
-    clock = _Clock(report, events)
-    weekly = WeeklyStore(db)
-    state = None if refetch else weekly.get(report.issue_id)
-    if state is not None:
-        report.resumed = True
-        papers = _load_papers(db, state)
-    else:
-        with clock.stage("fetch", f"fetching {report.window.label}"):
-            fetched = fetch_window(report.window, settings=settings, db=db, run_id=run_id)
+@dataclass
+class _Run:
+    """One weekly run's context; each method is a stage and records what it did."""
+
+    settings: Settings
+    layout: Layout
+    db: Database
+    report: RunReport
+    run_id: int
+    clock: _Clock
+
+    def execute(self, options: RunOptions) -> None:
+        report = self.report
+        weekly = WeeklyStore(self.db)
+        state = None if options.refetch else weekly.get(report.issue_id)
+        if state is not None:
+            report.resumed = True
+            papers = _load_papers(self.db, state)
+        else:
+            fetched = self.fetch()
+            if fetched is None:
+                return
+            state, papers = fetched
+        report.candidates = len(state.ranked)
+        if options.picker is not None and not self.pick(state, papers, options.picker):
+            state.stage = "waiting-for-picks"
+            weekly.save(state)
+            report.status = "waiting-for-picks"
+            return
+        chosen_refs, dropped = _choose(self.settings, state)
+        report.chosen, report.dropped = len(chosen_refs), dropped
+        by_id = {p.id: p for p in papers}
+        chosen = [by_id[r.id] for r in chosen_refs if r.id in by_id]
+        fulltext_ids = _fulltext_ids(self.settings, chosen_refs)
+        if options.fulltext_only is not None:
+            fulltext_ids &= options.fulltext_only
+        if options.dry_run:
+            report.preview = chosen_refs
+            self.estimate(chosen, fulltext_ids)
+            report.status = "dry-run"
+            return
+        weekly.save(state)
+        records = self.summarize(chosen, fulltext_ids)
+        entries = [
+            IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
+            for r in chosen_refs
+            if r.id in by_id
+        ]
+        issue = self.assemble(entries, records, state)
+        out_dir = self.layout.issue_dir(issue.id)
+        issue = self.audio(issue, out_dir)
+        self.publish(issue, out_dir)
+        PaperStore(self.db).mark_seen([r.id for r in state.ranked], report.issue_id)
+        weekly.set_stage(report.issue_id, "done")
+        if report.status == "done" and (report.failed or report.exit_code == EXIT_PARTIAL):
+            report.status, report.exit_code = "partial", EXIT_PARTIAL
+
+    def _partial(self, warning: str) -> None:
+        self.report.warnings.append(warning)
+        self.report.exit_code, self.report.status = EXIT_PARTIAL, "partial"
+
+    def fetch(self) -> tuple[WeeklyState, list[Paper]] | None:
+        """Fetch and rank; None when there is nothing to make an issue of (the report says why)."""
+        report = self.report
+        with self.clock.stage("fetch", f"fetching {report.window.label}"):
+            fetched = fetch_window(
+                report.window, settings=self.settings, db=self.db, run_id=self.run_id
+            )
         report.sources = fetched.sources
         if fetched.sources and all(s.error for s in fetched.sources):
             report.status, report.exit_code = "failed", EXIT_FAILED
             report.error = "every source failed: " + "; ".join(
                 f"{s.source}: {s.error}" for s in fetched.sources
             )
-            return
+            return None
         if not fetched.paper_ids:
             report.status = "empty"
             report.nothing_new = _nothing_new(fetched.sources)
-            return
-        papers = PaperStore(db).get_many(fetched.paper_ids)
-        with clock.stage("rank", f"ranking {len(papers)} candidates"):
-            state = _rank(settings, db, report.issue_id, report.window, papers)
-    report.candidates = len(state.ranked)
-    if picker is not None:
-        with clock.stage("pick", "waiting for your picks"):
-            if not _apply_picker(db, state, papers, picker):
-                state.stage = "waiting-for-picks"
-                weekly.save(state)
-                report.status = "waiting-for-picks"
-                return
-    chosen_refs, dropped = _choose(settings, state)
-    report.chosen, report.dropped = len(chosen_refs), dropped
-    by_id = {p.id: p for p in papers}
-    chosen = [by_id[r.id] for r in chosen_refs if r.id in by_id]
-    fulltext_ids = _fulltext_ids(settings, chosen_refs)
-    if fulltext_only is not None:
-        fulltext_ids &= fulltext_only
-    if dry_run:
-        report.preview = chosen_refs
-        _estimate(settings, layout, db, report, chosen, fulltext_ids)
-        report.status = "dry-run"
-        return
-    weekly.save(state)
-    records = _summarize(settings, layout, db, report, run_id, chosen, fulltext_ids, clock)
-    entries = [
-        IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
-        for r in chosen_refs
-        if r.id in by_id
-    ]
-    from papercast.issue import assemble_issue
+            return None
+        papers = PaperStore(self.db).get_many(fetched.paper_ids)
+        with self.clock.stage("rank", f"ranking {len(papers)} candidates"):
+            state = _rank(self.settings, self.db, report.issue_id, report.window, papers)
+        return state, papers
 
-    with clock.stage("assemble", "assembling the issue"):
-        issue = assemble_issue(
-            report.issue_id,
-            ranked=entries,
-            summaries=records,
-            settings=_with_picks(settings, state),
+    def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
+        from papercast.rank import record_picks
+
+        with self.clock.stage("pick", "waiting for your picks"):
+            picked = picker(state.issue_id, state.ranked, papers)
+        if picked is None:
+            return False
+        chosen = set(picked)
+        record_picks(self.db, state.issue_id, picked, [r.id for r in state.ranked])
+        for ref in state.ranked:
+            ref.picked = ref.id in chosen
+        state.ranked = _picked_first(state.ranked)
+        return True
+
+    def estimate(self, chosen: list[Paper], fulltext_ids: set[str]) -> None:
+        from papercast.summarize import estimate_cost
+
+        estimate = estimate_cost(
+            chosen, self.settings, db=self.db, layout=self.layout, fulltext_ids=fulltext_ids
         )
-    report.highlights = [e.paper.id for e in issue.highlights]
-    report.noteworthy = len(issue.noteworthy)
-    _collect_warnings(report, issue)
-    out_dir = layout.issue_dir(issue.id)
-    issue = _audio(settings, layout, db, report, issue, out_dir, clock)
-    _publish(settings, layout, db, report, issue, out_dir, clock)
-    PaperStore(db).mark_seen([r.id for r in state.ranked], report.issue_id)
-    weekly.set_stage(report.issue_id, "done")
-    if report.status == "done" and (report.failed or report.exit_code == EXIT_PARTIAL):
-        report.status, report.exit_code = "partial", EXIT_PARTIAL
+        report = self.report
+        report.backend, report.model = estimate.backend, estimate.model
+        report.estimated_cost_usd = round(estimate.cost_usd, 4)
+        report.usage = Usage(
+            input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens
+        )
+        report.from_cache = sum(p.cached for p in estimate.papers)
+
+    def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:
+        from papercast.summarize import summarize_papers
+
+        events = self.clock.events
+        with self.clock.stage("summarize", f"summarizing {len(chosen)} papers"):
+            result = summarize_papers(
+                chosen,
+                settings=self.settings,
+                db=self.db,
+                layout=self.layout,
+                fulltext_ids=fulltext_ids,
+                run_id=self.run_id,
+                on_progress=(lambda message: events("summarize", message)) if events else None,
+            )
+        report = self.report
+        report.backend, report.model = result.backend, result.model
+        report.usage = result.usage
+        report.from_cache = len(result.cached)
+        report.summarized = len(result.records) - len(result.cached)
+        report.failed = dict(result.failures)
+        for paper_id, why in result.notes.items():
+            report.warnings.append(f"{paper_id}: summary from the abstract only ({why})")
+        if result.budget_stopped:
+            report.warnings.append("stopped summarizing at the [llm] max_cost budget")
+        if result.fatal and not result.records:
+            raise PapercastError(f"no paper could be summarized: {result.fatal}")
+        if result.fatal:
+            report.warnings.append(f"summaries stopped early: {result.fatal}")
+        return dict(result.records)
+
+    def assemble(
+        self, entries: list[IssueEntry], records: dict[str, SummaryRecord], state: WeeklyState
+    ) -> Issue:
+        from papercast.issue import assemble_issue
+
+        with self.clock.stage("assemble", "assembling the issue"):
+            issue = assemble_issue(
+                self.report.issue_id,
+                ranked=entries,
+                summaries=records,
+                settings=_with_picks(self.settings, state),
+            )
+        self.report.highlights = [e.paper.id for e in issue.highlights]
+        self.report.noteworthy = len(issue.noteworthy)
+        _collect_warnings(self.report, issue)
+        return issue
+
+    def audio(self, issue: Issue, out_dir: Path) -> Issue:
+        settings = self.settings
+        if not (settings.audio.enabled and settings.publish.audio and issue.highlights):
+            return issue
+        from papercast.audio.episode import build_episode
+
+        try:
+            with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
+                episode = build_episode(
+                    issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
+                )
+        except PapercastError as exc:
+            self._partial(f"no episode this week: {exc}")
+            return issue
+        report = self.report
+        report.audio_seconds = round(episode.duration_seconds, 2)
+        report.audio_duration = episode.duration
+        report.tts_synthesized = episode.segments_synthesized
+        report.tts_cached = episode.segments_cached
+        if episode.highlights_dropped:
+            report.warnings.append(
+                f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
+                f"[audio] max_minutes={settings.audio.max_minutes:g}"
+            )
+        return issue.model_copy(
+            update={
+                "audio_duration_seconds": round(episode.duration_seconds, 2),
+                "audio_file": episode.mp3_path.name,
+            }
+        )
+
+    def publish(self, issue: Issue, out_dir: Path) -> None:
+        from papercast.render import render_issue
+        from papercast.store.issues import IssueStore
+
+        issues = IssueStore(self.db)
+        issues.save(issue)
+        with self.clock.stage("render", "rendering the issue"):
+            written = render_issue(
+                issue,
+                settings=self.settings,
+                out_dir=out_dir,
+                formats=list(self.settings.publish.formats),
+            )
+        outputs = list(written.values())
+        if issue.audio_file:
+            outputs += [
+                p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
+            ]
+        with self.clock.stage("export", "writing exports"):
+            outputs += self.exports(issue, issues.list())
+        self.report.outputs = sorted({_relative(p, self.layout.out_dir) for p in outputs})
+
+    def exports(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
+        """Feed, notes, site, email — each as configured; one failing never stops the others."""
+        publish = self.settings.publish
+        steps: list[tuple[str, Callable[[], list[Path]]]] = []
+        if publish.feed and self.settings.podcast.base_url:
+            steps.append(("podcast feed", lambda: self.feed(issue, all_issues)))
+        elif publish.feed:
+            self.report.warnings.append("no podcast feed: set [podcast] base_url to publish one")
+        if publish.notes_dir is not None:
+            steps.append(("notes", lambda: self.notes(issue)))
+        if publish.site_dir is not None:
+            steps.append(("site", lambda: self.site(all_issues)))
+        if publish.email and self.settings.email.to:
+            steps.append(("email", lambda: self.email(issue)))
+        written: list[Path] = []
+        for name, step in steps:
+            try:
+                written += step()
+            except PapercastError as exc:
+                self._partial(f"{name} failed: {exc}")
+        return written
+
+    def feed(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
+        from papercast.export.podcast_feed import build_podcast_feed
+
+        root = build_podcast_feed(
+            all_issues,
+            settings=self.settings,
+            out_path=self.layout.out_dir / "feed.xml",
+            audio_root=self.layout.out_dir,
+        )
+        copy = self.layout.issue_dir(issue.id) / "feed.xml"
+        atomic_write_text(copy, root.read_text(encoding="utf-8"))
+        return [root, copy]
+
+    def notes(self, issue: Issue) -> list[Path]:
+        from papercast.export.notes import write_notes
+
+        assert self.settings.publish.notes_dir is not None
+        return write_notes(issue, self.settings.publish.notes_dir)
+
+    def site(self, all_issues: list[Issue]) -> list[Path]:
+        from papercast.export.site import build_site
+
+        assert self.settings.publish.site_dir is not None
+        index = build_site(
+            all_issues,
+            settings=self.settings,
+            site_dir=self.settings.publish.site_dir,
+            audio_root=self.layout.out_dir,
+        )
+        return [index]
+
+    def email(self, issue: Issue) -> list[Path]:
+        from papercast.export.email import send_issue
+
+        results = send_issue(
+            issue,
+            list(self.settings.email.to),
+            settings=self.settings,
+            db=self.db,
+            layout=self.layout,
+        )
+        failed = [r for r in results if r.status == "failed"]
+        if failed:
+            self._partial(
+                "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
+            )
+        return [self.layout.issue_email_dir(issue.id) / "issue.eml"]
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:
@@ -330,20 +533,6 @@ def _picked_first(refs: list[RankedRef]) -> list[RankedRef]:
     return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
 
 
-def _apply_picker(db: Database, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
-    from papercast.rank import record_picks
-
-    picked = picker(state.issue_id, state.ranked, papers)
-    if picked is None:
-        return False
-    chosen = set(picked)
-    record_picks(db, state.issue_id, picked, [r.id for r in state.ranked])
-    for ref in state.ranked:
-        ref.picked = ref.id in chosen
-    state.ranked = _picked_first(state.ranked)
-    return True
-
-
 def _why(ref: RankedRef) -> str:
     if not ref.picked:
         return ref.why
@@ -377,63 +566,6 @@ def _fulltext_ids(settings: Settings, chosen: list[RankedRef]) -> set[str]:
     return {r.id for r in chosen[:pool]}
 
 
-def _estimate(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    chosen: list[Paper],
-    fulltext_ids: set[str],
-) -> None:
-    from papercast.summarize import estimate_cost
-
-    estimate = estimate_cost(chosen, settings, db=db, layout=layout, fulltext_ids=fulltext_ids)
-    report.backend, report.model = estimate.backend, estimate.model
-    report.estimated_cost_usd = round(estimate.cost_usd, 4)
-    report.usage = Usage(input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens)
-    report.from_cache = sum(p.cached for p in estimate.papers)
-
-
-def _summarize(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    run_id: int,
-    chosen: list[Paper],
-    fulltext_ids: set[str],
-    clock: _Clock,
-) -> dict[str, SummaryRecord]:
-    from papercast.summarize import summarize_papers
-
-    with clock.stage("summarize", f"summarizing {len(chosen)} papers"):
-        result = summarize_papers(
-            chosen,
-            settings=settings,
-            db=db,
-            layout=layout,
-            fulltext_ids=fulltext_ids,
-            run_id=run_id,
-            on_progress=lambda message: (
-                clock.events("summarize", message) if clock.events else None
-            ),
-        )
-    report.backend, report.model = result.backend, result.model
-    report.usage = result.usage
-    report.from_cache = len(result.cached)
-    report.summarized = len(result.records) - len(result.cached)
-    report.failed = dict(result.failures)
-    for paper_id, why in result.notes.items():
-        report.warnings.append(f"{paper_id}: summary from the abstract only ({why})")
-    if result.budget_stopped:
-        report.warnings.append("stopped summarizing at the [llm] max_cost budget")
-    if result.fatal and not result.records:
-        raise PapercastError(f"no paper could be summarized: {result.fatal}")
-    if result.fatal:
-        report.warnings.append(f"summaries stopped early: {result.fatal}")
-    return dict(result.records)
-
-
 def _collect_warnings(report: RunReport, issue: Issue) -> None:
     for entry in issue.highlights + issue.noteworthy:
         record = entry.summary
@@ -447,151 +579,6 @@ def _collect_warnings(report: RunReport, issue: Issue) -> None:
             report.warnings.append(f"{source.source} failed: {source.error}")
         elif source.fetched == 0 and source.empty_reason:
             report.warnings.append(f"{source.source} returned nothing: {source.empty_reason}")
-
-
-def _audio(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    issue: Issue,
-    out_dir: Path,
-    clock: _Clock,
-) -> Issue:
-    if not (settings.audio.enabled and settings.publish.audio and issue.highlights):
-        return issue
-    from papercast.audio.episode import build_episode
-
-    try:
-        with clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
-            episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=out_dir)
-    except PapercastError as exc:
-        report.warnings.append(f"no episode this week: {exc}")
-        report.exit_code = EXIT_PARTIAL
-        report.status = "partial"
-        return issue
-    report.audio_seconds = round(episode.duration_seconds, 2)
-    report.audio_duration = episode.duration
-    report.tts_synthesized, report.tts_cached = (
-        episode.segments_synthesized,
-        episode.segments_cached,
-    )
-    if episode.highlights_dropped:
-        report.warnings.append(
-            f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
-            f"[audio] max_minutes={settings.audio.max_minutes:g}"
-        )
-    return issue.model_copy(
-        update={
-            "audio_duration_seconds": round(episode.duration_seconds, 2),
-            "audio_file": episode.mp3_path.name,
-        }
-    )
-
-
-def _publish(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    issue: Issue,
-    out_dir: Path,
-    clock: _Clock,
-) -> None:
-    from papercast.render import render_issue
-    from papercast.store.issues import IssueStore
-
-    issues = IssueStore(db)
-    issues.save(issue)
-    with clock.stage("render", "rendering the issue"):
-        written = render_issue(
-            issue, settings=settings, out_dir=out_dir, formats=list(settings.publish.formats)
-        )
-    outputs = list(written.values())
-    if issue.audio_file:
-        outputs += [
-            p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
-        ]
-    with clock.stage("export", "writing exports"):
-        outputs += _exports(settings, layout, db, report, issue, issues.list())
-    report.outputs = sorted({_relative(p, layout.out_dir) for p in outputs})
-
-
-def _exports(
-    settings: Settings,
-    layout: Layout,
-    db: Database,
-    report: RunReport,
-    issue: Issue,
-    all_issues: list[Issue],
-) -> list[Path]:
-    written: list[Path] = []
-    publish = settings.publish
-    steps: list[tuple[str, Callable[[], list[Path]]]] = []
-    if publish.feed and settings.podcast.base_url:
-        steps.append(("podcast feed", lambda: _feed(settings, layout, issue, all_issues)))
-    elif publish.feed:
-        report.warnings.append("no podcast feed: set [podcast] base_url to publish one")
-    if publish.notes_dir is not None:
-        notes_dir = publish.notes_dir
-
-        def notes() -> list[Path]:
-            from papercast.export.notes import write_notes
-
-            return write_notes(issue, notes_dir)
-
-        steps.append(("notes", notes))
-    if publish.site_dir is not None:
-        site_dir = publish.site_dir
-
-        def site() -> list[Path]:
-            from papercast.export.site import build_site
-
-            return [
-                build_site(
-                    all_issues, settings=settings, site_dir=site_dir, audio_root=layout.out_dir
-                )
-            ]
-
-        steps.append(("site", site))
-    if publish.email and settings.email.to:
-        steps.append(("email", lambda: _email(settings, layout, db, report, issue)))
-    for name, step in steps:
-        try:
-            written += step()
-        except PapercastError as exc:
-            report.warnings.append(f"{name} failed: {exc}")
-            report.exit_code, report.status = EXIT_PARTIAL, "partial"
-    return written
-
-
-def _feed(settings: Settings, layout: Layout, issue: Issue, all_issues: list[Issue]) -> list[Path]:
-    from papercast.export.podcast_feed import build_podcast_feed
-
-    root = build_podcast_feed(
-        all_issues,
-        settings=settings,
-        out_path=layout.out_dir / "feed.xml",
-        audio_root=layout.out_dir,
-    )
-    copy = layout.issue_dir(issue.id) / "feed.xml"
-    atomic_write_text(copy, root.read_text(encoding="utf-8"))
-    return [root, copy]
-
-
-def _email(
-    settings: Settings, layout: Layout, db: Database, report: RunReport, issue: Issue
-) -> list[Path]:
-    from papercast.export.email import send_issue
-
-    results = send_issue(issue, list(settings.email.to), settings=settings, db=db, layout=layout)
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        report.warnings.append(
-            "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
-        )
-        report.exit_code, report.status = EXIT_PARTIAL, "partial"
-    return [layout.issue_email_dir(issue.id) / "issue.eml"]
 
 
 def _relative(path: Path, root: Path) -> str:
