@@ -32,8 +32,8 @@ from pipeline_world import SENTINEL_KEY, World
 
 WEEK = "2024-W41"
 SINCE, UNTIL = date(2024, 10, 7), date(2024, 10, 13)
-STALL = 2.0  # seconds a stalled reply waits; the client gives up after TIMEOUT
-TIMEOUT = 0.5
+STALL = 3.0  # seconds a stalled reply waits; the client gives up after TIMEOUT
+TIMEOUT = 0.8
 Fault = Callable[[Reply], Reply]
 
 
