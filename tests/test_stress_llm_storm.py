@@ -88,6 +88,14 @@ def test_200_paper_week_survives_an_llm_fault_storm(world: World, tmp_path: Path
     assert report.usage.input_tokens > 0 and billed["c"] > 0
     run_json = json.loads((tmp_path / "out" / WEEK / "run.json").read_text())
     assert run_json["summarized"] == report.summarized
+    # reported: the run's model calls by outcome; each is one or more HTTP requests
+    assert run_json["llm_calls"]["ok"] == report.summarized
+    assert len(report.failed) <= sum(
+        n for status, n in run_json["llm_calls"].items() if status != "ok"
+    )
+    assert (
+        report.summarized + len(report.failed) <= sum(run_json["llm_calls"].values()) <= len(calls)
+    )
     print(
         f"\nstorm: {len(calls)} completion requests for {PAPERS} papers; faults {dict(faults)}; "
         f"summarized {report.summarized}, failed {len(report.failed)}; max per paper {max(per_paper.values())}; failed: {report.failed}"

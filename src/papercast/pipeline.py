@@ -83,6 +83,11 @@ class RunReport(BaseModel):
     backend: str = ""
     model: str = ""
     usage: Usage = Field(default_factory=Usage)
+    llm_calls: dict[str, int] = Field(
+        default_factory=dict,
+        description="this run's model calls by outcome (ok, invalid, rate_limited, timeout...); "
+        "the SDK's HTTP retries happen inside a call",
+    )
     estimated_cost_usd: float | None = None
     audio_duration: str | None = None
     audio_seconds: float | None = None
@@ -341,6 +346,14 @@ class _Run:
         report = self.report
         report.backend, report.model = result.backend, result.model
         report.usage = result.usage
+        report.llm_calls = {
+            row["status"]: row["n"]
+            for row in self.db.query(
+                "SELECT status, COUNT(*) AS n FROM llm_calls WHERE run_id=? GROUP BY status "
+                "ORDER BY status",
+                (self.run_id,),
+            )
+        }
         report.from_cache = len(result.cached)
         report.summarized = len(result.records) - len(result.cached)
         report.failed = dict(result.failures)
