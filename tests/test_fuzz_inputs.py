@@ -3,6 +3,7 @@ DOIs, the config file, and paper/LLM text through every rendered format (issue 8
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -182,6 +183,44 @@ def test_any_config_file_loads_or_names_the_problem(tmp_path: Path, text: str) -
         assert str(path) in exc.message or "invalid configuration" in exc.message
         return
     assert loaded.config_file == path
+
+
+ENV_NAMES = st.builds(
+    "PAPERCAST_{}{}".format,
+    st.sampled_from([s.upper() for s in SECTIONS] + ["NOPE", "ARXIV__", ""]),
+    st.sampled_from(
+        [
+            "",
+            "__DELAY_SECONDS",
+            "__CATEGORIES",
+            "__MAX_CONCURRENCY",
+            "__TO",
+            "__PASSWORD",
+            "__NO_SUCH",
+            "__BASE_URL",
+            "__FORMATS",
+        ]
+    ),
+)
+ENV_VALUES = st.one_of(
+    TEXT.filter(lambda t: "\x00" not in t),
+    st.sampled_from(["1", "-1", "1e999", "[]", '["cs.LG"]', "{", "true", ""]),
+)
+
+
+@FUZZ
+@given(env=st.dictionaries(ENV_NAMES, ENV_VALUES, max_size=3))
+def test_any_papercast_environment_loads_or_names_the_variable(env: dict[str, str]) -> None:
+    saved = dict(os.environ)
+    try:
+        os.environ.update(env)
+        try:
+            load_settings(None, cwd=Path("/nonexistent-dir-for-config"))
+        except ConfigError as exc:
+            assert exc.message and exc.hint
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.mark.parametrize("key", ["_env_file", "_cli_parse_args", "_secrets_dir", "config_file"])

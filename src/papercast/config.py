@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from papercast.errors import ConfigError
 
@@ -515,6 +516,12 @@ def load_settings(
         raise ConfigError(
             f"invalid configuration: {_describe(exc, data, path)}",
             "see the configuration reference in the README",
+        ) from None
+    except SettingsError as exc:  # e.g. PAPERCAST_ARXIV='' or a list that is not JSON
+        raise ConfigError(
+            f"invalid configuration: {exc}",
+            "lists and tables from the environment are JSON, "
+            "e.g. PAPERCAST_ARXIV__CATEGORIES='[\"cs.LG\"]'",
         ) from None
     settings.config_file = path
     if path is not None:
