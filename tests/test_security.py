@@ -236,3 +236,54 @@ def test_hostile_paper_ids_never_escape_their_folders(tmp_path: Path, paper_id: 
     created = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert created and all(p.name not in (".", "..") and len(p.name) < 120 for p in created)
     assert not list(Path("/tmp").glob("papercast-evil*"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("failure", ["every LLM call 401", "SMTP login refused"])
+def test_failing_runs_name_the_problem_without_the_secret(
+    world: World, tmp_path: Path, failure: str
+) -> None:
+    home, folder = tmp_path / "home", tmp_path / "proj"
+    folder.mkdir()
+    with smtp_server(tmp_path, password="the-server-wants-another-password") as smtp:
+        world.write_config(
+            folder,
+            llm={"fulltext": False},
+            audio={"enabled": False},
+            email={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "username": "papercast",
+                "from_addr": "Papercast <news@papercast.example>",
+                "ca_file": str(smtp.ca_file),
+                "to": ["reader@example.org"],
+                "retry_backoff": 0,
+            },
+            publish={"email": True},
+        )
+        if failure == "every LLM call 401":
+            world.fake.fail_randomly("401", 1.0, path="/v1/chat/completions")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERCAST_RAISE")}
+        env["PAPERCAST_HOME"] = str(home)
+        result = subprocess.run(
+            [sys.executable, "-m", "papercast", "run", "--week", WEEK],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            timeout=100,
+        )
+    output = (result.stdout + result.stderr).decode()
+    if failure == "every LLM call 401":
+        assert result.returncode == 1, output
+        assert "no paper could be summarized" in output and "401" in output
+    else:
+        assert result.returncode == 3, output
+        assert (
+            "email failed: the SMTP server 127.0.0.1" in output.replace("\n", " ")
+            or "rejected the login" in output
+        )
+    assert leaks(output.encode()) == []
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert leaks(path.read_bytes()) == [], path
