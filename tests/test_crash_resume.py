@@ -127,6 +127,10 @@ def kill_after(folder: Path, home: Path, stage: Stage, k: int) -> bool:
     return killed
 
 
+def listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
 def check_store(home: Path) -> None:
     with Database(home / "papercast.db") as db:
         assert db.query_one("PRAGMA integrity_check")[0] == "ok"
@@ -189,6 +193,10 @@ def test_killed_anywhere_the_rerun_finishes_to_identical_outputs(
         rerun = run_to_end(folder, home)
         assert rerun.returncode == 0, (stage.name, k, rerun.stderr[-2000:])
         assert digest(folder / "out" / WEEK) == expected, (stage.name, k)
+        assert listing(folder / "out") == listing(reference / "out"), (
+            stage.name,
+            k,
+        )  # no leftovers
         check_store(home)
         new = sorted(a for m in smtp.recorder.messages[messages_before:] for a in m.rcpt_tos)
         assert new == sorted(READERS), (stage.name, k, new)  # each reader exactly once
