@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,15 +19,19 @@ import pytest
 from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
+from papercast.sources.base import SourceResult
+from papercast.sources.feeds import FeedSource
 from papercast.store import Database
 from papercast.testing import FixtureServer, RecordedRequest, Reply
 from papercast.testing.fake_openai import FakeOpenAI
 from papercast.testing.payloads import (
     ArxivApiHandler,
     BiorxivApiHandler,
+    journal_rss,
     synthetic_arxiv_week,
     synthetic_biorxiv_records,
 )
+from papercast.window import parse_week
 from pipeline_world import SENTINEL_KEY, World
 
 WEEK = "2024-W41"
@@ -203,3 +207,55 @@ def test_every_source_failing_fails_the_run_with_exit_1_and_no_issue(
     assert len(world.server.requests_to(f"/details/biorxiv/{SINCE}/{UNTIL}/0")) == 2
     assert not (tmp_path / "out" / WEEK).exists()
     assert world.fake.calls == []
+
+
+def _journal(n: int) -> bytes:
+    when = datetime(2024, 10, 8, 9, tzinfo=UTC)
+    items = [
+        {
+            "title": f"Journal paper {i}",
+            "link": f"https://journal.example/{i}",
+            "summary": "s",
+            "authors": ["A"],
+            "published": when,
+        }
+        for i in range(n)
+    ]
+    return journal_rss("Journal", "https://journal.example", items)  # type: ignore[arg-type]
+
+
+def feed_source(server: FixtureServer, retries: int = 3) -> FeedSource:
+    settings = Settings(
+        feeds={"urls": [server.url("/feed")], "num_retries": retries, "timeout": TIMEOUT}
+    )
+    return FeedSource(settings.feeds, server.url("/feed"))
+
+
+@pytest.mark.timeout(60)
+def test_a_feed_cut_off_in_transit_is_retried_not_read_half(world: World) -> None:
+    body = _journal(10)
+    full = Reply(body=body, content_type="application/rss+xml")
+    world.server.queue("/feed", Reply(drop=True), stall(full), truncate(full))
+    world.server.route("/feed", full)
+    result = SourceResult(name="feed")
+    source = feed_source(world.server)
+    papers = list(source.fetch(parse_week(WEEK), result))
+    source.close()
+    assert len(papers) == 10  # not the 5 items before the cut
+    assert result.requests == 4 == len(world.server.requests_to("/feed"))
+
+
+@pytest.mark.timeout(60)
+def test_a_feed_that_is_always_cut_off_is_read_with_a_warning_after_bounded_retries(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.server.route(
+        "/feed", truncate(Reply(body=_journal(10), content_type="application/rss+xml"))
+    )
+    result = SourceResult(name="feed")
+    source = feed_source(world.server, retries=2)
+    papers = list(source.fetch(parse_week(WEEK), result))
+    source.close()
+    assert 0 < len(papers) < 10
+    assert result.requests == 3  # 1 + num_retries, then what parses is used
+    assert "still looks cut off after 3 tries" in caplog.text

@@ -20,7 +20,7 @@ import feedparser
 
 from papercast.config import FeedsConfig
 from papercast.errors import InputError, SourceError
-from papercast.http import HttpFetcher, HTTPStatusError
+from papercast.http import HttpFetcher, HTTPStatusError, RetryableHTTPError
 from papercast.ids import DOI, normalize_doi, parse_arxiv_id, parse_reference
 from papercast.models import Author, DateWindow, Paper
 from papercast.sources.base import SourceResult, explain_empty_window
@@ -34,6 +34,15 @@ _ARXIV_DESCRIPTION = re.compile(
 _TAGS = re.compile(r"<[^>]+>")
 # an internal DTD subset declaring entities: how XML bombs and external-entity reads start
 _ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
+_CLOSED_ROOT = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|RDF)>\s*$")
+
+
+def _cut_off(content: bytes, parsed: Any) -> bool:
+    """A feed whose root element never closes was cut off in transit: feedparser would quietly
+    return only the items before the cut."""
+    return bool(parsed.get("bozo") and parsed.get("version")) and not _CLOSED_ROOT.search(
+        content[-1024:]
+    )
 
 
 def _when(entry: Any) -> datetime | None:
@@ -159,8 +168,25 @@ class FeedSource:
         self.fetcher.close()
 
     def _parse(self) -> Any:
+        attempts: list[Any] = []
+
+        def validate(response: Any) -> None:
+            parsed = self._feedparse(response)
+            attempts.append(parsed)
+            if _cut_off(response.content, parsed):
+                raise RetryableHTTPError(self.url, 200, "the feed was cut off", None)
+
         try:
-            response = self.fetcher.get(self.url, what=f"feed {self.url}", source=self.name)
+            self.fetcher.get(self.url, what=f"feed {self.url}", source=self.name, validate=validate)
+        except SourceError:
+            if not attempts:
+                raise
+            log.warning(
+                "%s still looks cut off after %d tries; reading the %d items it has",
+                self.url,
+                len(attempts),
+                len(attempts[-1].entries),
+            )
         except HTTPStatusError as exc:
             raise SourceError(
                 f"feed {self.url} answered HTTP {exc.response.status_code}",
@@ -170,19 +196,7 @@ class FeedSource:
             ) from None
         except InputError as exc:
             raise SourceError(exc.message, exc.hint, source=self.name) from None
-        if _ENTITY_DECLARATION.search(response.content):
-            raise SourceError(
-                f"{self.url} declares XML entities, which papercast never expands",
-                "entity declarations are how XML bombs work; real feeds do not need them: "
-                "remove this feed from [feeds] urls or ask its publisher",
-                source=self.name,
-            )
-        parsed = feedparser.parse(
-            response.content,
-            response_headers={"content-type": response.headers.get("content-type", "")},
-            sanitize_html=True,
-            resolve_relative_uris=False,
-        )
+        parsed = attempts[-1]
         if not parsed.get("version") and not parsed.entries:
             problem = parsed.get("bozo_exception")
             detail = f" ({type(problem).__name__})" if problem else ""
@@ -192,6 +206,21 @@ class FeedSource:
                 source=self.name,
             )
         return parsed
+
+    def _feedparse(self, response: Any) -> Any:
+        if _ENTITY_DECLARATION.search(response.content):
+            raise SourceError(
+                f"{self.url} declares XML entities, which papercast never expands",
+                "entity declarations are how XML bombs work; real feeds do not need them: "
+                "remove this feed from [feeds] urls or ask its publisher",
+                source=self.name,
+            )
+        return feedparser.parse(
+            response.content,
+            response_headers={"content-type": response.headers.get("content-type", "")},
+            sanitize_html=True,
+            resolve_relative_uris=False,
+        )
 
     def fetch(self, window: DateWindow, result: SourceResult) -> Iterator[Paper]:
         try:
