@@ -72,6 +72,12 @@ class _Client(arxiv.Client):  # type: ignore[misc]
             try:
                 etree.fromstring(content, _strict_parser())
             except etree.XMLSyntaxError as exc:
+                if content.rstrip().endswith(b"</feed>"):  # complete, so not cut off in transit
+                    raise SourceError(
+                        f"arXiv API sent a page that is not well-formed XML ({exc})",
+                        "asking again would get the same page; check [arxiv] api_url",
+                        source="arxiv",
+                    ) from None
                 raise RetryableHTTPError(
                     url, 200, f"malformed or truncated XML ({exc})", None
                 ) from None
