@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from issue_builders import sample_issue
 from papercast.cli import app
 from papercast.config import Settings
-from papercast.layout import Layout
+from papercast.layout import Layout, safe_name
 from papercast.store import Database
 from papercast.store.issues import IssueStore
 from smtp_server import smtp_server
@@ -95,7 +95,12 @@ def test_email_sends_once_per_address_and_reports_each(
         assert code == 0 and "sent" in out
         assert len(server.recorder.messages) == 2
     eml = Path.cwd() / "papercast-out" / "2024-W41" / "email"
-    assert {p.name for p in eml.iterdir()} == {"issue.eml", "a-x.org.eml", "nobody-y.org.eml"}
+    assert {p.name for p in eml.iterdir()} == {
+        "issue.eml",
+        f"{safe_name('a@x.org')}.eml",
+        f"{safe_name('nobody@y.org')}.eml",
+    }
+    assert safe_name("a@x.org").startswith("a-x.org-")
     code, out = _run("email", "2024-W41")
     assert code == 2 and "no recipients" in out
 

@@ -15,7 +15,7 @@ from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.export.email import parse_recipients, send_issue
-from papercast.layout import Layout
+from papercast.layout import Layout, safe_name
 from papercast.store import Database
 from papercast.store.emails import EmailStore
 from smtp_server import SmtpServer, smtp_server
@@ -89,11 +89,11 @@ def test_starttls_auth_one_message_per_recipient_and_a_rejected_one(
         # the .eml files: one for manual use, one per recipient, all parseable
         folder = Layout.from_settings(settings).issue_email_dir("2024-W41")
         assert sorted(p.name for p in folder.iterdir()) == [
-            "a-x.org.eml", "b-y.org.eml", "issue.eml", "nobody-y.org.eml",
+            f"{safe_name('a@x.org')}.eml", f"{safe_name('b@y.org')}.eml", "issue.eml", f"{safe_name('nobody@y.org')}.eml",
         ]  # fmt: skip
         manual = _parse((folder / "issue.eml").read_bytes())
         assert manual["To"] == "undisclosed-recipients:;"
-        assert results[0].eml_path == folder / "a-x.org.eml"
+        assert results[0].eml_path == folder / f"{safe_name('a@x.org')}.eml"
 
         records = {r.address: r for r in EmailStore(db).for_issue("2024-W41")}
         assert records["a@x.org"].status == "sent" and records["b@y.org"].status == "sent"
@@ -171,7 +171,9 @@ def test_wrong_password_untrusted_cert_and_missing_host_are_clear(
         settings = Settings(email={"from_addr": "n@x.org"}, publish={"out_dir": tmp_path / "o"})
         with pytest.raises(ConfigError, match="smtp_host"):
             _send(settings, db, ["a@x.org"])
-        assert (tmp_path / "o" / "2024-W41" / "email" / "a-x.org.eml").is_file(), "eml written"
+        assert (tmp_path / "o" / "2024-W41" / "email" / f"{safe_name('a@x.org')}.eml").is_file(), (
+            "eml written"
+        )
         dry = _send(settings, db, ["a@x.org"], dry_run=True)
         assert dry[0].status == "written"
         with pytest.raises(ConfigError, match="from_addr"):
@@ -209,4 +211,4 @@ def test_an_unreachable_server_fails_everyone_fast_and_says_why(
     ]
     assert "ConnectionRefusedError" in (results[0].error or "")
     assert (results[2].error or "").startswith("not attempted: ConnectionRefusedError")
-    assert (tmp_path / "out" / "2024-W41" / "email" / "c-x.org.eml").is_file()
+    assert (tmp_path / "out" / "2024-W41" / "email" / f"{safe_name('c@x.org')}.eml").is_file()

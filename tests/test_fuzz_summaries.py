@@ -63,11 +63,6 @@ def test_summarize_html_output_carries_no_markup_from_paper_or_model(
     assert first["paper"]["title"] == (normalize_text(title) or "x")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="summary_output/templates/summarize/summary.html.j2 link paper.abs_url/pdf_url without "
-    "the http(s) check render.safe_url applies to the issue (for the summaries owner)",
-)
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>"])
 def test_summarize_html_output_links_only_http(url: str) -> None:
     html, _ = _html("Title", "Author", "TLDR", "Critiques", "kw", url)

@@ -21,11 +21,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def safe_name(text: str, max_len: int = 80) -> str:
-    """A file-name-safe slug of ``text``: no separators, no dot-dot, never empty."""
+    """A file-name-safe slug of ``text``: no separators, no dot-dot, never empty.
+
+    When the slug is not ``text`` itself (characters replaced, or cut to ``max_len``), a short
+    hash of ``text`` is appended, so two different texts never share a file name.
+    """
     slug = _UNSAFE.sub("-", text).strip(".-")[:max_len].strip(".-")
-    if not slug:
-        slug = "x-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return slug
+    if slug and slug == text:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug}-{digest}" if slug else f"x-{digest}"
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,17 @@ class SummaryItem(BaseModel):
 
 
 def _environment(override: Path | None) -> jinja2.Environment:
+    from papercast.render import safe_url
+
     search = [str(override)] if override is not None else []
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(templates_dir())]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         keep_trailing_newline=True,
     )
+    env.filters["safe_url"] = safe_url  # only http(s) links, as in the issue
+    return env
 
 
 def render_summaries(
