@@ -258,3 +258,17 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
     assert redone < 6  # what was finished before the kill is not paid for again
     assert digest(killed_dir / "out" / WEEK) == digest(reference_dir / "out" / WEEK)
     assert set(digest(killed_dir / "out" / WEEK)) == set(ISSUE_FILES)
+
+
+def test_interactive_pick_by_keyboard(world: World) -> None:
+    world.write_config(Path.cwd())
+    assert run_cli("--pick").exit_code == 0  # ranks the week and waits
+    result = runner.invoke(app, ["pick", WEEK], input="2 4-5\n4\nnonsense\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Not understood: nonsense" in result.output
+    assert "Picked 2 of 8" in result.output  # 2, 4, 5 starred, then 4 unstarred
+    shortlist = (Path("out") / WEEK / "shortlist.md").read_text().splitlines()
+    ranked = [line.rsplit("(", 1)[1].rstrip(")") for line in shortlist if line.startswith("- [")]
+    final = runner.invoke(app, ["run", "--week", WEEK, "--json"])
+    report = json.loads(final.output)
+    assert sorted(report["highlights"]) == sorted([ranked[1], ranked[4]])
