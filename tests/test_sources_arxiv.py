@@ -126,6 +126,7 @@ def test_endless_429_gives_a_clear_error_with_status(fixture_server: FixtureServ
         _fetch(_settings(fixture_server, num_retries=2))
     assert info.value.status == 429
     assert "failed after 3 tries" in str(info.value)
+    assert "rate-limiting" in str(info.value)
     assert len(fixture_server.requests) == 3
 
 
@@ -211,3 +212,19 @@ def test_delay_spaces_requests(fixture_server: FixtureServer) -> None:
     _fetch(_settings(fixture_server, page_size=2, delay_seconds=0.3))
     first, second = fixture_server.requests
     assert second.at - first.at >= 0.29
+
+
+def test_unreachable_server_says_to_check_the_network() -> None:
+    settings = load_settings(
+        overrides={
+            "arxiv": {
+                "api_url": "http://127.0.0.1:9/api/query",
+                "delay_seconds": 0,
+                "num_retries": 0,
+            }
+        }
+    )
+    with pytest.raises(SourceError) as info:
+        _fetch(settings)
+    assert info.value.status is None
+    assert "check the network connection" in str(info.value)

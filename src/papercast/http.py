@@ -204,7 +204,18 @@ class HttpFetcher:
         except RetryableHTTPError as exc:
             raise SourceError(
                 f"{what or url} failed after {self.retries + 1} tries: {exc.reason}",
-                "the server may be down or rate-limiting; try again later",
+                _hint(exc.status),
                 source=source,
                 status=exc.status,
             ) from None
+
+
+def _hint(status: int | None) -> str:
+    """What to do about a failure that outlasted the retries."""
+    if status is None:
+        return "check the network connection and the URL (or the proxy), then run again"
+    if status == 429:
+        return "the server is rate-limiting: run again later, or raise the delay between requests"
+    if status >= 500:
+        return "the server is having trouble: run again later"
+    return "the server kept sending a broken answer: run again later"
