@@ -3,7 +3,8 @@
 1. Piper's real-time factor (seconds of audio per wall second), one process vs parallel worker
    processes, on the same paragraphs in the same run (the one-process run is the baseline).
 2. Time to build a full episode of the example newsletter (weekly-ai-papers-2024-10-13.txt,
-   whose reference reading lasts 16:39) cold (empty segment cache) and warm (everything cached).
+   whose reference reading lasts 16:39) cold (empty segment cache), warm (everything cached,
+   new folder) and rerun (same folder: the finished episode is reused).
 
     python bench/bench_tts.py [--examples DIR] [--paragraphs N] [--workers 2]
 
@@ -127,11 +128,14 @@ def main() -> None:
         settings = Settings(home=home, audio={"workers": args.workers})
         layout = Layout(home=home / "home", out_dir=home / "out")
         layout.ensure()
-        for label in ("cold", "warm"):
+        builds = (
+            ("cold", home / "out" / "a"),  # empty segment cache
+            ("warm", home / "out" / "b"),  # segments cached, episode assembled and encoded again
+            ("rerun", home / "out" / "b"),  # same folder, nothing changed: the episode is reused
+        )
+        for label, folder in builds:
             started = time.perf_counter()
-            episode = build_episode(
-                issue, settings=settings, layout=layout, out_dir=layout.issue_dir(issue.id)
-            )
+            episode = build_episode(issue, settings=settings, layout=layout, out_dir=folder)
             wall = time.perf_counter() - started
             print(
                 f"episode {label}: {wall:6.1f} s wall for {episode.duration} of audio "

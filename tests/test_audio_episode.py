@@ -465,3 +465,34 @@ def test_piper_parallel_processes_produce_every_segment(layout: Layout, tmp_path
     assert all(r.error is None and r.wav for r in results)
     seconds = [wav_seconds(r.wav) for r in results]  # type: ignore[arg-type]
     assert seconds[1] > seconds[2] and all(not math.isclose(s, 0) for s in seconds)
+
+
+def test_an_unchanged_episode_is_not_encoded_again(
+    settings: Settings, layout: Layout, tmp_path: Path
+) -> None:
+    """A rerun with the same script, voice and settings keeps the MP3 as it is."""
+    issue = make_issue([entry(1), entry(2)])
+    engine = ToneEngine()
+    out = tmp_path / "out"
+    first = build_episode(issue, settings=settings, layout=layout, out_dir=out, engine=engine)
+    stamp = first.mp3_path.stat().st_mtime_ns
+    chapters = (out / "chapters.json").read_bytes()
+    engine.asked.clear()
+    again = build_episode(issue, settings=settings, layout=layout, out_dir=out, engine=engine)
+    assert again.mp3_path.stat().st_mtime_ns == stamp  # not encoded again
+    assert (out / "chapters.json").read_bytes() == chapters
+    assert again.duration_seconds == first.duration_seconds
+    assert again.chapters == first.chapters
+    assert again.segments_synthesized == 0 and engine.asked == []
+
+    first.mp3_path.write_bytes(first.mp3_path.read_bytes()[:-100])  # damaged by hand
+    rebuilt = build_episode(issue, settings=settings, layout=layout, out_dir=out, engine=engine)
+    assert rebuilt.mp3_path.stat().st_mtime_ns != stamp
+    assert rebuilt.duration_seconds == first.duration_seconds
+    assert rebuilt.segments_synthesized == 0 and engine.asked == []  # segments from the cache
+
+    no_cache = settings.model_copy(
+        update={"audio": settings.audio.model_copy(update={"cache": False})}
+    )
+    fresh = build_episode(issue, settings=no_cache, layout=layout, out_dir=out, engine=engine)
+    assert fresh.segments_synthesized > 0  # --no-cache means everything again

@@ -4,6 +4,8 @@ ID3 tags and chapters, plus chapters.json. Nothing half-made is ever left at the
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -163,6 +165,11 @@ def produce(
     started = time.perf_counter()
     audio = settings.audio
     engine = engine or get_engine(settings)
+    fingerprint = _fingerprint(script, engine, settings, tags)
+    reused = _reuse(layout, fingerprint, mp3_path, chapters_path) if audio.cache else None
+    if reused is not None:
+        logger.info("episode %s is up to date (same script, voice and settings)", mp3_path)
+        return reused.episode(mp3_path, chapters_path, script, engine)
     segments = _synthesize(script, engine, settings, layout, db, issue_id)
     chapters = [
         ChapterAudio(
@@ -196,6 +203,7 @@ def produce(
         loudness_lufs=loudness,
         build_seconds=round(time.perf_counter() - started, 2),
     )
+    _remember(layout, fingerprint, episode)
     logger.info(
         "episode %s: %s, %d chapters, %d segments synthesized, %d from cache",
         mp3_path,
@@ -205,6 +213,95 @@ def produce(
         episode.segments_cached,
     )
     return episode
+
+
+class _Built(BaseModel):
+    """What an earlier build produced from the same inputs, to skip re-encoding on a rerun."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mp3_sha256: str
+    chapters_sha256: str | None
+    duration_seconds: float
+    chapters: list[Chapter]
+    loudness_lufs: float | None
+    segments: int
+
+    def episode(
+        self, mp3: Path, chapters_path: Path | None, script: Script, engine: TTSEngine
+    ) -> Episode:
+        return Episode(
+            mp3_path=mp3,
+            chapters_path=chapters_path,
+            duration_seconds=self.duration_seconds,
+            chapters=self.chapters,
+            segments_synthesized=0,
+            segments_cached=self.segments,
+            engine=engine.name,
+            voice=engine.voice,
+            words=script.words,
+            highlights_read=script.kept,
+            highlights_dropped=script.dropped,
+            loudness_lufs=self.loudness_lufs,
+        )
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _fingerprint(script: Script, engine: TTSEngine, settings: Settings, tags: EpisodeTags) -> str:
+    """Everything that decides the episode's bytes: script, voice, audio settings, tags, files."""
+    digest = hashlib.sha256()
+    for part in (
+        script.model_dump_json(),
+        json.dumps(engine.identity(), sort_keys=True, default=str),
+        settings.audio.model_dump_json(exclude={"workers", "cache"}),
+        tags.model_dump_json(),
+        str(_sha256(settings.audio.music) if settings.audio.music else None),
+        str(_sha256(tags.cover) if tags.cover else None),
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _build_record(layout: Layout, fingerprint: str) -> Path:
+    return layout.tts_cache / "episodes" / f"{fingerprint}.json"
+
+
+def _reuse(
+    layout: Layout, fingerprint: str, mp3: Path, chapters_path: Path | None
+) -> _Built | None:
+    """The earlier build's facts, if its files are still exactly what it wrote."""
+    record = _build_record(layout, fingerprint)
+    try:
+        built = _Built.model_validate_json(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if _sha256(mp3) != built.mp3_sha256:
+        return None
+    if chapters_path is not None and _sha256(chapters_path) != built.chapters_sha256:
+        return None
+    return built
+
+
+def _remember(layout: Layout, fingerprint: str, episode: Episode) -> None:
+    mp3_sha = _sha256(episode.mp3_path)
+    if mp3_sha is None:
+        return
+    built = _Built(
+        mp3_sha256=mp3_sha,
+        chapters_sha256=_sha256(episode.chapters_path) if episode.chapters_path else None,
+        duration_seconds=episode.duration_seconds,
+        chapters=episode.chapters,
+        loudness_lufs=episode.loudness_lufs,
+        segments=episode.segments_synthesized + episode.segments_cached,
+    )
+    atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json())
 
 
 def _synthesize(
