@@ -743,7 +743,13 @@ def build(listings: Path, out: Path) -> dict[str, object]:
         "window": {"since": SINCE.isoformat(), "until": UNTIL.isoformat()},
         "reference": "weekly-ai-papers-2024-10-13 (Tunadorable's weekly AI papers newsletter)",
         "settings": {
-            "arxiv": {"categories": list(CATEGORIES), "page_size": 1000, "delay_seconds": 0},
+            # lookback 0: the recorded page answers exactly the week's query
+            "arxiv": {
+                "categories": list(CATEGORIES),
+                "page_size": 1000,
+                "delay_seconds": 0,
+                "lookback_days": 0,
+            },
             "biorxiv": {"servers": ["biorxiv"], "categories": ["neuroscience"]},
             "feeds": {"urls": ["/rss/cs.CL"]},
             # a stated interest, so the cold-start ranking reads like the reference issue

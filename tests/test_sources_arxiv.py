@@ -59,7 +59,9 @@ def test_real_response_becomes_papers(fixture_server: FixtureServer) -> None:
 
 def test_query_has_categories_window_and_big_pages(fixture_server: FixtureServer) -> None:
     fixture_server.route("/api/query", Reply(body=page([], total=0, start=0), content_type=ATOM))
-    settings = _settings(fixture_server, categories=["cs.LG", "stat.ML"], page_size=2000)
+    settings = _settings(
+        fixture_server, categories=["cs.LG", "stat.ML"], page_size=2000, lookback_days=0
+    )
     window = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13))
     papers, result = _fetch(settings, window)
     assert papers == []
@@ -228,3 +230,12 @@ def test_unreachable_server_says_to_check_the_network() -> None:
         _fetch(settings)
     assert info.value.status is None
     assert "check the network connection" in str(info.value)
+
+
+def test_lookback_asks_for_last_weeks_late_submissions() -> None:
+    """The API lists a paper only once announced: Friday's submissions appear next Monday."""
+    week = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13))
+    default = dict(build_query(load_settings().arxiv, week))["categories"]
+    assert "submittedDate:[202410040000 TO 202410132359]" in default  # 3 days back by default
+    none = load_settings(overrides={"arxiv": {"lookback_days": 0}}).arxiv
+    assert "submittedDate:[202410070000 TO" in dict(build_query(none, week))["categories"]

@@ -232,3 +232,16 @@ def test_sample_week_can_be_served_with_any_page_size(
 
     assert [f"arxiv:{r.get_short_id().rsplit('v', 1)[0]}" for r in results] == api.paper_ids
     assert handler.calls == [(0, 25), (25, 25), (50, 25), (75, 25)]
+
+
+def test_the_sample_run_sends_exactly_the_recorded_arxiv_query() -> None:
+    from papercast.config import load_settings
+    from papercast.sources.arxiv import build_query
+    from papercast.testing.sample import load_manifest
+    from papercast.window import parse_week
+
+    manifest = load_manifest()
+    [recorded] = manifest.by_kind("arxiv_api_atom")
+    settings = load_settings(overrides={"arxiv": manifest.settings["arxiv"]})
+    query = dict(build_query(settings.arxiv, parse_week(manifest.week)))["categories"]
+    assert query == recorded.request.params["search_query"]

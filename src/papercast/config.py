@@ -53,6 +53,14 @@ class ArxivConfig(Section):
     )
     timeout: float = Field(default=60.0, gt=0, description="seconds per request")
     max_results: int = Field(default=30000, ge=1, description="stop after this many per query")
+    lookback_days: int = Field(
+        default=3,
+        ge=0,
+        le=14,
+        description="also ask for papers submitted this many days before the window: the API "
+        "only lists papers once announced, so late submissions of last week arrive now "
+        "(seen-tracking keeps them from repeating)",
+    )
 
 
 class BiorxivConfig(Section):

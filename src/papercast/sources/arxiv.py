@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import arxiv
@@ -152,7 +152,8 @@ def build_query(config: ArxivConfig, window: DateWindow) -> list[tuple[str, str]
         problem = check_category(code)
         if problem:
             raise InputError(problem, "fix [arxiv] categories (see arxiv.org/category_taxonomy)")
-    span = f"submittedDate:[{window.since:%Y%m%d}0000 TO {window.until:%Y%m%d}2359]"
+    since = window.since - timedelta(days=config.lookback_days)
+    span = f"submittedDate:[{since:%Y%m%d}0000 TO {window.until:%Y%m%d}2359]"
     queries: list[tuple[str, str]] = []
     if config.categories:
         cats = " OR ".join(f"cat:{code}" for code in config.categories)
