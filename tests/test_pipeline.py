@@ -146,7 +146,7 @@ def test_pick_flow_puts_picked_papers_first(world: World) -> None:
     world.write_config(Path.cwd())
     waiting = run_cli("--pick")  # no terminal here: a shortlist file to edit
     assert waiting.exit_code == 0, waiting.output
-    assert "Waiting for your picks" in waiting.output
+    assert "Waiting for your picks: mark papers with [x] in" in waiting.output.replace("\n", " ")
     shortlist = Path("out") / WEEK / "shortlist.md"
     lines = shortlist.read_text().splitlines()
     items = [line for line in lines if line.startswith("- [ ]")]

@@ -70,6 +70,10 @@ class Layout:
     def issue_dir(self, issue_id: str) -> Path:
         return self.out_dir / safe_name(issue_id)
 
+    def shortlist_path(self, issue_id: str) -> Path:
+        """The week's candidates as a checklist to edit (papercast pick)."""
+        return self.issue_dir(issue_id) / "shortlist.md"
+
     @property
     def site_dir(self) -> Path:
         """The static archive site, unless [publish] site_dir says otherwise."""

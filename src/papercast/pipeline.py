@@ -302,17 +302,13 @@ class _Run:
         return state, papers
 
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
-        from papercast.rank import record_picks
+        from papercast.picking import apply_picks
 
         with self.clock.stage("pick", "waiting for your picks"):
             picked = picker(state.issue_id, state.ranked, papers)
         if picked is None:
             return False
-        chosen = set(picked)
-        record_picks(self.db, state.issue_id, picked, [r.id for r in state.ranked])
-        for ref in state.ranked:
-            ref.picked = ref.id in chosen
-        state.ranked = _picked_first(state.ranked)
+        apply_picks(self.db, state, picked)
         return True
 
     def estimate(self, chosen: list[Paper], fulltext_ids: set[str]) -> None:
@@ -529,6 +525,7 @@ def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
 def _rank(
     settings: Settings, db: Database, issue_id: str, window: DateWindow, papers: list[Paper]
 ) -> WeeklyState:
+    from papercast.picking import picked_first
     from papercast.rank import load_profile, rank_papers
     from papercast.store.picks import PickStore
 
@@ -539,11 +536,7 @@ def _rank(
         RankedRef(id=r.paper.id, score=r.score, why=r.why, picked=r.paper.id in picked)
         for r in ranked
     ]
-    return WeeklyState(issue_id=issue_id, window=window.label, ranked=_picked_first(refs))
-
-
-def _picked_first(refs: list[RankedRef]) -> list[RankedRef]:
-    return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
+    return WeeklyState(issue_id=issue_id, window=window.label, ranked=picked_first(refs))
 
 
 def _why(ref: RankedRef) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,18 +17,16 @@ from rich.table import Table
 from papercast.cli.app import app
 from papercast.cli.state import get_state
 from papercast.config import Settings
-from papercast.errors import InputError, NotFoundError
-from papercast.layout import Layout, atomic_write_text
+from papercast.errors import NotFoundError
+from papercast.layout import Layout
 from papercast.models import Paper
+from papercast.picking import apply_picks, parse_selection, read_shortlist, write_shortlist
 from papercast.pipeline import STAGES, RunReport, resolve_week, run_week
 from papercast.store import Database, PaperStore, RunStore
 from papercast.store.weekly import RankedRef, WeeklyStore
 
 console = Console()
 err = Console(stderr=True)
-
-SHORTLIST = "shortlist.md"
-_LINE = re.compile(r"^\s*[-*]\s*\[(?P<mark>[ xX*])\]\s.*\((?P<id>[a-z]+:[^)\s]+)\)\s*$")
 
 
 @app.command()
@@ -205,9 +202,9 @@ def _print_outputs(report: RunReport, layout: Layout, out: Console) -> None:
         if html.is_file():
             out.print(f"Open {escape(html.resolve().as_uri())} in a browser.", soft_wrap=True)
     if report.status == "waiting-for-picks":
-        shortlist = layout.issue_dir(report.issue_id) / SHORTLIST
+        shortlist = layout.shortlist_path(report.issue_id)
         out.print(
-            f"Waiting for your picks: mark papers with [x] in {escape(str(shortlist))}, then run "
+            f"Waiting for your picks: mark papers with \\[x] in {escape(str(shortlist))}, then run "
             f"`papercast pick {report.issue_id} --from-file {escape(str(shortlist))}` and "
             f"`papercast run --week {report.issue_id}`.",
             soft_wrap=True,
@@ -217,65 +214,14 @@ def _print_outputs(report: RunReport, layout: Layout, out: Console) -> None:
 # --- picking ---------------------------------------------------------------------------
 
 
-def write_shortlist(
-    path: Path, issue_id: str, ranked: list[RankedRef], papers: dict[str, Paper]
-) -> None:
-    lines = [
-        f"# papercast shortlist for {issue_id}",
-        "",
-        "Mark the papers you want with [x]; the rest count as passed over.",
-        "",
-    ]
-    for ref in ranked:
-        paper = papers.get(ref.id)
-        title = paper.title if paper else ref.id
-        mark = "x" if ref.picked else " "
-        lines.append(f"- [{mark}] {title} ({ref.id})")
-    atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def read_shortlist(path: Path) -> list[str]:
-    """Ids marked [x] in a shortlist file; a line that looks like an item but is not is an error."""
-    if not path.is_file():
-        raise NotFoundError(f"no shortlist at {path}", "run `papercast pick WEEK` to write one")
-    picked: list[str] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip().startswith(("- [", "* [")):
-            continue
-        match = _LINE.match(line)
-        if match is None:
-            raise InputError(
-                f"{path}:{number}: cannot read this shortlist line", "keep the '(id)' at the end"
-            )
-        if match["mark"] != " ":
-            picked.append(match["id"])
-    return picked
-
-
 def _shortlist_picker(layout: Layout):  # type: ignore[no-untyped-def]
     def picker(issue_id: str, ranked: list[RankedRef], papers: list[Paper]) -> list[str] | None:
-        path = layout.issue_dir(issue_id) / SHORTLIST
-        write_shortlist(path, issue_id, ranked, {p.id: p for p in papers})
+        write_shortlist(
+            layout.shortlist_path(issue_id), issue_id, ranked, {p.id: p for p in papers}
+        )
         return None
 
     return picker
-
-
-def _parse_selection(text: str, count: int) -> set[int]:
-    chosen: set[int] = set()
-    for part in text.replace(",", " ").split():
-        if "-" in part:
-            start, _, end = part.partition("-")
-            if not (start.isdigit() and end.isdigit()):
-                raise ValueError(part)
-            chosen.update(range(int(start), int(end) + 1))
-        elif part.isdigit():
-            chosen.add(int(part))
-        else:
-            raise ValueError(part)
-    if any(n < 1 or n > count for n in chosen):
-        raise ValueError(text)
-    return chosen
 
 
 def _interactive_picker(
@@ -306,7 +252,7 @@ def _interactive_picker(
         if not answer:
             return [shown[i - 1].id for i in sorted(starred)]
         try:
-            starred ^= _parse_selection(answer, len(shown))
+            starred ^= parse_selection(answer, len(shown))
         except ValueError:
             console.print(
                 f"[red]Not understood:[/] {escape(answer)} — use numbers from 1 to {len(shown)}"
@@ -342,11 +288,13 @@ def pick_command(
                 f"run `papercast run --week {issue_id} --pick` first",
             )
         papers = PaperStore(db).get_many(r.id for r in chosen.ranked)
-        shortlist = layout.issue_dir(issue_id) / SHORTLIST
+        shortlist = layout.shortlist_path(issue_id)
         if write:
             write_shortlist(shortlist, issue_id, chosen.ranked, {p.id: p for p in papers})
             console.print(
-                f"Wrote {escape(str(shortlist))}; mark papers with [x], then run with --from-file."
+                f"Wrote {escape(str(shortlist))}; mark papers with \\[x], then run "
+                f"`papercast pick {issue_id} --from-file {escape(str(shortlist))}`.",
+                soft_wrap=True,
             )
             return
         if from_file is not None:
@@ -356,21 +304,7 @@ def pick_command(
         if picked is None:
             console.print("Nothing changed.")
             return
-        known = {r.id for r in chosen.ranked}
-        unknown = [p for p in picked if p not in known]
-        if unknown:
-            raise InputError(
-                f"{unknown[0]} is not a candidate of {issue_id}", "pick from the shortlist"
-            )
-        from papercast.rank import record_picks
-
-        record_picks(db, issue_id, picked, [r.id for r in chosen.ranked])
-        for ref in chosen.ranked:
-            ref.picked = ref.id in set(picked)
-        chosen.ranked = [r for r in chosen.ranked if r.picked] + [
-            r for r in chosen.ranked if not r.picked
-        ]
-        weekly.save(chosen)
+        weekly.save(apply_picks(db, chosen, picked))
     console.print(f"Picked {len(picked)} of {len(chosen.ranked)} for {issue_id}.")
 
 
