@@ -119,3 +119,20 @@ def test_init_writes_a_valid_config_and_refuses_to_overwrite(
     assert runner.invoke(app, ["papers"]).exit_code == 0  # the starter config loads
     again = runner.invoke(app, ["init"])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_titles_with_square_brackets_are_shown_as_they_are() -> None:
+    """'[Re] ...' titles (reproducibility reports) are text, not terminal markup."""
+    import os
+
+    from papercast.models import Paper
+    from papercast.store import Database, PaperStore
+
+    db = Database(Path(os.environ["PAPERCAST_HOME"]) / "papercast.db")
+    PaperStore(db).upsert(
+        Paper(id="arxiv:2410.00042", source="arxiv", title="[Re] Gains [/b] [red]y")
+    )
+    db.close()
+    result = CliRunner().invoke(app, ["papers"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "[Re] Gains [/b] [red]y" in result.output

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
@@ -160,9 +161,9 @@ def history_list(
     for row in rows:
         table.add_row(
             "yes" if row.picked else "no",
-            row.title or "(title not fetched yet)",
-            row.paper_id or "",
-            row.origin,
+            escape(row.title or "(title not fetched yet)"),
+            escape(row.paper_id or ""),
+            escape(row.origin),
         )
     Console().print(table)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
@@ -126,7 +127,7 @@ def email(
         table.add_column(column)
     for result in results:
         detail = result.error or result.message_id or str(result.eml_path)
-        table.add_row(result.address, result.status, str(result.attempts), detail)
+        table.add_row(escape(result.address), result.status, str(result.attempts), escape(detail))
     console.print(table)
     failed = [r for r in results if r.status == "failed"]
     if failed:
@@ -230,7 +231,7 @@ def issues(ctx: typer.Context) -> None:
         table.add_row(
             issue.id,
             issue.date.isoformat(),
-            issue.title,
+            escape(issue.title),
             str(len(issue.highlights)),
             str(len(issue.noteworthy)),
             issue.audio_duration or "-",

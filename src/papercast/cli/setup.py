@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
@@ -80,7 +81,7 @@ def papers(
             paper.id,
             str(paper.version or ""),
             paper.published.date().isoformat() if paper.published else "",
-            paper.title[:90],
+            escape(paper.title[:90]),
             "yes" if paper.id in seen_ids else "",
         )
     console.print(table)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from papercast.cli.app import app
 from papercast.cli.state import get_state
@@ -45,7 +46,7 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _report_failures(failures: dict[str, str]) -> None:
     for what, reason in failures.items():
-        err.print(f"[red]failed[/] {what}: {reason}", highlight=False)
+        err.print(f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False)
 
 
 def _print_estimate(e: CostEstimate) -> None:
@@ -215,7 +216,7 @@ def _summarize(
         if item.record.ungrounded:
             err.print(
                 f"[yellow]warning[/] {item.paper.id}: numbers not found in the source text: "
-                + ", ".join(item.record.ungrounded),
+                + escape(", ".join(item.record.ungrounded)),
                 highlight=False,
             )
     usage = result.usage
