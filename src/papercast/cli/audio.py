@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from papercast.cli.app import app
 from papercast.cli.state import get_state
@@ -54,7 +53,7 @@ def _report(episode: Episode) -> None:
         console.print(f"      {episode.chapters_path}")
     for chapter in episode.chapters:
         minutes, seconds = divmod(round(chapter.start_seconds), 60)
-        console.print(f"  {minutes:>3}:{seconds:02d}  {escape(chapter.title)}", highlight=False)
+        console.print(f"  {minutes:>3}:{seconds:02d}  {chapter.title}")
     loudness = f", {episode.loudness_lufs:.1f} LUFS" if episode.loudness_lufs is not None else ""
     console.print(
         f"{episode.segments_synthesized} segment(s) synthesized, "
@@ -62,8 +61,7 @@ def _report(episode: Episode) -> None:
     )
     if episode.highlights_dropped:
         console.print(
-            "Left out to fit \\[audio] max_minutes: "
-            + escape(", ".join(episode.highlights_dropped))
+            f"Left out to fit [audio] max_minutes: {', '.join(episode.highlights_dropped)}"
         )
 
 
