@@ -209,9 +209,7 @@ def run_week(
                 report.error = f"{type(exc).__name__}: {exc}"
                 runs.finish(run_id, "failed", report.model_dump(mode="json"))
                 raise
-        if report.status not in ("empty", "dry-run", "waiting-for-picks", "failed") or (
-            report.status == "failed" and report.highlights
-        ):
+        if report.status in ("done", "partial") or report.highlights:  # an issue was made
             _write_run_json(layout, report)
         runs.finish(run_id, report.status, report.model_dump(mode="json"))
     return report

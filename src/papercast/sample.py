@@ -66,9 +66,8 @@ def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
         "base_url": data["podcast"].get("base_url") or "http://localhost:8000",
     }
     data["issue"] = {**data["issue"], "highlights": min(data["issue"]["highlights"], 3)}
-    for secret in ("api_key",):
-        if settings.llm.api_key is not None:
-            data["llm"][secret] = settings.llm.api_key.get_secret_value()
+    if settings.llm.api_key is not None:  # model_dump masks secrets; carry the real values
+        data["llm"]["api_key"] = settings.llm.api_key.get_secret_value()
     if settings.email.password is not None:
         data["email"]["password"] = settings.email.password.get_secret_value()
     return exact_settings(data, settings.config_file)

@@ -169,7 +169,16 @@ def produce(
     reused = _reuse(layout, fingerprint, mp3_path, chapters_path) if audio.cache else None
     if reused is not None:
         logger.info("episode %s is up to date (same script, voice and settings)", mp3_path)
-        return reused.episode(mp3_path, chapters_path, script, engine)
+        earlier = reused.episode
+        return earlier.model_copy(
+            update={
+                "mp3_path": mp3_path,
+                "chapters_path": chapters_path,
+                "segments_synthesized": 0,
+                "segments_cached": earlier.segments_synthesized + earlier.segments_cached,
+                "build_seconds": 0.0,
+            }
+        )
     segments = _synthesize(script, engine, settings, layout, db, issue_id)
     chapters = [
         ChapterAudio(
@@ -216,34 +225,13 @@ def produce(
 
 
 class _Built(BaseModel):
-    """What an earlier build produced from the same inputs, to skip re-encoding on a rerun."""
+    """An earlier build from the same inputs and the hashes of the files it wrote."""
 
     model_config = ConfigDict(extra="forbid")
 
     mp3_sha256: str
     chapters_sha256: str | None
-    duration_seconds: float
-    chapters: list[Chapter]
-    loudness_lufs: float | None
-    segments: int
-
-    def episode(
-        self, mp3: Path, chapters_path: Path | None, script: Script, engine: TTSEngine
-    ) -> Episode:
-        return Episode(
-            mp3_path=mp3,
-            chapters_path=chapters_path,
-            duration_seconds=self.duration_seconds,
-            chapters=self.chapters,
-            segments_synthesized=0,
-            segments_cached=self.segments,
-            engine=engine.name,
-            voice=engine.voice,
-            words=script.words,
-            highlights_read=script.kept,
-            highlights_dropped=script.dropped,
-            loudness_lufs=self.loudness_lufs,
-        )
+    episode: Episode
 
 
 def _sha256(path: Path) -> str | None:
@@ -296,10 +284,7 @@ def _remember(layout: Layout, fingerprint: str, episode: Episode) -> None:
     built = _Built(
         mp3_sha256=mp3_sha,
         chapters_sha256=_sha256(episode.chapters_path) if episode.chapters_path else None,
-        duration_seconds=episode.duration_seconds,
-        chapters=episode.chapters,
-        loudness_lufs=episode.loudness_lufs,
-        segments=episode.segments_synthesized + episode.segments_cached,
+        episode=episode,
     )
     atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -87,7 +88,7 @@ def fetch(
     state = get_state(ctx)
     window = resolve_window(week=week, since=since, until=until)
     settings = state.settings()
-    with state.database() as db, console.status("Fetching…") if not as_json else _nullcontext():
+    with state.database() as db, console.status("Fetching…") if not as_json else nullcontext():
         report = fetch_window(window, settings=settings, db=db, only=source or None)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
@@ -98,11 +99,3 @@ def fetch(
         raise typer.Exit(1)
     if failed:
         raise typer.Exit(EXIT_SOME_FAILED)
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -101,10 +101,6 @@ def oversized(paper: Paper) -> str | None:
     return None
 
 
-def weekend_only(window: DateWindow) -> bool:
-    return all(day.weekday() >= 5 for day in window.dates())
-
-
 def explain_empty_window(window: DateWindow, today: date | None = None) -> str | None:
     """A reason an empty result is expected for this window, if there is an obvious one."""
     today = today or date.today()

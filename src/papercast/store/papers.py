@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
@@ -188,14 +187,3 @@ class PaperStore:
 
     def seen_ids(self) -> set[str]:
         return {str(r["paper_id"]) for r in self.db.query("SELECT paper_id FROM seen")}
-
-    def is_seen(self, paper_id: str) -> bool:
-        return self.db.query_one("SELECT 1 FROM seen WHERE paper_id = ?", (paper_id,)) is not None
-
-    def unmark_seen(self, paper_ids: Iterable[str]) -> None:
-        with self.db.transaction() as conn:
-            conn.executemany("DELETE FROM seen WHERE paper_id = ?", [(p,) for p in paper_ids])
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)

@@ -63,6 +63,3 @@ class WeeklyStore:
             "UPDATE weekly SET stage = ?, updated_at = ? WHERE issue_id = ?",
             (stage, utcnow(), issue_id),
         )
-
-    def delete(self, issue_id: str) -> None:
-        self.db.execute("DELETE FROM weekly WHERE issue_id = ?", (issue_id,))
