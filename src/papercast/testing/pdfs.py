@@ -212,6 +212,21 @@ def sample_paper_pages(
     return pages
 
 
+_OPENINGS = (
+    "The measurements on this page were taken in the second week.",
+    "Each trial below repeats the protocol with a fresh seed.",
+    "Here the sensors ran without recalibration.",
+    "Results for the control group follow.",
+    "This page lists the ablations in the order they were run.",
+    "We summarise the cost of each configuration.",
+    "Outliers were kept and are marked in the text.",
+    "The remaining runs used the larger batch size.",
+    "Timing figures include warm-up.",
+    "Every number here is an average over five runs.",
+    "Deviations from the plan are noted inline.",
+)
+
+
 def make_many_page_pdf(n_pages: int = 300, title: str = "A Very Long Paper") -> bytes:
     """A long paper: ``n_pages`` pages, section headings spread through it, appendix at the end."""
     pages = [f"{title}\n\nAbstract\nA long report whose key result is a 12.5% gain."]
@@ -225,5 +240,6 @@ def make_many_page_pdf(n_pages: int = 300, title: str = "A Very Long Paper") -> 
             heading = "Appendix\n\n"
         else:
             heading = ""
-        pages.append(f"{heading}Page {index + 1}. {filler}")
+        opening = _OPENINGS[index % len(_OPENINGS)]  # real pages do not all start alike
+        pages.append(f"{heading}Page {index + 1}. {opening} {filler}")
     return make_pdf(pages, title=title)
