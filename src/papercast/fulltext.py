@@ -159,6 +159,7 @@ def _role(heading: str) -> Role:
     return "other"
 
 
+_SECTION_NUMBER = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s")
 _APPENDIX_LETTERED = re.compile(r"^[A-H](?:\.\d{1,2})*\s+[A-Z][A-Za-z0-9 ,:&()'/-]{2,80}$")
 
 
@@ -194,6 +195,7 @@ def split_sections(text: str) -> list[Section]:
     sections = [Section("", "front", "")]
     lines: list[str] = []
     back_matter = False  # past the references: lettered headings are appendices
+    numbered_roles: dict[str, Role] = {}  # "2" -> "method": subsections share their role
     for line in text.splitlines():
         heading = _heading(line, back_matter)
         if heading is None:
@@ -204,6 +206,12 @@ def split_sections(text: str) -> list[Section]:
         role = _role(heading)
         if back_matter and _APPENDIX_LETTERED.match(heading):
             role = "appendix"
+        number = _SECTION_NUMBER.match(heading)
+        if number:  # "2.1 Study sites" belongs to "2 Materials and Methods"
+            parent = numbered_roles.get(number.group(1).rpartition(".")[0])
+            if parent is not None and parent != "other":
+                role = parent
+            numbered_roles[number.group(1)] = role
         back_matter = back_matter or role in ("references", "appendix")
         sections.append(Section(heading, role, ""))
     sections[-1].text = "\n".join(lines).strip()
