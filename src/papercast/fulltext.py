@@ -282,7 +282,8 @@ class PdfExtractor:
         self.max_pages = max_pages
         self._lock = threading.Lock()
 
-    def extract(self, data: bytes) -> ExtractedPdf:
+    def extract(self, data: bytes, *, identify: bool = True) -> ExtractedPdf:
+        """Clean text, and (unless ``identify`` is false) title, authors and arXiv identity."""
         if b"%PDF-" not in data[:1024]:
             kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
             raise FullTextError(f"the file is {kind}", "not_pdf")
@@ -292,7 +293,7 @@ class PdfExtractor:
             except pdfium.PdfiumError as exc:
                 raise FullTextError(f"the PDF is damaged ({exc})", "corrupt") from None
             try:
-                return self._read(document)
+                return self._read(document, identify)
             finally:
                 document.close()
 
@@ -304,7 +305,7 @@ class PdfExtractor:
         head = self.max_pages - tail
         return [*range(head), *range(total - tail, total)]
 
-    def _read(self, document: pdfium.PdfDocument) -> ExtractedPdf:
+    def _read(self, document: pdfium.PdfDocument, with_identity: bool) -> ExtractedPdf:
         total = len(document)
         texts = []
         for index in self.pages_to_read(total):
@@ -318,7 +319,8 @@ class PdfExtractor:
         text = clean_pages(texts).text
         if len(text.replace(" ", "").replace("\n", "")) < MIN_TEXT_CHARS:
             raise FullTextError("the PDF has no text layer (a scan?)", "no_text")
-        identity = identify(document, texts[0] if texts else "")
+        # page 1's fonts tell title and authors; the weekly run already knows its papers
+        identity = identify(document, texts[0]) if with_identity and texts else PdfIdentity()
         return ExtractedPdf(
             text=text,
             pages=len(texts),
@@ -393,7 +395,7 @@ class FullTextFetcher:
             return FullText(text=text_path.read_text(encoding="utf-8"), note="cached")
         try:
             data = self._pdf_bytes(paper)
-            extracted = self.extractor.extract(data)
+            extracted = self.extractor.extract(data, identify=False)
         except FullTextError as exc:
             log.info("%s: no full text: %s", paper.id, exc.message)
             return FullText(note=exc.message)

@@ -26,6 +26,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 HYPHEN_MARK = "\ufffe"  # pdfium: "a hyphen was here, at a line end"
@@ -43,24 +44,24 @@ _SPACING_ACCENTS = {
     "\u00b8": "\u0327",  # cedilla
     "\u02d8": "\u0306",  # breve
 }
-_ACCENT_BEFORE_LETTER = re.compile(r"(?<=[A-Za-z])([" + "".join(_SPACING_ACCENTS) + r"])([A-Za-z])")
+# the accent first: a pattern that starts with a character set is scanned for quickly
+_ACCENT_BEFORE_LETTER = re.compile("([" + "".join(_SPACING_ACCENTS) + "])([A-Za-z])")
 STAMP = re.compile(
     r"arXiv:(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})v(?P<version>\d+)"
     r"\s*\[(?P<category>[A-Za-z-]+(?:\.[A-Za-z-]+)?)\]\s*"
     r"(?P<day>\d{1,2})\s+(?P<month>[A-Z][a-z]{2})\s+(?P<year>\d{4})"
 )
-_LEADING_NUMBER = re.compile(r"^(\d{1,5})(?=\s|$)")
+_LEADING_NUMBERS = re.compile(r"(?m)^(\d{1,5})(?=\s|$)")
 _NUMBER_TOKEN = re.compile(r"(?<!\S)(\d{1,5})(?=\s|$)")
 _EDGE_LINES = 3  # lines at the top and at the bottom of a page that may be header or footer
 _DIGITS = re.compile(r"\d+")
 _TRAILING_INT = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[a-z.]))(\d{1,4})$")
 _LEADING_INT = re.compile(r"^(\d{1,4})$")  # at the top only a bare number: "3 Method" is a heading
-# A word broken at a line end: left part, the mark, the line break, the right part.
-_BREAK = re.compile(
-    r"(?P<left>[^\W\d_][\w'’]*)(?P<mark>[\ufffe\u00ad]\n?|-\n)(?P<right>[^\W_][\w'’]*)"
-)
-_COMPOUND = re.compile(r"(?<![\w-])([^\W\d_]+)-([^\W\d_]+)(?![\w])")
-_WORD = re.compile(r"[^\W\d_]+")
+# A word broken at a line end: the mark (with the line break after it), the word part before
+# it (a whole word: starts with a letter after a non-word character) and the part after it.
+_MAYBE_BROKEN = re.compile("[\ufffe\u00ad-]\n?")  # a "-" counts only before a line break
+_RIGHT_PART = re.compile(r"[^\W_][\w'’]*")
+_ANY_LIGATURE = re.compile("[\ufb00-\ufb06]")
 
 
 @dataclass
@@ -99,12 +100,17 @@ def clean_pages(pages: list[str]) -> CleanText:
 
 def normalize_glyphs(text: str) -> str:
     """Ligatures spelled out and spacing accents composed; other characters untouched."""
-    text = text.translate(_LIGATURE_TABLE)
+    if _ANY_LIGATURE.search(text):
+        text = text.translate(_LIGATURE_TABLE)
     if _ACCENT_BEFORE_LETTER.search(text):
-        text = _ACCENT_BEFORE_LETTER.sub(
-            lambda m: unicodedata.normalize("NFC", m.group(2) + _SPACING_ACCENTS[m.group(1)]),
-            text,
-        )
+
+        def compose(match: re.Match[str]) -> str:
+            accent, letter = match.groups()
+            if match.start() == 0 or not text[match.start() - 1].isalpha():
+                return match.group()  # only between letters: "Vukovi´c", not "`quoted'"
+            return unicodedata.normalize("NFC", letter + _SPACING_ACCENTS[accent])
+
+        text = _ACCENT_BEFORE_LETTER.sub(compose, text)
     return text
 
 
@@ -113,9 +119,7 @@ def normalize_glyphs(text: str) -> str:
 
 def _numbered(pages: list[list[str]]) -> int | None:
     """The first line number if most lines start with an increasing number (lineno), else None."""
-    leads = [
-        int(m.group(1)) for lines in pages for line in lines if (m := _LEADING_NUMBER.match(line))
-    ]
+    leads = [int(n) for lines in pages for n in _LEADING_NUMBERS.findall("\n".join(lines))]
     if len(leads) < 12:
         return None
     # steps above 1 happen where pdfium merged lines (the numbers then sit mid-line)
@@ -241,13 +245,13 @@ def _known(word: str, words: frozenset[str]) -> bool:
     return False
 
 
-def _keep_hyphen(left: str, right: str, vocabulary: Counter[str], compounds: Counter[str]) -> bool:
+def _keep_hyphen(left: str, right: str, used: Callable[[str], int]) -> bool:
     """The rule for a hyphen at a line end between ``left`` and ``right`` (not a soft hyphen).
 
     1. A typesetter never breaks a word there (a capital or digit follows, or a single letter
-       precedes): the hyphen is real ("GPT-4", "k-means").
+       or a digit precedes): the hyphen is real ("GPT-4", "k-means").
     2. The paper's own spelling decides: hyphenated elsewhere ("real-time") keeps it, written
-       solid elsewhere ("realtime", "benchmarks") joins.
+       solid elsewhere ("realtime", "benchmarks") joins. ``used(s)`` counts ``s`` in the paper.
     3. Otherwise an English dictionary: a known joined word joins ("interactive"); two known
        words that do not join into one keep the hyphen ("fixed-length"); anything else joins
        (a hyphenation inside a technical term: "autoregres-sive").
@@ -256,9 +260,10 @@ def _keep_hyphen(left: str, right: str, vocabulary: Counter[str], compounds: Cou
         return True
     joined = (left + right).lower()
     hyphenated = f"{left}-{right}".lower()
-    if compounds[hyphenated] > vocabulary[joined]:
+    solid = used(joined)
+    if used(hyphenated) > solid:
         return True
-    if vocabulary[joined] or vocabulary[joined.removesuffix("s")] or vocabulary[joined + "s"]:
+    if solid:
         return False
     words = _dictionary()
     if _known(joined, words):
@@ -268,22 +273,31 @@ def _keep_hyphen(left: str, right: str, vocabulary: Counter[str], compounds: Cou
 
 def rejoin(text: str, removed: Counter[str] | None = None) -> str:
     """Rejoin words broken at line ends; see ``_keep_hyphen`` for when the hyphen stays."""
-    if HYPHEN_MARK not in text and SOFT_HYPHEN not in text and "-\n" not in text:
-        return text
-    vocabulary: Counter[str] = Counter()
-    compounds: Counter[str] = Counter()
-    plain = _BREAK.sub(" ", text)  # the paper's usage, not counting the broken words
-    vocabulary.update(word.lower() for word in _WORD.findall(plain))
-    compounds.update(f"{a}-{b}".lower() for a, b in _COMPOUND.findall(plain))
-
-    def join(match: re.Match[str]) -> str:
-        left, mark, right = match.group("left", "mark", "right")
+    lowered = ""
+    parts: list[str] = []
+    end = 0
+    for mark in _MAYBE_BROKEN.finditer(text):
+        if mark.group() == "-":
+            continue  # a hyphen inside a line
+        start = mark.start()
+        while start > end and (text[start - 1].isalnum() or text[start - 1] in "'’"):
+            start -= 1  # back to the start of the word part before the mark
+        right = _RIGHT_PART.match(text, mark.end())
+        if start == mark.start() or not text[start].isalpha() or right is None:
+            continue
+        left = text[start : mark.start()]
+        lowered = lowered or text.lower()
+        keep = mark.group()[0] != SOFT_HYPHEN and _keep_hyphen(left, right.group(), lowered.count)
+        parts += [text[end:start], left, "-" if keep else "", right.group()]
+        end = right.end()
         if removed is not None:
             removed["line-end hyphen"] += 1
-        if mark.startswith(SOFT_HYPHEN) or not _keep_hyphen(left, right, vocabulary, compounds):
-            return left + right
-        return f"{left}-{right}"
-
-    text = _BREAK.sub(join, text)
-    # marks not at a word break (a soft hyphen mid-line, a mark after punctuation) carry nothing
-    return text.replace(SOFT_HYPHEN, "").replace(HYPHEN_MARK + "\n", " ").replace(HYPHEN_MARK, "")
+    if parts:
+        parts.append(text[end:])
+        text = "".join(parts)
+    if SOFT_HYPHEN in text or HYPHEN_MARK in text:
+        # marks not at a word break (a soft hyphen mid-line, a mark after punctuation) carry
+        # nothing
+        text = text.replace(SOFT_HYPHEN, "").replace(HYPHEN_MARK + "\n", " ")
+        text = text.replace(HYPHEN_MARK, "")
+    return text
