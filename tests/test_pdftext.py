@@ -14,6 +14,7 @@ import pytest
 from corpus_papers import NAMES, corpus_pdf, expected
 from papercast.fulltext import PdfExtractor, split_sections
 from papercast.pdftext import clean_pages, rejoin
+from papercast.testing.pdfs import make_pdf, sample_paper_pages
 
 ARTEFACT_MARKS = ("\ufffe", "\u00ad", *(chr(c) for c in range(0xFB00, 0xFB07)))
 
@@ -100,6 +101,27 @@ def test_corpus_pdf_knows_which_paper_it_is(name: str) -> None:
         assert identity.date is not None and identity.date.isoformat() == paper["stamp_date"]
     else:
         assert identity.doi == paper["doi"] and identity.found_in == "page 1"
+
+
+def test_an_arxiv_link_on_page_one_or_an_id_in_the_metadata_identifies_the_paper() -> None:
+    pages = sample_paper_pages(
+        "Sparse Probes", "Extended version: https://arxiv.org/abs/2402.11873v3 (with code)."
+    )
+    linked = PdfExtractor().extract(make_pdf(pages, author="Ada Lovelace; Alan M. Turing"))
+    assert (linked.identity.arxiv_id, linked.identity.version) == ("2402.11873", 3)
+    assert linked.identity.found_in == "page 1"
+    assert linked.identity.authors == ["Ada Lovelace", "Alan M. Turing"]
+    plain = sample_paper_pages("Sparse Probes", "No identifiers on this page at all.")
+    meta = PdfExtractor().extract(make_pdf(plain, subject="arXiv:2403.01234v2 [cs.LG]"))
+    assert (meta.identity.arxiv_id, meta.identity.version) == ("2403.01234", 2)
+    assert meta.identity.found_in == "metadata"
+    assert PdfExtractor().extract(make_pdf(plain)).identity.arxiv_id is None
+
+
+def test_junk_metadata_titles_are_ignored() -> None:
+    pages = sample_paper_pages("The Real Title Of It", "Some abstract text here.")
+    extracted = PdfExtractor().extract(make_pdf(pages, title="Microsoft Word - draft3.docx"))
+    assert extracted.title == "The Real Title Of It"
 
 
 # -- the rule for hyphens at line ends (docs/summaries.md) ----------------------------------

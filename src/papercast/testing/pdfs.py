@@ -91,14 +91,18 @@ class _Writer:
         return bytes(out)
 
 
-def _info(writer: _Writer, title: str | None, author: str | None) -> int | None:
-    if title is None and author is None:
+def _info(
+    writer: _Writer, title: str | None, author: str | None, subject: str | None = None
+) -> int | None:
+    if title is None and author is None and subject is None:
         return None
     fields = b"/Producer (papercast.testing.pdfs)"
     if title is not None:
         fields += b" /Title (" + _escape(title) + b")"
     if author is not None:
         fields += b" /Author (" + _escape(author) + b")"
+    if subject is not None:
+        fields += b" /Subject (" + _escape(subject) + b")"
     return writer.add(b"<< " + fields + b" >>")
 
 
@@ -120,11 +124,12 @@ def make_pdf(
     title: str | None = None,
     *,
     author: str | None = None,
+    subject: str | None = None,
     compress: bool = True,
 ) -> bytes:
     """A valid text PDF: one page per entry (long entries continue on extra pages).
 
-    ``title``/``author`` go into the document information dictionary (PDF metadata).
+    ``title``/``author``/``subject`` go into the document information dictionary (metadata).
     """
     writer = _Writer()
     catalog = writer.reserve()
@@ -143,7 +148,7 @@ def make_pdf(
     kid_refs = " ".join(f"{k} 0 R" for k in kids)
     writer.set(pages_obj, f"<< /Type /Pages /Kids [{kid_refs}] /Count {len(kids)} >>".encode())
     writer.set(catalog, f"<< /Type /Catalog /Pages {pages_obj} 0 R >>".encode())
-    return writer.render(catalog, _info(writer, title, author))
+    return writer.render(catalog, _info(writer, title, author, subject))
 
 
 def make_image_only_pdf(pages: int = 1, title: str | None = None) -> bytes:
