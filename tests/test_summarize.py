@@ -224,11 +224,10 @@ def test_bad_pdfs_fall_back_to_the_abstract(
     assert note in result.notes[paper.id]
 
 
-def test_fulltext_only_for_requested_ids(fixture_server: FixtureServer) -> None:
-    fixture_server.route(
-        "/pdf/1",
-        Reply(body=make_pdf(sample_paper_pages()), content_type="application/pdf"),
-    )
+@pytest.mark.parametrize("name", ["drawn", *CORPUS_NAMES])
+def test_fulltext_only_for_requested_ids(fixture_server: FixtureServer, name: str) -> None:
+    body = make_pdf(sample_paper_pages()) if name == "drawn" else corpus_pdf(name)
+    fixture_server.route("/pdf/1", Reply(body=body, content_type="application/pdf"))
     papers = [make_paper(i, pdf_url=fixture_server.url("/pdf/1")) for i in (1, 2)]
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake))

@@ -265,7 +265,7 @@ def extractive_summary(title: str, abstract: str, body: str = "") -> Summary:
     tldr = (abstract_sents or intro)[0]
     chosen.add(tldr)
     fields: dict[str, list[str]] = {}
-    for name in ("method", "results", "critiques", "implications"):
+    for name in ("results", "method", "critiques", "implications"):  # numbers first
         fields[name] = _from_sections(name, roles, chosen, 2)
         if len(fields[name]) < (1 if name == "critiques" else 2):  # top up from the abstract
             more = _pick(
