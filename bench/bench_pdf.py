@@ -3,7 +3,7 @@
     python bench/bench_pdf.py [--repeat 3]
 
 1. Libraries: each extracts the same PDFs in a fresh subprocess (so peak RSS is its own): the
-   sample PDFs in data/sample/pdf plus generated papers (papercast.testing.pdfs: a 12-page
+   sample PDFs in data/sample/pdf plus generated papers (support.pdfs: a 12-page
    paper and a 300-page report).
 2. Cleaning, on the LaTeX corpus (tests/corpus: pdflatex-built papers with an arXiv stamp,
    running headers, page and line numbers, line-end hyphenation, ligatures): artefacts per
@@ -89,7 +89,8 @@ def worker(library: str, paths: list[str], repeat: int) -> None:
 
 def inputs(folder: Path) -> list[Path]:
     sys.path.insert(0, str(ROOT / "src"))
-    from papercast.testing.pdfs import make_many_page_pdf, make_pdf, sample_paper_pages
+    sys.path.insert(0, str(ROOT / "tests"))  # tests/support
+    from support.pdfs import make_many_page_pdf, make_pdf, sample_paper_pages
 
     paths = sorted((ROOT / "data" / "sample" / "pdf").glob("*.pdf"))
     paper = folder / "paper-12p.pdf"

@@ -11,7 +11,7 @@ the same candidates in the same run:
   keywords    only the stated interest text (the cold start; no history)
   tfidf       the default: TF-IDF word+char n-grams + class-weighted logistic regression
   tfidf+int   tfidf with the interest text as an extra positive
-  embeddings  the embeddings backend against papercast.testing.fake_openai (hashed bag of
+  embeddings  the embeddings backend against support.fake_openai (hashed bag of
               words: this checks the plumbing, it is NOT a real embedding model)
 
 Three regimes: "all" (the reader picked every liked paper; ~half the pool is relevant),
@@ -337,7 +337,8 @@ def quality(pool: list[Doc], with_embeddings: bool) -> None:
     if not with_embeddings:
         print_quality(evaluate(pool, methods, Settings()), methods, pool)
         return
-    from papercast.testing.fake_openai import FakeOpenAI
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+    from support.fake_openai import FakeOpenAI
 
     methods.append("embeddings")
     with FakeOpenAI() as fake:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from audio_fakes import entry, make_issue
 from papercast.audio import build_episode, speak
 from papercast.audio.engines import get_engine
 from papercast.audio.script import build_script
@@ -21,7 +20,8 @@ from papercast.errors import AudioError, ConfigError
 from papercast.layout import Layout
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.audio_fakes import entry, make_issue
+from support.fake_openai import FakeOpenAI
 
 SECRET = "sk-test-SENTINEL-5e1f0a9b7c"
 SPEECH = "/v1/audio/speech"

@@ -11,12 +11,12 @@ import pytest
 from mutagen.id3 import ID3
 from typer.testing import CliRunner
 
-from audio_fakes import entry, make_issue
 from papercast.cli import app
 from papercast.store import Database
 from papercast.store.issues import IssueStore
 from papercast.store.tts import TTSCallStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.audio_fakes import entry, make_issue
+from support.fake_openai import FakeOpenAI
 
 runner = CliRunner()
 SECRET = "sk-cli-SENTINEL-77aa99bb"

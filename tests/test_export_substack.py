@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.export.substack import substack_problems
 from papercast.render import render_issue
+from support.issue_builders import sample_issue
 
 
 def test_shipped_substack_html_has_no_problems(tmp_path: Path) -> None:

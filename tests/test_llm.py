@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from llm_helpers import make_paper, make_settings
 from papercast.errors import ConfigError
 from papercast.grounding import numbers_in, ungrounded_numbers
 from papercast.llm.extractive import extractive_summary
@@ -14,6 +13,7 @@ from papercast.llm.pricing import cost_usd, price_for
 from papercast.llm.prompts import PromptSet, neutralize_delimiters
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import Summary
+from support.llm_helpers import make_paper, make_settings
 
 
 def test_prices_match_dated_model_names_and_batch_is_half() -> None:

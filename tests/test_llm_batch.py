@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from llm_helpers import Env, make_paper, make_settings
 from papercast.errors import BudgetExceededError, ConfigError
 from papercast.llm.batch import collect_batches, submit_batch
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import summarize_papers
-from papercast.testing.fake_openai import FakeOpenAI
+from support.fake_openai import FakeOpenAI
+from support.llm_helpers import Env, make_paper, make_settings
 
 
 def test_submit_collect_costs_half_and_isolates_failures() -> None:

@@ -16,9 +16,16 @@ from filelock import FileLock
 from typer.testing import CliRunner
 
 from papercast.cli import app
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import ISSUE_FILES, SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+from papercast.sample.server import FixtureServer
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import (
+    ISSUE_FILES,
+    SENTINEL_KEY,
+    World,
+    digest,
+    serve_pdfs,
+    week_entries,
+)
 
 runner = CliRunner()
 WEEK = "2024-W41"

@@ -14,7 +14,7 @@ from papercast.rank import Profile, ProfileItem, rank_papers
 from papercast.rank.embeddings import EmbeddingError
 from papercast.store import Database
 from papercast.store.embeddings import EmbeddingStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.fake_openai import FakeOpenAI
 
 KEY = "sk-sentinel-rank-0123456789"
 

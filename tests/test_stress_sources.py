@@ -19,20 +19,20 @@ import pytest
 from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 from papercast.sources.base import SourceResult
 from papercast.sources.feeds import FeedSource
 from papercast.store import Database
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.payloads import (
+from papercast.window import parse_week
+from support.fake_openai import FakeOpenAI
+from support.payloads import (
     ArxivApiHandler,
     BiorxivApiHandler,
     journal_rss,
     synthetic_arxiv_week,
     synthetic_biorxiv_records,
 )
-from papercast.window import parse_week
-from pipeline_world import SENTINEL_KEY, World
+from support.pipeline_world import SENTINEL_KEY, World
 
 WEEK = "2024-W41"
 SINCE, UNTIL = date(2024, 10, 7), date(2024, 10, 13)

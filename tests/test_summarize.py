@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from corpus_papers import NAMES as CORPUS_NAMES
-from corpus_papers import corpus_pdf
-from corpus_papers import expected as corpus_expected
-from llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
 from papercast.fulltext import FullTextFetcher
 from papercast.models import Summary
+from papercast.sample.server import FixtureServer, Reply
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import estimate_cost, summarize_papers
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.pdfs import (
+from support.corpus_papers import NAMES as CORPUS_NAMES
+from support.corpus_papers import corpus_pdf
+from support.corpus_papers import expected as corpus_expected
+from support.fake_openai import FakeOpenAI
+from support.llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
+from support.pdfs import (
     make_corrupt_pdf,
     make_image_only_pdf,
     make_many_page_pdf,

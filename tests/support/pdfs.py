@@ -96,7 +96,7 @@ def _info(
 ) -> int | None:
     if title is None and author is None and subject is None:
         return None
-    fields = b"/Producer (papercast.testing.pdfs)"
+    fields = b"/Producer (support.pdfs)"
     if title is not None:
         fields += b" /Title (" + _escape(title) + b")"
     if author is not None:

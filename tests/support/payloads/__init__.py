@@ -9,7 +9,7 @@ Every generator is deterministic for its arguments (seeded; no clock), so fixtur
 it are byte-for-byte reproducible.
 """
 
-from papercast.testing.payloads.arxiv import (
+from support.payloads.arxiv import (
     ATOM_CONTENT_TYPE,
     SYNTHETIC_ID_BASE,
     ArxivApiHandler,
@@ -21,7 +21,7 @@ from papercast.testing.payloads.arxiv import (
     arxiv_error_reply,
     synthetic_arxiv_week,
 )
-from papercast.testing.payloads.biorxiv import (
+from support.payloads.biorxiv import (
     JSON_CONTENT_TYPE,
     BiorxivApiHandler,
     BiorxivRecord,
@@ -30,7 +30,7 @@ from papercast.testing.payloads.biorxiv import (
     biorxiv_no_posts,
     synthetic_biorxiv_records,
 )
-from papercast.testing.payloads.rss import (
+from support.payloads.rss import (
     RSS_CONTENT_TYPE,
     JournalItem,
     RssItem,

@@ -19,9 +19,9 @@ from papercast.ids import parse_arxiv_id
 from papercast.layout import Layout
 from papercast.models import Paper
 from papercast.resources import sample_dir
-from papercast.testing.http_server import FixtureServer
-from papercast.testing.sample import mount_sample
-from papercast.testing.sample import sample_settings as recorded_settings
+from papercast.sample.manifest import mount_sample
+from papercast.sample.manifest import sample_settings as recorded_settings
+from papercast.sample.server import FixtureServer
 
 SAMPLE_HOME = ".papercast-sample"
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.resources import sample_dir
-from papercast.testing.http_server import FixtureServer, RecordedRequest, Reply
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 
 MANIFEST = "manifest.json"
 FileKind = Literal["arxiv_api_atom", "arxiv_rss", "biorxiv_details_json", "feed", "pdf"]

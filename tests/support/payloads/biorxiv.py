@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal, TypedDict
 
-from papercast.testing.http_server import FixtureServer, RecordedRequest, Reply
-from papercast.testing.payloads import words
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
+from support.payloads import words
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 RxivServer = Literal["biorxiv", "medrxiv"]

@@ -9,7 +9,7 @@ from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.models import Author, Paper
 from papercast.store import Database
-from papercast.testing.fake_openai import FakeOpenAI
+from support.fake_openai import FakeOpenAI
 
 SENTINEL_KEY = "sk-test-SENTINEL-0123456789abcdef"
 

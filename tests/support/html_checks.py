@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from issue_builders import HOSTILE_TITLE
+from support.issue_builders import HOSTILE_TITLE
 
 
 class Tags(HTMLParser):

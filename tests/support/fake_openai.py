@@ -42,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal
 
-from papercast.testing import fake_openai_content as content
+from support import fake_openai_content as content
 
 FaultKind = Literal[
     "429",

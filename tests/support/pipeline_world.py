@@ -9,10 +9,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from arxiv_pages import page, real_entries, with_id
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.pdfs import make_pdf
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
+from support.arxiv_pages import page, real_entries, with_id
+from support.fake_openai import FakeOpenAI
+from support.pdfs import make_pdf
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 SENTINEL_KEY = "sk-test-SENTINEL-0123456789abcdef"

@@ -27,7 +27,7 @@ from email.utils import format_datetime
 from typing import Literal, NotRequired, TypedDict
 from xml.sax.saxutils import escape, quoteattr
 
-from papercast.testing.payloads.arxiv import ArxivEntry
+from support.payloads.arxiv import ArxivEntry
 
 RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_FEED_CONTENT_TYPE = "application/atom+xml; charset=utf-8"

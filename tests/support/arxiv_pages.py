@@ -9,7 +9,7 @@ from lxml import etree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-REAL = Path(__file__).parent / "fixtures" / "arxiv_query_testing_10_entries.xml"
+REAL = Path(__file__).resolve().parent.parent / "fixtures" / "arxiv_query_testing_10_entries.xml"
 
 
 def real_entries() -> list[etree._Element]:

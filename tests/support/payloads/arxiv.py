@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NotRequired, TypedDict
 from xml.sax.saxutils import escape, quoteattr
 
-from papercast.testing.http_server import RecordedRequest, Reply
-from papercast.testing.payloads import words
+from papercast.sample.server import RecordedRequest, Reply
+from support.payloads import words
 
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 DEFAULT_CATEGORIES = ("cs.LG", "cs.CL", "cs.AI")
