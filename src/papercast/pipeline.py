@@ -389,8 +389,8 @@ class _Run:
                 episode = build_episode(
                     issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
                 )
-        except PapercastError as exc:
-            self._partial(f"no episode this week: {exc}")
+        except Exception as exc:  # one output failing never fails the run
+            self._partial(f"no episode this week: {_reason(exc)}")
             return issue
         report = self.report
         report.audio_seconds = round(episode.duration_seconds, 2)
@@ -415,14 +415,17 @@ class _Run:
 
         issues = IssueStore(self.db)
         issues.save(issue)
+        outputs: list[Path] = []
         with self.clock.stage("render", "rendering the issue"):
-            written = render_issue(
-                issue,
-                settings=self.settings,
-                out_dir=out_dir,
-                formats=list(self.settings.publish.formats),
-            )
-        outputs = list(written.values())
+            for fmt in self.settings.publish.formats:
+                try:
+                    written = render_issue(
+                        issue, settings=self.settings, out_dir=out_dir, formats=[fmt]
+                    )
+                except Exception as exc:  # one format failing never costs the others
+                    self._partial(f"{fmt} output failed: {_reason(exc)}")
+                    continue
+                outputs += written.values()
         if issue.audio_file:
             outputs += [
                 p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
@@ -449,8 +452,8 @@ class _Run:
         for name, step in steps:
             try:
                 written += step()
-            except PapercastError as exc:
-                self._partial(f"{name} failed: {exc}")
+            except Exception as exc:  # a failed export is that export's failure, not the run's
+                self._partial(f"{name} failed: {_reason(exc)}")
         return written
 
     def feed(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
@@ -500,6 +503,14 @@ class _Run:
                 "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
             )
         return [self.layout.issue_email_dir(issue.id) / "issue.eml"]
+
+
+def _reason(exc: Exception) -> str:
+    """A failure for the report: our errors as they read, anything else with its type."""
+    if isinstance(exc, PapercastError):
+        return str(exc)
+    log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:

@@ -31,7 +31,7 @@ from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
-from papercast.models import Issue, IssueEntry, Paper
+from papercast.models import Issue, IssueEntry, Paper, safe_text
 from papercast.resources import templates_dir
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def safe_url(url: str | None) -> str | None:
     """``url`` if it is an absolute http(s) URL (percent-encoded), else None."""
     if not url:
         return None
-    url = _CONTROL.sub("", url).strip()
+    url = _CONTROL.sub("", safe_text(url)).strip()
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -104,14 +104,14 @@ def _derived_url(paper: Paper) -> str | None:
 
 def md_escape(value: object) -> str:
     """Escape text for Markdown so titles and LLM prose cannot inject links or HTML."""
-    text = _CONTROL.sub("", " ".join(str(value).split()))
+    text = plain(value)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\1\\\2", text)
 
 
 def plain(value: object) -> str:
-    """Text with control characters removed and whitespace collapsed."""
-    return _CONTROL.sub("", " ".join(str(value).split()))
+    """Text with unsafe characters removed (models.safe_text) and whitespace collapsed."""
+    return _CONTROL.sub("", " ".join(safe_text(str(value)).split()))
 
 
 def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
