@@ -3,6 +3,8 @@
 - Only http(s) URLs, also after redirects.
 - Retries transport errors, timeouts, 429 and 5xx with exponential backoff (tenacity),
   honouring ``Retry-After`` (capped); other 4xx fail at once.
+- Every other failure (a redirect loop, an invalid URL...) is a SourceError at once: the
+  failure of that one input or source, never an unexpected exception.
 - ``min_interval`` spaces requests (arXiv asks for one every 3 s).
 - Bodies are size-capped, so a hostile server cannot exhaust memory.
 """
@@ -148,8 +150,15 @@ class HttpFetcher:
             raise InputError(
                 f"cannot fetch {url}: {exc}", "only http(s) URLs are fetched"
             ) from None
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
+        except (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError) as exc:
             raise RetryableHTTPError(url, None, f"{type(exc).__name__}: {exc}", None) from exc
+        except httpx.TooManyRedirects:
+            raise SourceError(
+                f"{url} redirects in a loop (more than {self._client.max_redirects} redirects)",
+                "check the link in a browser; the server is misconfigured",
+            ) from None
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise SourceError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
         response = httpx.Response(
             status_code=response.status_code,
             headers=response.headers,

@@ -290,6 +290,8 @@ class _Run:
                 f"{s.source}: {s.error}" for s in fetched.sources
             )
             return None
+        if any(s.error for s in fetched.sources):
+            report.exit_code = EXIT_PARTIAL  # the others go on; the report names the source
         if not fetched.paper_ids:
             report.status = "empty"
             report.nothing_new = _nothing_new(fetched.sources)

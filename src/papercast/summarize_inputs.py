@@ -59,6 +59,13 @@ def abstract_from_text(text: str, title: str | None) -> str:
     return body.strip()[:1500]
 
 
+def _unexpected(exc: Exception) -> PapercastError:
+    log.debug("unexpected failure", exc_info=exc)
+    return PapercastError(
+        f"{type(exc).__name__}: {exc}", "run again with --debug to see the traceback"
+    )
+
+
 class InputResolver:
     def __init__(self, settings: Settings, layout: Layout) -> None:
         self.settings = settings
@@ -92,6 +99,9 @@ class InputResolver:
             except PapercastError as exc:
                 self._fail(out, raw, exc)
                 continue
+            except Exception as exc:  # whatever else goes wrong is this input's failure
+                self._fail(out, raw, _unexpected(exc))
+                continue
             out.papers.append(paper)
             out.inputs[paper.id] = raw
         order = {raw: i for i, raw in enumerate(refs)}
@@ -111,9 +121,10 @@ class InputResolver:
                     pairs.append(((raw, ref), fetch_by_ids(self.settings, [raw])[0]))
                 except PapercastError as exc:
                     self._fail(out, raw, exc)
-        except PapercastError as exc:
+        except Exception as exc:  # arXiv's failure is these inputs' failure, not the others'
+            error = exc if isinstance(exc, PapercastError) else _unexpected(exc)
             for raw, _ in items:
-                self._fail(out, raw, exc)
+                self._fail(out, raw, error)
             return
         for (raw, _ref), paper in pairs:
             out.papers.append(paper)

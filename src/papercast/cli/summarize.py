@@ -46,7 +46,9 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _report_failures(failures: dict[str, str]) -> None:
     for what, reason in failures.items():
-        err.print(f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False)
+        err.print(
+            f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False, soft_wrap=True
+        )
 
 
 def _print_estimate(e: CostEstimate) -> None:
