@@ -26,7 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from papercast.config import Settings
 from papercast.errors import LockedError, PapercastError
 from papercast.fetch import fetch_window
-from papercast.layout import Layout, atomic_write_text
+from papercast.layout import (
+    PRIVATE_FILE,
+    Layout,
+    atomic_write_text,
+    create_private_file,
+    make_private_dir,
+)
 from papercast.logs import RedactingFilter
 from papercast.models import (
     DateWindow,
@@ -105,8 +111,8 @@ class RunReport(BaseModel):
 @contextmanager
 def run_lock(layout: Layout) -> Iterator[None]:
     """Hold the home's run lock, or fail at once if another run holds it."""
-    layout.home.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(layout.lock_path))
+    make_private_dir(layout.home)
+    lock = FileLock(str(layout.lock_path), mode=PRIVATE_FILE)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -123,8 +129,9 @@ def run_lock(layout: Layout) -> Iterator[None]:
 @contextmanager
 def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
-    layout.logs_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(layout.logs_dir)
     path = layout.logs_dir / f"{issue_id}-run{run_id}.log"
+    create_private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

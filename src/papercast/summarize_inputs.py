@@ -203,5 +203,5 @@ class InputResolver:
         )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
-            atomic_write_bytes(cached, data)
+            atomic_write_bytes(cached, data, private=True)
         return paper
