@@ -42,6 +42,10 @@ class RetryableHTTPError(Exception):
         self.retry_after = retry_after
 
 
+class ResponseTooLarge(SourceError):
+    """The body went past ``max_bytes``: no paper or page of results is that large."""
+
+
 class HTTPStatusError(Exception):
     """A non-retryable status: the response is kept so callers can read an error body."""
 
@@ -140,7 +144,7 @@ class HttpFetcher:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise SourceError(
+                        raise ResponseTooLarge(
                             f"{url} sent more than {self.max_bytes // (1024 * 1024)} MB",
                             "the response is too large to be a paper or a page of results",
                         )

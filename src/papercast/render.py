@@ -114,12 +114,29 @@ def plain(value: object) -> str:
     return _CONTROL.sub("", " ".join(safe_text(str(value)).split()))
 
 
+MAX_URL_CHARS = 500  # a longer "link" is no link anyone follows: it is cut like other text
+
+
 def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
-    """Word-wrap plain text; URLs and long words are never broken."""
+    """Word-wrap plain text at ``width``; URLs (up to 500 characters) are never broken.
+
+    Any other word too long for a line (a title with no spaces, text in a script written
+    without spaces) is cut into line-sized pieces, so no line runs to thousands of characters.
+    """
+    first_indent = indent if first is None else first
+    room = max(width - max(len(indent), len(first_indent)), 20)
+    words: list[str] = []
+    for word in plain(value).split(" "):
+        if len(word) <= room or (
+            word.startswith(("http://", "https://")) and len(word) <= MAX_URL_CHARS
+        ):
+            words.append(word)
+        else:
+            words += [word[i : i + room] for i in range(0, len(word), room)]
     return textwrap.fill(
-        plain(value),
+        " ".join(words),
         width=width,
-        initial_indent=indent if first is None else first,
+        initial_indent=first_indent,
         subsequent_indent=indent,
         break_long_words=False,
         break_on_hyphens=False,

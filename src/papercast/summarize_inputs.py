@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
 from papercast.fulltext import FullTextError, FullTextFetcher, split_sections
-from papercast.http import HTTPStatusError
+from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
 from papercast.layout import Layout, atomic_write_bytes
 from papercast.models import Paper
@@ -168,6 +168,11 @@ class InputResolver:
             status = exc.response.status_code
             error = NotFoundError if status == 404 else InputError
             raise error(f"{url} answered HTTP {status}", "check the link") from None
+        except ResponseTooLarge:  # an input error, as for a local PDF over the limit
+            raise InputError(
+                f"{url} is larger than {self.settings.llm.max_pdf_mb} MB",
+                "raise [llm] max_pdf_mb",
+            ) from None
         data = response.content
         if b"%PDF-" not in data[:1024]:
             kind = response.headers.get("content-type", "unknown type")
