@@ -18,21 +18,21 @@ from pydantic import (
 SourceName = Literal["arxiv", "biorxiv", "medrxiv", "feed", "local"]
 
 # What no output may carry; dropped wherever text enters papercast (see safe_text).
-_NONCHARACTERS = "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
-)
 _UNSAFE_RANGES = (
     r"\x00-\x08\x0e-\x1f\x7f",  # C0 controls but tab/newline/CR: XML 1.0 forbids them
     r"\x80-\x84\x86-\x9f",  # C1 controls: invisible, and XML 1.0 discourages them
     r"\ud800-\udfff",  # lone surrogates (JSON can carry them): not encodable as UTF-8
-    r"\ufdd0-\ufdef" + _NONCHARACTERS,  # noncharacters (XML forbids U+FFFE, U+FFFF)
+    r"\ufdd0-\ufdef\ufffe\uffff",  # noncharacters (XML forbids U+FFFE, U+FFFF)
     r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069",  # bidi marks, embeddings, overrides
     r"\u00ad\u180e\u200b\u2060-\u2064\ufeff",  # soft hyphen, zero-width, invisible operators
     r"\u3164\uffa0\ufff9-\ufffb",  # blank fillers, interlinear annotation
-    r"\U000e0000-\U000e007f",  # tag characters (invisible "ASCII smuggling")
 )
-_UNSAFE = re.compile("[" + "".join(_UNSAFE_RANGES) + "]")
-_LINE_BREAKS = re.compile(r"[\x0b\x0c\x85\u2028\u2029]")  # XML-forbidden or JS-breaking
+_LINE_BREAKS = "\x0b\x0c\x85\u2028\u2029"  # become spaces: XML-forbidden or JS-breaking
+# One pass over the text. Astral characters are matched as one range and sorted out in
+# _replace (U+nFFFE/U+nFFFF and tag characters go, emoji stay): a class listing them one by
+# one would make every search several times slower.
+_SUSPECT = re.compile("[" + "".join(_UNSAFE_RANGES) + _LINE_BREAKS + r"\U00010000-\U0010ffff" + "]")
+_ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LATEX_BREAKS = re.compile(r"\\\\|\\newline\b")
 _WS = re.compile(r"\s+")
 _LATEX_ESCAPES = re.compile(r"\\([%&_#$])")  # 76\% -> 76%, R\&D -> R&D
@@ -49,9 +49,17 @@ def safe_text(text: str) -> str:
     (non-)joiners stay: scripts and emoji need them. A plain drop, so ``accelerat\ufffeing``
     (pdfium's hyphenation mark, in PDF metadata) reads ``accelerating``.
     """
-    if text.isascii() and text.isprintable():
+    if text.isascii() and not _ASCII_UNSAFE.search(text):
         return text
-    return _UNSAFE.sub("", _LINE_BREAKS.sub(" ", text))
+    return _SUSPECT.sub(_replace, text)
+
+
+def _replace(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code > 0xFFFF:  # planes 1-16: only the noncharacters and the tag characters go
+        return "" if (code & 0xFFFE) == 0xFFFE or 0xE0000 <= code <= 0xE007F else char
+    return " " if char in _LINE_BREAKS else ""
 
 
 def safe_tree(value: Any) -> Any:
@@ -59,9 +67,15 @@ def safe_tree(value: Any) -> Any:
     if isinstance(value, str):
         return safe_text(value)
     if isinstance(value, dict):
-        return {safe_tree(k): safe_tree(v) for k, v in value.items()}
+        # (strings inline: most values are strings, and a call per string doubles the cost)
+        return {
+            (safe_text(k) if isinstance(k, str) else k): (
+                safe_text(v) if isinstance(v, str) else safe_tree(v)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return type(value)(safe_tree(v) for v in value)
+        return type(value)([safe_text(v) if isinstance(v, str) else safe_tree(v) for v in value])
     return value
 
 
