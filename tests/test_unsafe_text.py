@@ -174,3 +174,25 @@ def test_an_export_that_fails_is_a_failed_export_reported_and_retried(world: Wor
     fixed = json.loads((folder / "run.json").read_text())
     assert fixed["status"] == "done" and not [w for w in fixed["warnings"] if "site" in w]
     assert os.listdir(blocker)
+
+
+@pytest.mark.timeout(120)
+def test_one_format_failing_never_costs_the_others(world: World) -> None:
+    templates = Path("my-templates")
+    templates.mkdir()
+    (templates / "substack.html.j2").write_text("{{ no_such_variable }}\n")
+    world.write_config(
+        Path.cwd(),
+        issue={"highlights": 1, "noteworthy": 2, "templates_dir": str(templates.resolve())},
+        audio={"enabled": False},
+        llm={"fulltext": False},
+    )
+    result = runner.invoke(app, ["run", "--week", "2024-W41"])
+    assert result.exit_code == 3, result.output
+    folder = Path("out") / "2024-W41"
+    report = json.loads((folder / "run.json").read_text())
+    failed = [w for w in report["warnings"] if w.startswith("substack output failed:")]
+    assert failed and "substack.html.j2" in failed[0], report["warnings"]
+    assert not (folder / "substack.html").exists()
+    for name in ("issue.md", "issue.html", "email.html", "issue.txt", "feed.xml"):
+        assert (folder / name).is_file(), name
