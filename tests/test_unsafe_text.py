@@ -196,3 +196,19 @@ def test_one_format_failing_never_costs_the_others(world: World) -> None:
     assert not (folder / "substack.html").exists()
     for name in ("issue.md", "issue.html", "email.html", "issue.txt", "feed.xml"):
         assert (folder / name).is_file(), name
+
+
+def test_a_pdf_title_with_pdfiums_hyphen_mark_is_joined_not_kept() -> None:
+    """PDF metadata (UTF-16, as real PDFs write non-Latin titles) carrying U+FFFE."""
+    from papercast.testing.pdfs import make_pdf, sample_paper_pages
+
+    title = "Accelerat\ufffeing Trans\u202eformers"
+    encoded = ("<" + "FEFF" + title.encode("utf-16-be").hex().upper() + ">").encode()
+    placeholder = b"X" * (len(encoded) - 2)
+    pdf = make_pdf(sample_paper_pages("Body Title", "The effect is 3.25 units."), title=placeholder.decode())  # fmt: skip
+    assert pdf.count(b"(" + placeholder + b")") == 1
+    Path("paper.pdf").write_bytes(pdf.replace(b"(" + placeholder + b")", encoded))
+    result = runner.invoke(app, ["summarize", "paper.pdf", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    assert row["paper"]["title"] == "Accelerating Transformers"
