@@ -113,6 +113,8 @@ def make_private_dir(path: Path) -> None:
 
 def create_private_file(path: Path) -> None:
     """Create ``path`` empty with mode 0600 if it does not exist (before a library opens it)."""
+    if path.exists():  # (and nothing is attempted on a read-only home)
+        return
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, _OPEN_FLAGS, PRIVATE_FILE))
 
