@@ -59,7 +59,8 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
         "source": paper.source,
         "links": links,
         "tags": tags,
-        "significance": summary.significance,
+        # an extractive summary's score is a placeholder: nothing assessed the paper
+        **({} if record.extractive else {"significance": summary.significance}),
         "summary_model": record.model,
     }
     lines = ["---"]
@@ -71,8 +72,9 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
         text = md_escape(getattr(summary, key))
         if text:
             lines += [f"## {label}", "", text, ""]
-    reason = md_escape(summary.significance_reason)
-    lines += [f"Significance: {summary.significance}/10 — {reason}", ""]
+    if not record.extractive:
+        reason = md_escape(summary.significance_reason)
+        lines += [f"Significance: {summary.significance}/10 — {reason}", ""]
     if entry.why:
         lines += [f"Why it was picked: {md_escape(entry.why)}", ""]
     return "\n".join(lines)
