@@ -404,7 +404,7 @@ class FullTextFetcher:
                 self.connection_failures += 1
             log.info("%s: PDF download failed: %s", paper.id, exc.message)
             return FullText(note=f"PDF download failed: {exc.message}")
-        atomic_write_text(text_path, extracted.text)
+        atomic_write_text(text_path, extracted.text, private=True)
         return FullText(
             text=extracted.text, pages=extracted.pages, total_pages=extracted.total_pages
         )
@@ -431,5 +431,5 @@ class FullTextFetcher:
         self.downloads += 1
         data = response.content
         if b"%PDF-" in data[:1024]:
-            atomic_write_bytes(path, data)
+            atomic_write_bytes(path, data, private=True)
         return data
