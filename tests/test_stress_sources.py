@@ -16,12 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from hostile_corpus import (
-    LONE_SURROGATE_JSON,
-    LONE_SURROGATE_MARK,
-    assert_no_unsafe_characters,
-    sprinkle,
-)
 from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
@@ -31,6 +25,12 @@ from papercast.sources.feeds import FeedSource
 from papercast.store import Database
 from papercast.window import parse_week
 from support.fake_openai import FakeOpenAI
+from support.hostile_corpus import (
+    LONE_SURROGATE_JSON,
+    LONE_SURROGATE_MARK,
+    assert_no_unsafe_characters,
+    sprinkle,
+)
 from support.payloads import (
     ArxivApiHandler,
     BiorxivApiHandler,

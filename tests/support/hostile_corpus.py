@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
-from html_checks import Tags
+from support.html_checks import Tags
 
 # Characters that must never reach a file (name -> character). A lone surrogate cannot be
 # written as UTF-8 at all, so servers send it JSON-escaped: see LONE_SURROGATE_JSON.
