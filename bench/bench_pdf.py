@@ -136,8 +136,8 @@ def _raw_pages(data: bytes) -> list[str]:
 def corpus_report(repeat: int) -> None:
     """Artefacts before/after cleaning and pages/s, on the LaTeX corpus."""
     sys.path.insert(0, str(ROOT / "src"))
-    from papercast.fulltext import PdfExtractor
-    from papercast.pdftext import clean_pages, rejoin
+    from papercast.summarize.fulltext import PdfExtractor
+    from papercast.summarize.pdftext import clean_pages, rejoin
 
     corpus = ROOT / "tests" / "corpus"
     manifest = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))["papers"]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from papercast.fulltext import (
+from papercast.sample.server import FixtureServer, Reply
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import (
     FullTextError,
     FullTextFetcher,
     PdfExtractor,
     budget_text,
     context_budget,
     pdf_url,
-    split_sections,
 )
-from papercast.sample.server import FixtureServer, Reply
 from support.corpus_papers import NAMES as CORPUS_NAMES
 from support.corpus_papers import corpus_pdf
 from support.corpus_papers import expected as corpus_expected

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papercast.grounding import ungrounded_numbers
 from papercast.models import Author, normalize_text
-from papercast.summary_output import SummaryItem, render_summaries
+from papercast.summarize.grounding import ungrounded_numbers
+from papercast.summarize.output import SummaryItem, render_summaries
 from support.html_checks import Tags
 from support.issue_builders import paper, summary
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from papercast.errors import ConfigError
-from papercast.grounding import numbers_in, ungrounded_numbers
 from papercast.llm.extractive import extractive_summary
 from papercast.llm.pricing import cost_usd, price_for
-from papercast.llm.prompts import PromptSet, neutralize_delimiters
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import Summary
+from papercast.summarize.grounding import numbers_in, ungrounded_numbers
+from papercast.summarize.prompts import PromptSet, neutralize_delimiters
 from support.llm_helpers import make_paper, make_settings
 
 
@@ -36,7 +36,7 @@ def test_auto_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_openai_backend_without_key_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no API key"):
-        create_backend(make_settings(None, backend="openai"))
+        create_backend(make_settings(None, backend="openai"), PromptSet.load())
 
 
 def test_prompt_override_by_file_name_changes_the_hash(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from papercast.errors import BudgetExceededError, ConfigError
-from papercast.llm.batch import collect_batches, submit_batch
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import summarize_papers
+from papercast.summarize.batch import collect_batches, submit_batch
 from support.fake_openai import FakeOpenAI
 from support.llm_helpers import Env, make_paper, make_settings
 

@@ -11,8 +11,9 @@ import re
 import pypdfium2 as pdfium
 import pytest
 
-from papercast.fulltext import PdfExtractor, split_sections
-from papercast.pdftext import clean_pages, rejoin
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import PdfExtractor
+from papercast.summarize.pdftext import clean_pages, rejoin
 from support.corpus_papers import NAMES, corpus_pdf, expected
 from support.pdfs import make_pdf, sample_paper_pages
 

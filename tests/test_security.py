@@ -27,12 +27,12 @@ import pytest
 from papercast.config import Settings
 from papercast.export.notes import write_notes
 from papercast.export.site import build_site
-from papercast.fulltext import FullTextFetcher
 from papercast.issue import assemble_issue
 from papercast.layout import Layout
 from papercast.models import IssueEntry
 from papercast.render import render_issue
 from papercast.sample.server import FixtureServer, Reply
+from papercast.summarize.fulltext import FullTextFetcher
 from support.fake_openai import FakeOpenAI
 from support.html_checks import Tags
 from support.issue_builders import paper, summary

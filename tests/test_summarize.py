@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from papercast.fulltext import FullTextFetcher
 from papercast.models import Summary
 from papercast.sample.server import FixtureServer, Reply
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import estimate_cost, summarize_papers
+from papercast.summarize.fulltext import FullTextFetcher
 from support.corpus_papers import NAMES as CORPUS_NAMES
 from support.corpus_papers import corpus_pdf
 from support.corpus_papers import expected as corpus_expected

@@ -18,7 +18,7 @@ from papercast.layout import Layout, atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
 from papercast.summarize import CostEstimate
-from papercast.summary_output import OutputFormat, SummaryItem, render_summaries
+from papercast.summarize.output import OutputFormat, SummaryItem, render_summaries
 
 err = Console(stderr=True)
 EXIT_SOME_FAILED = 3
@@ -150,12 +150,12 @@ def summarize(
         return
     wanted = list(refs or [])
     if from_file is not None:
-        from papercast.summarize_inputs import read_refs_file
+        from papercast.summarize.inputs import read_refs_file
 
         wanted += read_refs_file(from_file)
     if not wanted:
         raise InputError("no papers given", "pass arXiv ids, links or PDFs, or --from-file FILE")
-    from papercast.summarize_inputs import InputResolver
+    from papercast.summarize.inputs import InputResolver
 
     resolver = InputResolver(settings, layout)
     try:
@@ -257,7 +257,7 @@ def _submit(
     refresh: bool,
     max_cost: float | None,
 ) -> None:
-    from papercast.llm.batch import submit_batch
+    from papercast.summarize.batch import submit_batch
 
     info = submit_batch(
         papers,
@@ -280,8 +280,8 @@ def _submit(
 def _collect(
     settings: Settings, db: Database, output: OutputFormat, out: Path | None, batch_id: str | None
 ) -> None:
-    from papercast.llm.batch import collect_batches
     from papercast.store.papers import PaperStore
+    from papercast.summarize.batch import collect_batches
 
     with db:
         results = collect_batches(settings=settings, db=db, batch_id=batch_id)

@@ -65,6 +65,18 @@ class ContextOverflowError(LLMCallError):
     """The prompt did not fit the model's context window."""
 
 
+class RepairPrompts(Protocol):
+    """The prompts a backend may need besides the job's own (the summarize stage's PromptSet)."""
+
+    def json_mode(self) -> str:
+        """The system-prompt addition for servers without structured outputs."""
+        ...
+
+    def repair(self, error: str) -> str:
+        """A follow-up turn asking the model to fix an invalid reply."""
+        ...
+
+
 class SummaryBackend(Protocol):
     """A way of turning a SummaryJob into a Summary."""
 

@@ -27,10 +27,10 @@ from papercast.llm.base import (
     ContextOverflowError,
     LLMCallError,
     Recorder,
+    RepairPrompts,
     SummaryJob,
 )
 from papercast.llm.pricing import cost_usd
-from papercast.llm.prompts import PromptSet
 from papercast.logs import redact
 from papercast.models import Summary, Usage
 
@@ -76,7 +76,7 @@ class OpenAIBackend:
     name = "openai"
     kind: Literal["llm", "extractive"] = "llm"
 
-    def __init__(self, options: OpenAIOptions, config: LLMConfig, prompts: PromptSet) -> None:
+    def __init__(self, options: OpenAIOptions, config: LLMConfig, prompts: RepairPrompts) -> None:
         self.options = options
         self.model = options.model
         self.config = config

@@ -13,14 +13,13 @@ from types import MappingProxyType
 
 from papercast.config import Settings, openai_api_key
 from papercast.errors import ConfigError
-from papercast.llm.base import SummaryBackend
-from papercast.llm.prompts import PromptSet
+from papercast.llm.base import RepairPrompts, SummaryBackend
 
-BackendFactory = Callable[[Settings, PromptSet], SummaryBackend]
+BackendFactory = Callable[[Settings, RepairPrompts], SummaryBackend]
 ENTRY_POINT_GROUP = "papercast.llm_backends"
 
 
-def _openai(settings: Settings, prompts: PromptSet) -> SummaryBackend:
+def _openai(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     from papercast.llm.openai_backend import OpenAIBackend, OpenAIOptions
 
     config = settings.llm
@@ -42,7 +41,7 @@ def _openai(settings: Settings, prompts: PromptSet) -> SummaryBackend:
     return OpenAIBackend(options, config, prompts)
 
 
-def _extractive(settings: Settings, prompts: PromptSet) -> SummaryBackend:
+def _extractive(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     from papercast.llm.extractive import ExtractiveBackend
 
     return ExtractiveBackend()
@@ -76,7 +75,7 @@ def resolve_backend_name(settings: Settings) -> str:
     return "openai" if openai_api_key(settings) or base_url(settings) else "extractive"
 
 
-def create_backend(settings: Settings, prompts: PromptSet | None = None) -> SummaryBackend:
+def create_backend(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     name = resolve_backend_name(settings)
     factories = {**_plugins(), **BUILTIN}
     factory = factories.get(name)
@@ -84,4 +83,4 @@ def create_backend(settings: Settings, prompts: PromptSet | None = None) -> Summ
         raise ConfigError(
             f"unknown [llm] backend {name!r}", f"choose one of: {', '.join(backend_names())}"
         )
-    return factory(settings, prompts or PromptSet.load(settings.llm.prompts_dir))
+    return factory(settings, prompts)

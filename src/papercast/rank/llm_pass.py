@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercast.config import Settings
 from papercast.llm.pricing import cost_usd
-from papercast.llm.prompts import neutralize_delimiters
 from papercast.rank.models import Profile, RankedPaper
 from papercast.resources import prompts_dir
 from papercast.store.db import Database, utcnow
 from papercast.store.embeddings import text_hash
+from papercast.summarize.prompts import neutralize_delimiters
 
 log = logging.getLogger(__name__)
 

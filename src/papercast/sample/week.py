@@ -75,7 +75,7 @@ def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
 
 def seed_pdfs(settings: Settings, layout: Layout, week: SampleWeek) -> set[str]:
     """Put the recorded PDFs where the full-text stage looks first; returns their paper ids."""
-    from papercast.fulltext import FullTextFetcher
+    from papercast.summarize.fulltext import FullTextFetcher
 
     fetcher = FullTextFetcher(settings, layout)
     try:

@@ -20,8 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
 from papercast.errors import PapercastError
-from papercast.fulltext import FullText, FullTextFetcher, budget_text, context_budget
-from papercast.grounding import ungrounded_numbers
 from papercast.layout import Layout
 from papercast.llm.base import (
     CallLog,
@@ -33,11 +31,13 @@ from papercast.llm.base import (
 )
 from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
 from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
-from papercast.llm.prompts import PromptSet
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import SummaryStore
+from papercast.summarize.fulltext import FullText, FullTextFetcher, budget_text, context_budget
+from papercast.summarize.grounding import ungrounded_numbers
+from papercast.summarize.prompts import PromptSet
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 arXiv ids/URLs go through ``papercast.sources.arxiv.fetch_by_ids``; bioRxiv/medRxiv DOIs and
 links through ``papercast.sources.biorxiv.fetch_by_doi``. A local PDF, or a URL that serves a
-PDF, is first asked which paper it is (``papercast.pdfmeta``: the arXiv margin stamp, an arXiv
+PDF, is first asked which paper it is (``papercast.summarize.pdfmeta``: the arXiv margin stamp, an arXiv
 DOI or link on page 1, the metadata). An arXiv PDF becomes that arXiv paper, with its record from
 the arXiv API when the API answers and from the PDF otherwise, so summarizing the PDF and then
 its id is one summary (one cache entry). Any other PDF becomes a ``local`` paper (id
@@ -22,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
-from papercast.fulltext import ExtractedPdf, FullTextError, FullTextFetcher, split_sections
 from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
 from papercast.layout import Layout, atomic_write_bytes
 from papercast.models import Author, Paper
-from papercast.pdfmeta import PdfIdentity
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import ExtractedPdf, FullTextError, FullTextFetcher
+from papercast.summarize.pdfmeta import PdfIdentity
 
 log = logging.getLogger(__name__)
 MAX_ABSTRACT_CHARS = 2500

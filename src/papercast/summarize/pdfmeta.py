@@ -23,7 +23,7 @@ from datetime import date
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from papercast.pdftext import STAMP, normalize_glyphs, rejoin
+from papercast.summarize.pdftext import STAMP, normalize_glyphs, rejoin
 
 _ARXIV_DOI = re.compile(r"10\.48550/arXiv\.(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?", re.I)
 _ARXIV_LINK = re.compile(

@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, openai_api_key
 from papercast.errors import BudgetExceededError, ConfigError, LLMError
-from papercast.grounding import ungrounded_numbers
 from papercast.layout import Layout
 from papercast.llm.base import CallLog, SummaryJob
 from papercast.llm.pricing import cost_usd, estimate_tokens
@@ -30,6 +29,7 @@ from papercast.llm.registry import base_url, resolve_backend_name
 from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import BatchInfo, BatchItem, SummaryStore
+from papercast.summarize.grounding import ungrounded_numbers
 
 log = logging.getLogger(__name__)
 ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
@@ -123,7 +123,7 @@ def submit_batch(
     on_progress: Callable[[str], None] | None = None,
 ) -> BatchInfo | None:
     """Submit summaries for papers not cached and not already pending; None if nothing to do."""
-    from papercast.summarize import build_jobs  # late: summarize imports this package
+    from papercast.summarize.direct import build_jobs  # late: summarize imports this package
 
     store = SummaryStore(db)
     pending = store.pending_paper_ids()
