@@ -20,19 +20,17 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 
 from papercast.config import LLMConfig
-from papercast.llm.base import (
-    BackendResult,
-    CallLog,
-    CallStatus,
-    ContextOverflowError,
-    LLMCallError,
-    Recorder,
-    RepairPrompts,
-    SummaryJob,
+from papercast.llm.base import BackendResult, LLMCallError, Recorder, RepairPrompts, SummaryJob
+from papercast.llm.client import (
+    Endpoint,
+    call_status,
+    error_message,
+    is_context_overflow,
+    translate,
 )
 from papercast.llm.pricing import cost_usd
 from papercast.logs import redact
-from papercast.models import Summary, Usage
+from papercast.models import CallLog, CallStatus, Summary, Usage
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +39,12 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
 
 class OpenAIOptions(BaseModel):
-    """What the backend needs; built from [llm] and the environment."""
+    """How the backend asks for a summary; built from [llm]."""
 
     model_config = ConfigDict(extra="forbid")
 
     model: str
-    api_key: str | None = None
-    base_url: str | None = None
     temperature: float = 0.2
-    timeout: float = 120.0
-    max_retries: int = 4
     max_output_tokens: int = 1800
 
 
@@ -76,22 +70,20 @@ class OpenAIBackend:
     name = "openai"
     kind: Literal["llm", "extractive"] = "llm"
 
-    def __init__(self, options: OpenAIOptions, config: LLMConfig, prompts: RepairPrompts) -> None:
+    def __init__(
+        self, options: OpenAIOptions, endpoint: Endpoint, config: LLMConfig, prompts: RepairPrompts
+    ) -> None:
         self.options = options
+        self.endpoint = endpoint
         self.model = options.model
         self.config = config
         self.prompts = prompts
         self.structured = True
-        self.client = openai.AsyncOpenAI(
-            api_key=options.api_key or "not-needed",
-            base_url=options.base_url,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+        self.client = endpoint.async_client()
 
     @property
     def where(self) -> str:
-        return self.options.base_url or "api.openai.com"
+        return self.endpoint.where
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -261,8 +253,8 @@ class OpenAIBackend:
         }
         if not self.model.startswith(_NO_TEMPERATURE):
             options["temperature"] = self.options.temperature
-        if self.options.base_url:
-            options["base_url"] = self.options.base_url
+        if self.endpoint.base_url:
+            options["base_url"] = self.endpoint.base_url
         return options
 
     def _log_usage(
@@ -295,62 +287,9 @@ class OpenAIBackend:
     def _fail(
         self, exc: openai.OpenAIError, record: Recorder, started: float, purpose: str = "summary"
     ) -> LLMCallError:
-        error = self._translate(exc)
-        status: CallStatus = "error"
-        if isinstance(exc, openai.APITimeoutError):
-            status = "timeout"
-        elif isinstance(exc, openai.RateLimitError):
-            status = "rate_limited"
-        self._log(record, started, status, error=error.message, purpose=purpose)
+        error = translate(exc, self.endpoint, self.model)
+        self._log(record, started, call_status(exc), error=error.message, purpose=purpose)
         return error
-
-    def _translate(self, exc: openai.OpenAIError) -> LLMCallError:
-        retries = self.options.max_retries
-        if isinstance(exc, openai.AuthenticationError):
-            return LLMCallError(
-                f"the LLM server at {self.where} rejected the API key (401)",
-                "check OPENAI_API_KEY or [llm] api_key_file (the key is not shown here)",
-                fatal=True,
-            )
-        if isinstance(exc, openai.PermissionDeniedError):
-            return LLMCallError(
-                f"the LLM server at {self.where} refused access (403)",
-                "check that the key may use this model",
-                fatal=True,
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return LLMCallError(
-                f"model {self.model!r} was not found on {self.where} (404)",
-                "set [llm] model (or --model) to a model the server lists at /v1/models",
-                fatal=True,
-            )
-        if isinstance(exc, openai.BadRequestError) and _is_context_overflow(exc):
-            return ContextOverflowError(
-                f"the paper did not fit {self.model}'s context window",
-                "lower [llm] context_tokens or fulltext_max_tokens",
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return LLMCallError(
-                f"rate limited by {self.where} after {retries} retries",
-                "lower [llm] max_concurrency, or use --batch",
-            )
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMCallError(
-                f"no answer from {self.where} within {self.options.timeout:g}s ({retries} retries)",
-                "raise [llm] timeout or check the server",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMCallError(
-                f"cannot connect to the LLM server at {self.where}",
-                "check [llm] base_url / OPENAI_BASE_URL and that the server is running",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return LLMCallError(
-                f"the LLM server at {self.where} answered HTTP {exc.status_code}: "
-                f"{redact(_error_message(exc))[:200]}",
-                "try again later" if exc.status_code >= 500 else "check [llm] settings",
-            )
-        return LLMCallError(f"LLM call failed: {redact(str(exc))[:200]}")
 
 
 def _json_body(response: Any) -> dict[str, Any]:
@@ -361,22 +300,6 @@ def _json_body(response: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _error_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-    return str(exc.message)
-
-
-def _is_context_overflow(exc: openai.BadRequestError) -> bool:
-    text = (_error_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
-    return "context_length" in text or "context length" in text or "too many tokens" in text
-
-
 def _is_schema_unsupported(exc: openai.BadRequestError) -> bool:
-    text = _error_message(exc).lower()
-    return ("json_schema" in text or "response_format" in text) and not _is_context_overflow(exc)
+    text = error_message(exc).lower()
+    return ("json_schema" in text or "response_format" in text) and not is_context_overflow(exc)

@@ -6,14 +6,14 @@ server such as Ollama needs no key), else ``extractive``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from types import MappingProxyType
 
-from papercast.config import Settings, openai_api_key
+from papercast.config import Settings
 from papercast.errors import ConfigError
 from papercast.llm.base import RepairPrompts, SummaryBackend
+from papercast.llm.client import configured, endpoint
 
 BackendFactory = Callable[[Settings, RepairPrompts], SummaryBackend]
 ENTRY_POINT_GROUP = "papercast.llm_backends"
@@ -25,20 +25,10 @@ def _openai(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     config = settings.llm
     options = OpenAIOptions(
         model=config.model,
-        api_key=openai_api_key(settings),
-        base_url=base_url(settings),
         temperature=config.temperature,
-        timeout=config.timeout,
-        max_retries=config.max_retries,
         max_output_tokens=config.max_output_tokens,
     )
-    if options.api_key is None and options.base_url is None:
-        raise ConfigError(
-            "[llm] backend is openai but no API key is set",
-            "set OPENAI_API_KEY, point [llm] base_url at a local server, or use "
-            "--backend extractive",
-        )
-    return OpenAIBackend(options, config, prompts)
+    return OpenAIBackend(options, endpoint(settings, "summary"), config, prompts)
 
 
 def _extractive(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
@@ -50,10 +40,6 @@ def _extractive(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
 BUILTIN: Mapping[str, BackendFactory] = MappingProxyType(
     {"openai": _openai, "extractive": _extractive}
 )
-
-
-def base_url(settings: Settings) -> str | None:
-    return settings.llm.base_url or os.environ.get("OPENAI_BASE_URL") or None
 
 
 def _plugins() -> dict[str, BackendFactory]:
@@ -72,7 +58,7 @@ def resolve_backend_name(settings: Settings) -> str:
     name = settings.llm.backend
     if name != "auto":
         return name
-    return "openai" if openai_api_key(settings) or base_url(settings) else "extractive"
+    return "openai" if configured(settings) else "extractive"
 
 
 def create_backend(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:

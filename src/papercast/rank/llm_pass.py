@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import jinja2
+import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercast.config import Settings
+from papercast.llm.client import Endpoint, endpoint, translate
 from papercast.llm.pricing import cost_usd
 from papercast.rank.models import Profile, RankedPaper
 from papercast.resources import prompts_dir
@@ -107,9 +109,15 @@ class RelevancePass:
     """Scores papers for one profile with an OpenAI-compatible chat model."""
 
     def __init__(
-        self, client: Any, settings: Settings, profile: Profile, db: Database | None
+        self,
+        client: Any,  # an openai.OpenAI
+        where: Endpoint,
+        settings: Settings,
+        profile: Profile,
+        db: Database | None,
     ) -> None:
         self.client = client
+        self.where = where
         self.settings = settings
         self.model = settings.rank.llm_model or settings.llm.model
         self.db = db
@@ -172,8 +180,6 @@ class RelevancePass:
 
     def _ask(self, papers: Sequence[RankedPaper]) -> dict[int, int]:
         """One request; {position in batch: relevance}, empty on any failure."""
-        import openai
-
         started = time.monotonic()
         try:
             response = self.client.chat.completions.create(
@@ -186,7 +192,7 @@ class RelevancePass:
                 },
             )
         except openai.OpenAIError as exc:
-            self._fail(started, type(exc).__name__, len(papers))
+            self._fail(started, translate(exc, self.where, self.model).message, len(papers))
             return {}
         usage = response.usage
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -241,40 +247,21 @@ def _environment(settings: Settings) -> jinja2.Environment:
     )
 
 
-def make_chat_client(settings: Settings) -> Any:
-    import openai
-
-    from papercast.config import openai_api_key
-    from papercast.errors import ConfigError
-
-    key = openai_api_key(settings)
-    if key is None and settings.llm.base_url is None:
-        raise ConfigError(
-            "[rank] llm_top_k needs an LLM: no API key found",
-            "set OPENAI_API_KEY (or [llm] base_url for a local server), or set llm_top_k = 0",
-        )
-    return openai.OpenAI(
-        api_key=key or "not-needed",
-        base_url=settings.llm.base_url,
-        timeout=settings.llm.timeout,
-        max_retries=settings.llm.max_retries,
-    )
-
-
 def llm_rerank(
     ranked: list[RankedPaper],
     profile: Profile,
     settings: Settings,
     db: Database | None = None,
-    client: Any = None,
 ) -> list[RankedPaper]:
     """Blend an LLM's relevance into the top ``[rank] llm_top_k`` and re-order them."""
     top_k = min(settings.rank.llm_top_k, len(ranked))
     if top_k == 0:
         return ranked
-    scorer = RelevancePass(client or make_chat_client(settings), settings, profile, db)
+    where = endpoint(settings, "relevance")
     head = ranked[:top_k]
-    relevance = scorer.score(head)
+    with where.client() as client:
+        scorer = RelevancePass(client, where, settings, profile, db)
+        relevance = scorer.score(head)
     weight = settings.rank.llm_weight
     blended: list[tuple[float, int, RankedPaper]] = []
     for index, item in enumerate(head):

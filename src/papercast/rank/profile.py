@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from papercast.config import Settings
-from papercast.history import HistoryRecord
+from papercast.models import HistoryRecord
 from papercast.rank.models import Profile, ProfileItem
 from papercast.store.db import Database
 from papercast.store.history import HistoryStore

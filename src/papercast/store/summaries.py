@@ -13,8 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.llm.base import CallLog
-from papercast.models import Paper, SummaryRecord, Usage
+from papercast.models import CallLog, Paper, SummaryRecord, Usage
 from papercast.store.db import Database, utcnow
 
 

@@ -20,13 +20,14 @@ import openai
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.config import Settings, openai_api_key
-from papercast.errors import BudgetExceededError, ConfigError, LLMError
+from papercast.config import Settings
+from papercast.errors import BudgetExceededError, ConfigError
 from papercast.layout import Layout
-from papercast.llm.base import CallLog, SummaryJob
+from papercast.llm.base import SummaryJob
+from papercast.llm.client import Endpoint, endpoint, translate
 from papercast.llm.pricing import cost_usd, estimate_tokens
-from papercast.llm.registry import base_url, resolve_backend_name
-from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
+from papercast.llm.registry import resolve_backend_name
+from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import BatchInfo, BatchItem, SummaryStore
 from papercast.summarize.grounding import ungrounded_numbers
@@ -71,18 +72,13 @@ def summary_response_format() -> dict[str, Any]:
     }
 
 
-def _client(settings: Settings) -> openai.OpenAI:
+def _endpoint(settings: Settings) -> Endpoint:
     if resolve_backend_name(settings) != "openai":
         raise ConfigError(
             "--batch needs the OpenAI-compatible backend",
             "set OPENAI_API_KEY (the Batch API is an OpenAI feature), or drop --batch",
         )
-    return openai.OpenAI(
-        api_key=openai_api_key(settings) or "not-needed",
-        base_url=base_url(settings),
-        timeout=settings.llm.timeout,
-        max_retries=settings.llm.max_retries,
-    )
+    return endpoint(settings, "batch")
 
 
 def _request_line(custom_id: str, job: SummaryJob, settings: Settings) -> dict[str, Any]:
@@ -97,17 +93,6 @@ def _request_line(custom_id: str, job: SummaryJob, settings: Settings) -> dict[s
         "temperature": settings.llm.temperature,
     }
     return {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
-
-
-def _translate(exc: openai.OpenAIError, where: str) -> LLMError:
-    if isinstance(exc, openai.AuthenticationError):
-        return LLMError(
-            f"the LLM server at {where} rejected the API key (401)",
-            "check OPENAI_API_KEY or [llm] api_key_file (the key is not shown here)",
-        )
-    if isinstance(exc, openai.NotFoundError):
-        return LLMError(f"the Batch API at {where} answered 404", "check the batch id / server")
-    return LLMError(f"Batch API call failed: {type(exc).__name__}", "try again later")
 
 
 def submit_batch(
@@ -155,8 +140,8 @@ def submit_batch(
         )
     items = {str(i): job for i, job in enumerate(jobs)}
     lines = "".join(json.dumps(_request_line(k, j, settings)) + "\n" for k, j in items.items())
-    client = _client(settings)
-    where = base_url(settings) or "api.openai.com"
+    batch_api = _endpoint(settings)
+    client = batch_api.client()
     try:
         upload = client.files.create(
             file=("papercast-batch.jsonl", lines.encode("utf-8")), purpose="batch"
@@ -168,7 +153,7 @@ def submit_batch(
             metadata={"tool": "papercast"},
         )
     except openai.OpenAIError as exc:
-        raise _translate(exc, where) from None
+        raise translate(exc, batch_api) from None
     finally:
         client.close()
     info = BatchInfo(
@@ -318,8 +303,8 @@ def collect_batches(
         infos = store.batches(pending_only=True)
     if not infos:
         return []
-    client = _client(settings)
-    where = base_url(settings) or "api.openai.com"
+    batch_api = _endpoint(settings)
+    client = batch_api.client()
     results = []
     try:
         for info in infos:
@@ -327,7 +312,7 @@ def collect_batches(
             try:
                 results.append(_collect_one(client, info, settings, store))
             except openai.OpenAIError as exc:
-                error = _translate(exc, where)
+                error = translate(exc, batch_api)
                 results.append(
                     CollectResult(batch_id=info.batch_id, status=f"error: {error.message}")
                 )

@@ -22,7 +22,6 @@ from papercast.config import Settings
 from papercast.errors import PapercastError
 from papercast.layout import Layout
 from papercast.llm.base import (
-    CallLog,
     ContextOverflowError,
     LLMCallError,
     SourceText,
@@ -32,7 +31,7 @@ from papercast.llm.base import (
 from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
 from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
 from papercast.llm.registry import create_backend, resolve_backend_name
-from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
+from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import SummaryStore
 from papercast.summarize.fulltext import FullText, FullTextFetcher, budget_text, context_budget

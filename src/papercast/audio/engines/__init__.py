@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from papercast.audio.engines.base import SynthResult, TTSCall, TTSEngine
+from papercast.audio.engines.base import SynthResult, TTSEngine
 from papercast.config import Settings
 from papercast.errors import ConfigError
 
@@ -39,4 +39,4 @@ def get_engine(settings: Settings, name: str | None = None) -> TTSEngine:
     return factory(settings)
 
 
-__all__ = ["ENGINES", "SynthResult", "TTSCall", "TTSEngine", "get_engine"]
+__all__ = ["ENGINES", "SynthResult", "TTSEngine", "get_engine"]

@@ -9,21 +9,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class TTSCall(BaseModel):
-    """One request to a speech engine, as logged in the ``tts_calls`` table."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    engine: str
-    voice: str
-    model: str | None = None
-    chars: int
-    audio_seconds: float | None = None
-    duration_ms: int | None = None
-    status: str = "ok"
-    error: str | None = None
-    cost_usd: float = 0.0
+from papercast.models import TTSCall
 
 
 class SynthResult(BaseModel):

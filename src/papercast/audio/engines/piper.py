@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.audio.engines.base import SynthResult, TTSCall, pcm_to_wav, wav_seconds
+from papercast.audio.engines.base import SynthResult, pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
+from papercast.models import TTSCall
 
 if TYPE_CHECKING:
     from piper import PiperVoice
