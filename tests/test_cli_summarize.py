@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from papercast.cli import app
 from papercast.sample.server import FixtureServer, Reply
 from papercast.store import Database
-from papercast.store.summaries import SummaryStore
+from papercast.store.calls import CallStore
 from support.arxiv_pages import page, real_entries, with_id
 from support.corpus_papers import NAMES as CORPUS_NAMES
 from support.corpus_papers import corpus_pdf
@@ -286,4 +286,4 @@ def test_batch_submit_then_collect(fake: FakeOpenAI, sources: FixtureServer) -> 
     assert json.loads(cached.stdout)["cached"] is True
     assert fake.calls_to("/v1/chat/completions") == []
     db = Database(Path.cwd().parent / "home" / "papercast.db")
-    assert {c["purpose"] for c in SummaryStore(db).calls()} == {"summary-batch"}
+    assert {c["purpose"] for c in CallStore(db).calls()} == {"summary-batch"}

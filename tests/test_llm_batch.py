@@ -7,7 +7,7 @@ import json
 import pytest
 
 from papercast.errors import BudgetExceededError, ConfigError
-from papercast.store.summaries import SummaryStore
+from papercast.store.calls import CallStore
 from papercast.summarize import summarize_papers
 from papercast.summarize.batch import collect_batches, submit_batch
 from support.fake_openai import FakeOpenAI
@@ -36,7 +36,7 @@ def test_submit_collect_costs_half_and_isolates_failures() -> None:
         assert collect_batches(settings=env.settings, db=env.db) == []
         rerun = summarize_papers(papers, settings=env.settings, db=env.db, layout=env.layout)
     assert rerun.cached == {papers[0].id, papers[2].id} and rerun.requests == 1
-    calls = [c for c in SummaryStore(env.db).calls() if c["purpose"] == "summary-batch"]
+    calls = [c for c in CallStore(env.db).calls() if c["purpose"] == "summary-batch"]
     ok = [c for c in calls if c["status"] == "ok"]
     assert len(ok) == 2
     for call in ok:

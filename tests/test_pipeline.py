@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from papercast.cli import app
 from papercast.sample.server import FixtureServer
+from papercast.store import Database, RunStore
+from papercast.store.calls import CallStore
 from support.fake_openai import FakeOpenAI
 from support.pipeline_world import (
     ISSUE_FILES,
@@ -279,3 +281,22 @@ def test_interactive_pick_by_keyboard(world: World) -> None:
     final = runner.invoke(app, ["run", "--week", WEEK, "--json"])
     report = json.loads(final.output)
     assert sorted(report["highlights"]) == sorted([ranked[1], ranked[4]])
+
+
+def test_every_model_call_of_a_run_is_logged_with_its_id_and_counted(world: World) -> None:
+    """The relevance pass's calls too (they used to be logged without a run, so run.json left
+    them out)."""
+    world.write_config(
+        Path.cwd(), rank={"llm_top_k": 4, "llm_batch_size": 2}, publish={"audio": False}
+    )
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    asked = len(world.fake.calls_to("/v1/chat/completions"))
+    assert asked == 6 + 2  # six summaries, two relevance batches of two
+    assert sum(report["llm_calls"].values()) == asked
+    with Database(Path(os.environ["PAPERCAST_HOME"]) / "papercast.db") as db:
+        calls = CallStore(db).calls()
+        run_id = RunStore(db).recent(1)[0]["id"]
+    assert {c["purpose"] for c in calls} == {"summary", "relevance"}
+    assert {c["run_id"] for c in calls} == {run_id}

@@ -64,7 +64,7 @@ def test_ranks_with_embeddings_and_caches_them(
 ) -> None:
     settings = settings_for(fake, monkeypatch)
     with Database(tmp_path / "db.sqlite") as db:
-        ranked = rank_papers(candidates(), profile(), settings, db=db)
+        ranked = rank_papers(candidates(), profile(), settings, db=db, run_id=7)
         assert [r.paper.title for r in ranked] == ["gMLP", "Hyena"]
         assert ranked[0].why.startswith("like your pick")
         assert "MLP mixer" in ranked[0].why or "Scaling MLPs" in ranked[0].why
@@ -80,9 +80,9 @@ def test_ranks_with_embeddings_and_caches_them(
         assert len(fake.calls_to("/v1/embeddings")) == len(calls)  # all from the cache
         assert [r.paper.id for r in again] == [r.paper.id for r in ranked]
 
-        logged = db.query("SELECT model, purpose, input_tokens, status FROM llm_calls")
-        assert {(r["model"], r["purpose"]) for r in logged} == {
-            ("text-embedding-3-small", "embedding")
+        logged = db.query("SELECT model, purpose, input_tokens, status, run_id FROM llm_calls")
+        assert {(r["model"], r["purpose"], r["run_id"]) for r in logged} == {
+            ("text-embedding-3-small", "embedding", 7)  # the run that asked
         }
         assert all(r["input_tokens"] > 0 and r["status"] == "ok" for r in logged)
     dump = (tmp_path / "db.sqlite").read_bytes()

@@ -10,6 +10,7 @@ import pytest
 
 from papercast.models import Summary
 from papercast.sample.server import FixtureServer, Reply
+from papercast.store.calls import CallStore
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import estimate_cost, summarize_papers
 from papercast.summarize.fulltext import FullTextFetcher
@@ -65,7 +66,7 @@ def test_cache_key_includes_model_and_prompt(tmp_path: Path) -> None:
             .body["messages"][0]["content"]
             .startswith("You summarize papers tersely.")
         )
-    hashes = {r["prompt_hash"] for r in SummaryStore(env.db).calls()}
+    hashes = {r["prompt_hash"] for r in CallStore(env.db).calls()}
     assert len(hashes) == 2
 
 
@@ -110,7 +111,7 @@ def test_every_call_is_logged_with_tokens_and_cost_never_the_key() -> None:
         env = Env.create(make_settings(fake, fulltext=False))
         result = run(env, [paper], run_id=42)
         usage = fake.completion_calls[0]
-    calls = SummaryStore(env.db).calls(paper.id)
+    calls = CallStore(env.db).calls(paper.id)
     assert len(calls) == 1
     call = calls[0]
     assert call["model"] == "gpt-4o-mini" and call["status"] == "ok" and call["run_id"] == 42
@@ -307,7 +308,7 @@ def test_refusal_is_a_per_paper_failure() -> None:
         result = run(env, [make_paper(1), make_paper(2)])
     assert "refused" in result.failures[make_paper(1).id]
     assert make_paper(2).id in result.records
-    statuses = {r["status"] for r in SummaryStore(env.db).calls(make_paper(1).id)}
+    statuses = {r["status"] for r in CallStore(env.db).calls(make_paper(1).id)}
     assert statuses == {"refusal"}
 
 
@@ -329,7 +330,7 @@ def test_invalid_json_twice_fails_that_paper() -> None:
         fake.fail_next("malformed", 2)
         result = run(env, [make_paper(1)])
     assert "invalid JSON twice" in result.failures[make_paper(1).id]
-    calls = SummaryStore(env.db).calls()
+    calls = CallStore(env.db).calls()
     assert [(c["purpose"], c["status"]) for c in calls] == [
         ("summary", "invalid"),
         ("summary-repair", "invalid"),

@@ -44,6 +44,7 @@ from papercast.models import (
     Usage,
 )
 from papercast.store import Database, PaperStore, RunStore
+from papercast.store.calls import CallStore
 from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 from papercast.window import last_complete_week, parse_week
 
@@ -305,7 +306,7 @@ class _Run:
             return None
         papers = PaperStore(self.db).get_many(fetched.paper_ids)
         with self.clock.stage("rank", f"ranking {len(papers)} candidates"):
-            state = _rank(self.settings, self.db, report.issue_id, report.window, papers)
+            state = _rank(self.settings, self.db, self.run_id, report.window, papers)
         return state, papers
 
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
@@ -349,14 +350,7 @@ class _Run:
         report = self.report
         report.backend, report.model = result.backend, result.model
         report.usage = result.usage
-        report.llm_calls = {
-            row["status"]: row["n"]
-            for row in self.db.query(
-                "SELECT status, COUNT(*) AS n FROM llm_calls WHERE run_id=? GROUP BY status "
-                "ORDER BY status",
-                (self.run_id,),
-            )
-        }
+        report.llm_calls = CallStore(self.db).by_status(self.run_id)
         report.from_cache = len(result.cached)
         report.summarized = len(result.records) - len(result.cached)
         report.failed = dict(result.failures)
@@ -541,14 +535,15 @@ def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
 
 
 def _rank(
-    settings: Settings, db: Database, issue_id: str, window: DateWindow, papers: list[Paper]
+    settings: Settings, db: Database, run_id: int, window: DateWindow, papers: list[Paper]
 ) -> WeeklyState:
     from papercast.picking import picked_first
     from papercast.rank import load_profile, rank_papers
     from papercast.store.picks import PickStore
 
+    issue_id = window.label
     profile = load_profile(db, settings, exclude_issue=issue_id)
-    ranked = rank_papers(papers, profile, settings, db=db)
+    ranked = rank_papers(papers, profile, settings, db=db, run_id=run_id)
     picked = {row.paper_id for row in PickStore(db).rows(issue_id) if row.picked}
     refs = [
         RankedRef(id=r.paper.id, score=r.score, why=r.why, picked=r.paper.id in picked)

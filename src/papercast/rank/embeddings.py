@@ -21,11 +21,12 @@ from numpy.typing import NDArray
 from papercast.config import Settings
 from papercast.errors import PapercastError
 from papercast.llm.client import Endpoint, call_status, endpoint, translate
-from papercast.models import Paper
+from papercast.models import CallLog, CallStatus, Paper
 from papercast.rank.base import Scored
 from papercast.rank.models import Profile
 from papercast.rank.training import build_training_set, fit_scores
 from papercast.rank.why import compose, nearest
+from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.embeddings import EmbeddingStore, text_hash
 
@@ -49,9 +50,11 @@ class Embedder:
         batch_size: int = 256,
         price_per_mtok: float = 0.0,
         where: Endpoint | None = None,
+        calls: CallStore | None = None,
     ) -> None:
         self.client = client
         self.where = where
+        self.calls = calls
         self.model = model
         self.store = store
         self.batch_size = batch_size
@@ -103,17 +106,21 @@ class Embedder:
         self._log(tokens, started, "ok")
         return [np.asarray(d.embedding, dtype=np.float32) for d in data]
 
-    def _log(self, tokens: int, started: float, status: str, error: str | None = None) -> None:
-        if self.store is None:
+    def _log(
+        self, tokens: int, started: float, status: CallStatus, error: str | None = None
+    ) -> None:
+        if self.calls is None:
             return
-        self.store.log_call(
-            self.model,
+        call = CallLog(
+            model=self.model,
+            purpose="embedding",
+            status=status,
             input_tokens=tokens,
             cost_usd=tokens * self.price_per_mtok / 1e6,
             duration_ms=int((time.monotonic() - started) * 1000),
-            status=status,
             error=error,
         )
+        self.calls.log(call)
 
 
 class EmbeddingsRanker:
@@ -127,7 +134,9 @@ class EmbeddingsRanker:
         self.regularization = regularization
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database | None) -> EmbeddingsRanker:
+    def from_settings(
+        cls, settings: Settings, db: Database | None, run_id: int | None = None
+    ) -> EmbeddingsRanker:
         where = endpoint(settings, "embedding")
         embedder = Embedder(
             where.client(),
@@ -136,6 +145,7 @@ class EmbeddingsRanker:
             settings.rank.embedding_batch_size,
             settings.rank.embedding_price,
             where,
+            CallStore(db, run_id) if db is not None else None,
         )
         return cls(embedder, settings.rank.recency_half_life_days, settings.rank.regularization)
 

@@ -10,28 +10,28 @@ from papercast.errors import ConfigError
 from papercast.rank.base import Ranker
 from papercast.store.db import Database
 
-Factory = Callable[[Settings, Database | None], Ranker]
+Factory = Callable[[Settings, Database | None, int | None], Ranker]
 
 
-def _tfidf(settings: Settings, db: Database | None) -> Ranker:
+def _tfidf(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.tfidf import TfidfRanker
 
     return TfidfRanker(settings.rank.recency_half_life_days, settings.rank.regularization)
 
 
-def _keywords(settings: Settings, db: Database | None) -> Ranker:
+def _keywords(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.keywords import KeywordRanker
 
     return KeywordRanker()
 
 
-def _embeddings(settings: Settings, db: Database | None) -> Ranker:
+def _embeddings(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.embeddings import EmbeddingsRanker
 
-    return EmbeddingsRanker.from_settings(settings, db)
+    return EmbeddingsRanker.from_settings(settings, db, run_id)
 
 
-def _local(settings: Settings, db: Database | None) -> Ranker:
+def _local(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.local import local_ranker
 
     return local_ranker(settings, db)
@@ -46,11 +46,13 @@ def backend_names() -> list[str]:
     return sorted(BACKENDS)
 
 
-def build_ranker(name: str, settings: Settings, db: Database | None = None) -> Ranker:
+def build_ranker(
+    name: str, settings: Settings, db: Database | None = None, run_id: int | None = None
+) -> Ranker:
     try:
         factory = BACKENDS[name]
     except KeyError:
         raise ConfigError(
             f"unknown ranking backend {name!r}", f"use one of: {', '.join(backend_names())}"
         ) from None
-    return factory(settings, db)
+    return factory(settings, db, run_id)

@@ -28,6 +28,7 @@ from papercast.llm.client import Endpoint, endpoint, translate
 from papercast.llm.pricing import cost_usd, estimate_tokens
 from papercast.llm.registry import resolve_backend_name
 from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, SummaryRecord, Usage
+from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.summaries import BatchInfo, BatchItem, SummaryStore
 from papercast.summarize.grounding import ungrounded_numbers
@@ -262,7 +263,7 @@ def _store_row(
         error=error,
         options={"batch_id": info.batch_id},
     )
-    store.log_call(call, paper_id=item.paper_id, prompt_hash=item.prompt_hash, run_id=info.run_id)
+    CallStore(store.db, info.run_id).log(call, paper_id=item.paper_id, prompt_hash=item.prompt_hash)
     result.usage.input_tokens += tokens_in
     result.usage.output_tokens += tokens_out
     result.usage.cost_usd += cost

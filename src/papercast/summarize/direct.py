@@ -32,6 +32,7 @@ from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
 from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, SummaryRecord, Usage
+from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.summaries import SummaryStore
 from papercast.summarize.fulltext import FullText, FullTextFetcher, budget_text, context_budget
@@ -203,11 +204,11 @@ class _Summarizer:
     ) -> None:
         self.settings = settings
         self.store = SummaryStore(db)
+        self.calls = CallStore(db, run_id)
         self.backend = backend
         self.prompts = prompts
         self.prompt_hash = EXTRACTIVE_PROMPT_HASH if backend.kind == "extractive" else prompts.hash
         self.fetcher = FullTextFetcher(settings, layout)
-        self.run_id = run_id
         self.progress = on_progress or (lambda _msg: None)
         self.budget = _Budget(max_cost)
         self.llm_slots = asyncio.Semaphore(settings.llm.max_concurrency)
@@ -243,12 +244,8 @@ class _Summarizer:
             usage.output_tokens += call.output_tokens
             usage.cost_usd += call.cost_usd
             usage.requests += 1
-            self.store.log_call(
-                call,
-                paper_id=paper.id,
-                prompt_hash=self.prompt_hash,
-                schema_hash=self.schema_hash,
-                run_id=self.run_id,
+            self.calls.log(
+                call, paper_id=paper.id, prompt_hash=self.prompt_hash, schema_hash=self.schema_hash
             )
 
         return record
