@@ -9,10 +9,11 @@ import pytest
 from papercast.errors import ConfigError
 from papercast.llm.extractive import extractive_summary
 from papercast.llm.pricing import cost_usd, price_for
+from papercast.llm.prompt_files import neutralize_delimiters
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import Summary
 from papercast.summarize.grounding import numbers_in, ungrounded_numbers
-from papercast.summarize.prompts import PromptSet, neutralize_delimiters
+from papercast.summarize.prompts import PromptSet
 from support.llm_helpers import make_paper, make_settings
 
 

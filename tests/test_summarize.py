@@ -30,7 +30,7 @@ from support.pdfs import (
 
 
 def run(env: Env, papers, **kw):  # type: ignore[no-untyped-def]
-    return summarize_papers(papers, settings=env.settings, db=env.db, layout=env.layout, **kw)
+    return summarize_papers(env.request(papers, **kw))
 
 
 def test_summaries_are_cached_and_refresh_forces() -> None:
@@ -373,7 +373,7 @@ def test_estimate_counts_tokens_without_calling(fixture_server: FixtureServer) -
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake, fulltext=False))
         run(env, papers[:1])
-        estimate = estimate_cost(papers, env.settings, db=env.db, layout=env.layout)
+        estimate = estimate_cost(env.request(papers))
         calls = len(fake.calls)
     assert calls == 1
     assert [p.cached for p in estimate.papers] == [True, False]

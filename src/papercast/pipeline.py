@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,6 +47,9 @@ from papercast.store import Database, PaperStore, RunStore
 from papercast.store.calls import CallStore
 from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 from papercast.window import last_complete_week, parse_week
+
+if TYPE_CHECKING:
+    from papercast.summarize import SummarizeRequest
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +283,24 @@ class _Run:
         if report.status == "done" and (report.failed or report.exit_code == EXIT_PARTIAL):
             report.status, report.exit_code = "partial", EXIT_PARTIAL
 
+    def request(
+        self,
+        papers: list[Paper],
+        fulltext_ids: set[str],
+        on_progress: Callable[[str], None] | None = None,
+    ) -> SummarizeRequest:
+        from papercast.summarize import SummarizeRequest
+
+        return SummarizeRequest(
+            papers,
+            self.settings,
+            self.db,
+            self.layout,
+            fulltext_ids=fulltext_ids,
+            run_id=self.run_id,
+            on_progress=on_progress,
+        )
+
     def _partial(self, warning: str) -> None:
         self.report.warnings.append(warning)
         self.report.exit_code, self.report.status = EXIT_PARTIAL, "partial"
@@ -322,9 +343,7 @@ class _Run:
     def estimate(self, chosen: list[Paper], fulltext_ids: set[str]) -> None:
         from papercast.summarize import estimate_cost
 
-        estimate = estimate_cost(
-            chosen, self.settings, db=self.db, layout=self.layout, fulltext_ids=fulltext_ids
-        )
+        estimate = estimate_cost(self.request(chosen, fulltext_ids))
         report = self.report
         report.backend, report.model = estimate.backend, estimate.model
         report.estimated_cost_usd = round(estimate.cost_usd, 4)
@@ -338,15 +357,8 @@ class _Run:
 
         events = self.clock.events
         with self.clock.stage("summarize", f"summarizing {len(chosen)} papers"):
-            result = summarize_papers(
-                chosen,
-                settings=self.settings,
-                db=self.db,
-                layout=self.layout,
-                fulltext_ids=fulltext_ids,
-                run_id=self.run_id,
-                on_progress=(lambda message: events("summarize", message)) if events else None,
-            )
+            progress = (lambda message: events("summarize", message)) if events else None
+            result = summarize_papers(self.request(chosen, fulltext_ids, progress))
         report = self.report
         report.backend, report.model = result.backend, result.model
         report.usage = result.usage

@@ -9,6 +9,7 @@ from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.models import Author, Paper
 from papercast.store import Database
+from papercast.summarize import SummarizeRequest
 from support.fake_openai import FakeOpenAI
 
 SENTINEL_KEY = "sk-test-SENTINEL-0123456789abcdef"
@@ -54,3 +55,7 @@ class Env:
         layout = Layout.from_settings(settings)
         layout.ensure()
         return cls(settings, layout, Database(layout.db_path))
+
+    def request(self, papers: list[Paper], **options: Any) -> SummarizeRequest:
+        """A summarize request for ``papers`` in this environment."""
+        return SummarizeRequest(papers, self.settings, self.db, self.layout, **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,10 +15,10 @@ from papercast.cli.app import app
 from papercast.cli.state import get_state, output_file
 from papercast.config import Settings
 from papercast.errors import InputError, LLMError
-from papercast.layout import Layout, atomic_write_text
+from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
-from papercast.summarize import CostEstimate
+from papercast.summarize import CostEstimate, SummarizeRequest
 from papercast.summarize.output import OutputFormat, SummaryItem, render_summaries
 
 err = Console(stderr=True)
@@ -166,50 +167,32 @@ def summarize(
     if len(wanted) == 1 and resolver.exceptions:
         raise next(iter(resolver.exceptions.values()))
     _report_failures(resolved.errors)
-    papers = resolved.papers
     with state.database() as db:
+        request = SummarizeRequest(
+            resolved.papers, settings, db, layout, refresh=refresh, max_cost=max_cost
+        )
         if estimate:
             from papercast.summarize import estimate_cost
 
-            _print_estimate(
-                estimate_cost(
-                    papers, settings, db=db, layout=layout, refresh=refresh, download=True
-                )
-            )
+            _print_estimate(estimate_cost(request, download=True))
             return
         if batch:
-            _submit(papers, settings, db, layout, refresh, max_cost)
+            _submit(request)
             return
-        failures = _summarize(papers, settings, db, layout, refresh, max_cost, output, out)
+        failures = _summarize(request, output, out)
     failures.update(resolved.errors)
     if failures:
         raise typer.Exit(EXIT_SOME_FAILED if len(failures) < len(wanted) else 1)
 
 
-def _summarize(
-    papers: list[Paper],
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    refresh: bool,
-    max_cost: float | None,
-    output: OutputFormat,
-    out: Path | None,
-) -> dict[str, str]:
+def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None) -> dict[str, str]:
     from papercast.summarize import summarize_papers
 
+    papers = list(request.papers)
     if not papers:
         return {}
     with err.status("Summarizing…") as status:
-        result = summarize_papers(
-            papers,
-            settings=settings,
-            db=db,
-            layout=layout,
-            refresh=refresh,
-            max_cost=max_cost,
-            on_progress=lambda msg: status.update(msg),
-        )
+        result = summarize_papers(replace(request, on_progress=status.update))
     if result.fatal and not result.records:
         raise LLMError(result.fatal)
     items = [
@@ -223,7 +206,7 @@ def _summarize(
         if paper.id in result.records
     ]
     if items:
-        _emit(render_summaries(items, output, settings.issue.templates_dir), out)
+        _emit(render_summaries(items, output, request.settings.issue.templates_dir), out)
     for item in items:
         if item.record.extractive:
             err.print(
@@ -249,25 +232,10 @@ def _summarize(
     return dict(result.failures)
 
 
-def _submit(
-    papers: list[Paper],
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    refresh: bool,
-    max_cost: float | None,
-) -> None:
+def _submit(request: SummarizeRequest) -> None:
     from papercast.summarize.batch import submit_batch
 
-    info = submit_batch(
-        papers,
-        settings=settings,
-        db=db,
-        layout=layout,
-        refresh=refresh,
-        max_cost=max_cost,
-        on_progress=lambda msg: err.print(msg, highlight=False),
-    )
+    info = submit_batch(replace(request, on_progress=lambda msg: err.print(msg, highlight=False)))
     if info is None:
         typer.echo("Nothing to submit: every paper is summarized or already in a batch.")
         return

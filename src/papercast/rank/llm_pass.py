@@ -18,21 +18,23 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import jinja2
 import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercast.config import Settings
 from papercast.llm.client import Endpoint, call_status, endpoint, translate
 from papercast.llm.pricing import cost_usd
+from papercast.llm.prompt_files import (
+    neutralize_delimiters,
+    prompt_environment,
+    template_source,
+)
 from papercast.models import CallLog, CallStatus
 from papercast.rank.models import Profile, RankedPaper
-from papercast.resources import prompts_dir
 from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.embeddings import text_hash
 from papercast.store.relevance import RelevanceStore
-from papercast.summarize.prompts import neutralize_delimiters
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ class RelevancePass:
         self.model = settings.rank.llm_model or settings.llm.model
         self.calls = CallStore(db, run_id) if db is not None else None
         self.cache = RelevanceCache(db)
-        self.env = _environment(settings)
+        self.env = prompt_environment(settings.llm.prompts_dir)
         recent = sorted(
             profile.positives,
             key=lambda item: item.when.timestamp() if item.when else 0.0,
@@ -128,8 +130,7 @@ class RelevancePass:
     def _prompt_hash(self) -> str:
         digest = hashlib.sha256()
         for name in (SYSTEM, USER):
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            digest.update(source.encode("utf-8") + b"\0")
+            digest.update(template_source(self.env, name).encode("utf-8") + b"\0")
         digest.update(json.dumps([self.interests, self.picks]).encode("utf-8"))
         return digest.hexdigest()[:16]
 
@@ -227,16 +228,6 @@ class RelevancePass:
             error=error,
         )
         self.calls.log(call, prompt_hash=self.prompt_hash)
-
-
-def _environment(settings: Settings) -> jinja2.Environment:
-    search = [str(settings.llm.prompts_dir)] if settings.llm.prompts_dir else []
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*search, str(prompts_dir())]),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - prompts are plain text, not HTML
-        keep_trailing_newline=True,
-    )
 
 
 def llm_rerank(

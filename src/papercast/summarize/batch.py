@@ -13,7 +13,7 @@ import copy
 import json
 import logging
 import time
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Literal
 
 import openai
@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
 from papercast.errors import BudgetExceededError, ConfigError
-from papercast.layout import Layout
 from papercast.llm.base import SummaryJob
 from papercast.llm.client import Endpoint, endpoint, translate
 from papercast.llm.pricing import cost_usd, estimate_tokens
@@ -31,7 +30,10 @@ from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, Su
 from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.summaries import BatchInfo, BatchItem, SummaryStore
+from papercast.summarize.fulltext import FullText, FullTextFetcher, budget_text, context_budget
 from papercast.summarize.grounding import ungrounded_numbers
+from papercast.summarize.jobs import SummarizeRequest, make_job
+from papercast.summarize.prompts import PromptSet
 
 log = logging.getLogger(__name__)
 ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
@@ -96,30 +98,42 @@ def _request_line(custom_id: str, job: SummaryJob, settings: Settings) -> dict[s
     return {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": body}
 
 
-def submit_batch(
-    papers: list[Paper],
-    *,
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    fulltext_ids: set[str] | None = None,
-    refresh: bool = False,
-    run_id: int | None = None,
-    max_cost: float | None = None,
-    on_progress: Callable[[str], None] | None = None,
-) -> BatchInfo | None:
-    """Submit summaries for papers not cached and not already pending; None if nothing to do."""
-    from papercast.summarize.direct import build_jobs  # late: summarize imports this package
+def build_jobs(request: SummarizeRequest) -> tuple[list[SummaryJob], dict[str, str]]:
+    """Jobs for papers without a cached summary (full text fetched as for a direct run).
 
-    store = SummaryStore(db)
+    Returns (jobs, skipped: paper id -> reason).
+    """
+    settings = request.settings
+    prompts = PromptSet.load(settings.llm.prompts_dir)
+    budget = context_budget(settings)
+    jobs: list[SummaryJob] = []
+    skipped: dict[str, str] = {}
+    request.layout.ensure()
+    with FullTextFetcher(settings, request.layout) as fetcher:
+        for paper in request.unique_papers():
+            if request.cached(paper, settings.llm.model, prompts.hash) is not None:
+                skipped[paper.id] = "already summarized (cached)"
+                continue
+            full = fetcher.get(paper) if request.wants_fulltext(paper) else FullText()
+            if full.text:
+                text = budget_text(full.text, budget)
+                jobs.append(make_job(prompts, paper, text, "full", prompts.hash))
+            elif paper.abstract.strip():
+                jobs.append(make_job(prompts, paper, paper.abstract, "abstract", prompts.hash))
+            else:
+                skipped[paper.id] = "empty abstract and no full text: nothing to summarize"
+    return jobs, skipped
+
+
+def submit_batch(request: SummarizeRequest) -> BatchInfo | None:
+    """Submit summaries for papers not cached and not already pending; None if nothing to do."""
+    settings = request.settings
+    store = SummaryStore(request.db)
     pending = store.pending_paper_ids()
-    todo = [p for p in papers if p.id not in pending]
-    jobs, skipped = build_jobs(
-        todo, settings=settings, db=db, layout=layout, fulltext_ids=fulltext_ids, refresh=refresh
-    )
+    todo = [p for p in request.papers if p.id not in pending]
+    jobs, skipped = build_jobs(replace(request, papers=todo))
     for paper_id, reason in skipped.items():
-        if on_progress:
-            on_progress(f"skipped {paper_id}: {reason}")
+        request.progress(f"skipped {paper_id}: {reason}")
     if not jobs:
         return None
     model = settings.llm.model
@@ -133,7 +147,7 @@ def submit_batch(
         )
         for j in jobs
     )
-    limit = max_cost if max_cost is not None else settings.llm.max_cost
+    limit = request.cost_limit
     if limit is not None and estimate > limit:
         raise BudgetExceededError(
             f"the batch could cost up to ${estimate:.4f}, over the budget of ${limit:.2f}",
@@ -163,7 +177,7 @@ def submit_batch(
         status=batch.status,
         request_count=len(items),
         input_file_id=upload.id,
-        run_id=run_id,
+        run_id=request.run_id,
         items={
             key: BatchItem(
                 paper_id=job.paper.id,
@@ -177,8 +191,7 @@ def submit_batch(
         },
     )
     store.save_batch(info)
-    if on_progress:
-        on_progress(f"submitted batch {batch.id} with {len(items)} requests")
+    request.progress(f"submitted batch {batch.id} with {len(items)} requests")
     return info
 
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.config import Settings
 from papercast.errors import PapercastError
-from papercast.layout import Layout
 from papercast.llm.base import (
     ContextOverflowError,
     LLMCallError,
@@ -29,20 +25,18 @@ from papercast.llm.base import (
     SummaryJob,
 )
 from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
-from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
-from papercast.llm.registry import create_backend, resolve_backend_name
-from papercast.models import SUMMARY_SCHEMA_VERSION, CallLog, Paper, Summary, SummaryRecord, Usage
+from papercast.llm.pricing import cost_usd, estimate_tokens
+from papercast.llm.registry import create_backend
+from papercast.models import CallLog, Paper, SummaryRecord, Usage
 from papercast.store.calls import CallStore
-from papercast.store.db import Database
 from papercast.store.summaries import SummaryStore
 from papercast.summarize.fulltext import FullText, FullTextFetcher, budget_text, context_budget
 from papercast.summarize.grounding import ungrounded_numbers
+from papercast.summarize.jobs import SummarizeRequest, make_job, summary_schema_hash
 from papercast.summarize.prompts import PromptSet
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Progress = Callable[[str], None]
-TYPICAL_FULLTEXT_TOKENS = 12000  # assumed for --estimate when a PDF is not downloaded yet
 
 
 class SummarizeResult(BaseModel):
@@ -64,40 +58,6 @@ class SummarizeResult(BaseModel):
     fatal: str | None = Field(default=None, description="an error that stopped all calls")
 
 
-class PaperEstimate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    paper_id: str
-    cached: bool = False
-    source_text: SourceText = "abstract"
-    text_known: bool = True  # False: full text length assumed (PDF not downloaded yet)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-
-
-class CostEstimate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    backend: str
-    model: str
-    papers: list[PaperEstimate] = Field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    priced: bool = True
-
-    @property
-    def to_summarize(self) -> int:
-        return sum(not p.cached for p in self.papers)
-
-
-def summary_schema_hash() -> str:
-    """Identifies the Summary JSON schema a call asked for (logged with every call)."""
-    schema = json.dumps(Summary.model_json_schema(), sort_keys=True)
-    return hashlib.sha256(schema.encode()).hexdigest()[:16]
-
-
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also when the caller already has an event loop."""
     try:
@@ -106,64 +66,6 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
-
-
-def _unique(papers: list[Paper]) -> list[Paper]:
-    seen: dict[str, Paper] = {}
-    for paper in papers:
-        seen.setdefault(paper.id, paper)
-    return list(seen.values())
-
-
-def make_job(
-    prompts: PromptSet, paper: Paper, text: str, source: SourceText, prompt_hash: str
-) -> SummaryJob:
-    return SummaryJob(
-        paper=paper,
-        text=text,
-        source_text=source,
-        system=prompts.system(),
-        user=prompts.user(paper, text, source),
-        prompt_hash=prompt_hash,
-    )
-
-
-def build_jobs(
-    papers: list[Paper],
-    *,
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    fulltext_ids: set[str] | None = None,
-    refresh: bool = False,
-) -> tuple[list[SummaryJob], dict[str, str]]:
-    """Jobs for papers without a cached summary (full text fetched as for a direct run).
-
-    Returns (jobs, skipped: paper id -> reason). Used by the Batch API path.
-    """
-    prompts = PromptSet.load(settings.llm.prompts_dir)
-    store = SummaryStore(db)
-    budget = context_budget(settings)
-    jobs: list[SummaryJob] = []
-    skipped: dict[str, str] = {}
-    layout.ensure()
-    with FullTextFetcher(settings, layout) as fetcher:
-        for paper in _unique(papers):
-            key = (paper.id, paper.version, settings.llm.model, prompts.hash)
-            if not refresh and store.get(*key, SUMMARY_SCHEMA_VERSION) is not None:
-                skipped[paper.id] = "already summarized (cached)"
-                continue
-            wanted = settings.llm.fulltext and (fulltext_ids is None or paper.id in fulltext_ids)
-            full = fetcher.get(paper) if wanted else FullText()
-            if full.text:
-                jobs.append(
-                    make_job(prompts, paper, budget_text(full.text, budget), "full", prompts.hash)
-                )
-            elif paper.abstract.strip():
-                jobs.append(make_job(prompts, paper, paper.abstract, "abstract", prompts.hash))
-            else:
-                skipped[paper.id] = "empty abstract and no full text: nothing to summarize"
-    return jobs, skipped
 
 
 class _Budget:
@@ -191,39 +93,27 @@ class _Summarizer:
     """One summarize pass: shared state for the concurrent per-paper tasks."""
 
     def __init__(
-        self,
-        settings: Settings,
-        db: Database,
-        layout: Layout,
-        backend: SummaryBackend,
-        prompts: PromptSet,
-        *,
-        run_id: int | None,
-        on_progress: Progress | None,
-        max_cost: float | None,
+        self, request: SummarizeRequest, backend: SummaryBackend, prompts: PromptSet
     ) -> None:
+        settings = request.settings
+        self.request = request
         self.settings = settings
-        self.store = SummaryStore(db)
-        self.calls = CallStore(db, run_id)
+        self.store = SummaryStore(request.db)
+        self.calls = CallStore(request.db, request.run_id)
         self.backend = backend
         self.prompts = prompts
         self.prompt_hash = EXTRACTIVE_PROMPT_HASH if backend.kind == "extractive" else prompts.hash
-        self.fetcher = FullTextFetcher(settings, layout)
-        self.progress = on_progress or (lambda _msg: None)
-        self.budget = _Budget(max_cost)
+        self.fetcher = FullTextFetcher(settings, request.layout)
+        self.progress = request.progress
+        self.budget = _Budget(request.cost_limit)
         self.llm_slots = asyncio.Semaphore(settings.llm.max_concurrency)
         self.download_slots = asyncio.Semaphore(min(4, settings.llm.max_concurrency))
         self.result = SummarizeResult(backend=backend.name, model=backend.model)
         self.text_budget = context_budget(settings)
         self.schema_hash = summary_schema_hash()
 
-    def cached(self, paper: Paper) -> SummaryRecord | None:
-        return self.store.get(
-            paper.id, paper.version, self.backend.model, self.prompt_hash, SUMMARY_SCHEMA_VERSION
-        )
-
-    async def fulltext(self, paper: Paper, wanted: bool) -> FullText:
-        if not wanted or not self.settings.llm.fulltext:
+    async def fulltext(self, paper: Paper) -> FullText:
+        if not self.request.wants_fulltext(paper):
             return FullText(note="full text not requested")
         async with self.download_slots:
             return await asyncio.to_thread(self.fetcher.get, paper)
@@ -283,9 +173,9 @@ class _Summarizer:
             usage=out.usage,
         )
 
-    async def summarize_one(self, paper: Paper, want_fulltext: bool) -> None:
+    async def summarize_one(self, paper: Paper) -> None:
         try:
-            record = await self._attempts(paper, want_fulltext)
+            record = await self._attempts(paper)
         except LLMCallError as exc:
             if exc.fatal and not self.result.fatal:
                 self.result.fatal = str(exc)
@@ -303,9 +193,9 @@ class _Summarizer:
         self.result.records[paper.id] = self.store.put(record)
         self.progress(f"summarized {paper.id} ({record.source_text})")
 
-    async def _attempts(self, paper: Paper, want_fulltext: bool) -> SummaryRecord:
-        full = await self.fulltext(paper, want_fulltext)
-        if not full.available and want_fulltext and self.settings.llm.fulltext and full.note:
+    async def _attempts(self, paper: Paper) -> SummaryRecord:
+        full = await self.fulltext(paper)
+        if not full.available and self.request.wants_fulltext(paper) and full.note:
             self.result.notes[paper.id] = full.note
         if not full.available and not paper.abstract.strip():
             raise LLMCallError(
@@ -328,34 +218,14 @@ class _Summarizer:
         return await self.call(self.job(paper, paper.abstract, "abstract"))
 
 
-async def _summarize(
-    papers: list[Paper],
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    *,
-    fulltext_ids: set[str] | None,
-    refresh: bool,
-    run_id: int | None,
-    on_progress: Progress | None,
-    max_cost: float | None,
-) -> SummarizeResult:
-    prompts = PromptSet.load(settings.llm.prompts_dir)
-    backend = create_backend(settings, prompts)
-    pass_ = _Summarizer(
-        settings,
-        db,
-        layout,
-        backend,
-        prompts,
-        run_id=run_id,
-        on_progress=on_progress,
-        max_cost=max_cost,
-    )
+async def _summarize(request: SummarizeRequest) -> SummarizeResult:
+    prompts = PromptSet.load(request.settings.llm.prompts_dir)
+    backend = create_backend(request.settings, prompts)
+    pass_ = _Summarizer(request, backend, prompts)
     try:
         todo = []
-        for paper in _unique(papers):
-            hit = None if refresh else pass_.cached(paper)
+        for paper in request.unique_papers():
+            hit = request.cached(paper, backend.model, pass_.prompt_hash)
             if hit is not None:
                 pass_.result.records[paper.id] = hit
                 pass_.result.cached.add(paper.id)
@@ -363,110 +233,18 @@ async def _summarize(
             todo.append(paper)
         if pass_.result.cached:
             pass_.progress(f"{len(pass_.result.cached)} summaries from the cache")
-        wanted = {p.id for p in todo} if fulltext_ids is None else fulltext_ids
-        await asyncio.gather(*(pass_.summarize_one(p, p.id in wanted) for p in todo))
+        await asyncio.gather(*(pass_.summarize_one(p) for p in todo))
     finally:
         pass_.fetcher.close()
         await backend.aclose()
     return pass_.result
 
 
-def summarize_papers(
-    papers: list[Paper],
-    *,
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    fulltext_ids: set[str] | None = None,
-    refresh: bool = False,
-    run_id: int | None = None,
-    on_progress: Callable[[str], None] | None = None,
-    max_cost: float | None = None,
-) -> SummarizeResult:
-    """Summarize ``papers`` (cached ones are reused unless ``refresh``).
+def summarize_papers(request: SummarizeRequest) -> SummarizeResult:
+    """Summarize the request's papers (cached ones are reused unless ``refresh``).
 
-    Full text is fetched only for ids in ``fulltext_ids`` (None = all). ``max_cost`` (USD;
+    Full text is fetched only for ``fulltext_ids`` (None: all); the spending limit (``max_cost``,
     default ``[llm] max_cost``) stops before a call would exceed it.
     """
-    layout.ensure()
-    limit = max_cost if max_cost is not None else settings.llm.max_cost
-    return run_sync(
-        _summarize(
-            papers,
-            settings,
-            db,
-            layout,
-            fulltext_ids=fulltext_ids,
-            refresh=refresh,
-            run_id=run_id,
-            on_progress=on_progress,
-            max_cost=limit,
-        )
-    )
-
-
-def estimate_cost(
-    papers: list[Paper],
-    settings: Settings,
-    *,
-    db: Database | None = None,
-    layout: Layout | None = None,
-    fulltext_ids: set[str] | None = None,
-    refresh: bool = False,
-    download: bool = False,
-) -> CostEstimate:
-    """Expected tokens and cost of summarizing ``papers``, without calling any model.
-
-    Cached summaries cost nothing. Full text counts at its real length when the PDF is cached
-    (or ``download`` is set), else at a typical paper's length within the budget.
-    """
-    prompts = PromptSet.load(settings.llm.prompts_dir)
-    name = resolve_backend_name(settings)
-    extractive = name == "extractive"
-    model = "extractive" if extractive else settings.llm.model
-    prompt_hash = EXTRACTIVE_PROMPT_HASH if extractive else prompts.hash
-    store = SummaryStore(db) if db is not None else None
-    fetcher = FullTextFetcher(settings, layout) if layout is not None else None
-    budget = context_budget(settings)
-    estimate = CostEstimate(backend=name, model=model)
-    estimate.priced = extractive or cost_usd(settings.llm, model, 1_000_000, 0) > 0
-    system_tokens = estimate_tokens(prompts.system())
-    try:
-        for paper in _unique(papers):
-            row = PaperEstimate(paper_id=paper.id)
-            estimate.papers.append(row)
-            if store is not None and not refresh:
-                hit = store.get(paper.id, paper.version, model, prompt_hash, SUMMARY_SCHEMA_VERSION)
-                if hit is not None:
-                    row.cached = True
-                    continue
-            if extractive:
-                continue
-            wants_full = settings.llm.fulltext and (
-                fulltext_ids is None or paper.id in fulltext_ids
-            )
-            text_tokens = estimate_tokens(paper.abstract)
-            if wants_full and fetcher is not None:
-                text = fetcher.cached_text(paper)
-                if text is None and download:
-                    text = fetcher.get(paper).text
-                if text is not None:
-                    row.source_text = "full"
-                    text_tokens = estimate_tokens(budget_text(text, budget))
-                else:
-                    row.source_text, row.text_known = "full", False
-                    text_tokens = min(budget, TYPICAL_FULLTEXT_TOKENS)
-            elif wants_full:
-                row.source_text, row.text_known = "full", False
-                text_tokens = min(budget, TYPICAL_FULLTEXT_TOKENS)
-            user = prompts.user(paper, "", row.source_text)
-            row.input_tokens = system_tokens + estimate_tokens(user) + text_tokens
-            row.output_tokens = min(TYPICAL_OUTPUT_TOKENS, settings.llm.max_output_tokens)
-            row.cost_usd = cost_usd(settings.llm, model, row.input_tokens, row.output_tokens)
-            estimate.input_tokens += row.input_tokens
-            estimate.output_tokens += row.output_tokens
-            estimate.cost_usd += row.cost_usd
-    finally:
-        if fetcher is not None:
-            fetcher.close()
-    return estimate
+    request.layout.ensure()
+    return run_sync(_summarize(request))

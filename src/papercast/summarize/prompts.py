@@ -1,4 +1,4 @@
-"""Prompt files (Jinja): shipped in prompts/, overridable by file name from [llm] prompts_dir.
+"""The summary prompts: system, user, JSON mode and repair (files in prompts/, overridable).
 
 The prompt hash covers the system and user templates (not the rendered paper text), so changing
 a prompt file makes new cache keys and old summaries are not reused for it.
@@ -8,26 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from papercast.errors import ConfigError
+from papercast.llm.prompt_files import neutralize_delimiters, prompt_environment, template_source
 from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary
-from papercast.resources import prompts_dir
 
 SYSTEM = "summary-system.j2"
 USER = "summary-user.j2"
 JSON_MODE = "summary-json-mode.j2"
 REPAIR = "summary-repair.j2"
-_DELIMITER = re.compile(r"<\s*(/?)\s*paper\b", re.IGNORECASE)
-
-
-def neutralize_delimiters(text: str) -> str:
-    """Paper text cannot close (or open) the <paper> block it is quoted in."""
-    return _DELIMITER.sub(lambda m: f"&lt;{m.group(1)}paper", text)
 
 
 @dataclass(frozen=True)
@@ -39,26 +32,10 @@ class PromptSet:
 
     @classmethod
     def load(cls, override_dir: Path | None = None) -> PromptSet:
-        search = [str(override_dir)] if override_dir is not None else []
-        if override_dir is not None and not override_dir.is_dir():
-            raise ConfigError(
-                f"llm.prompts_dir {override_dir} is not a directory",
-                "create it, or remove the setting to use the shipped prompts",
-            )
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([*search, str(prompts_dir())]),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,  # noqa: S701 - prompts are plain text, not HTML
-            keep_trailing_newline=True,
-        )
+        env = prompt_environment(override_dir)
         digest = hashlib.sha256()
         for name in (SYSTEM, USER):
-            try:
-                source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-            except jinja2.TemplateNotFound:
-                raise ConfigError(
-                    f"prompt file {name} is missing", f"restore it in {prompts_dir()}"
-                ) from None
+            source = template_source(env, name)
             digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
         digest.update(f"schema-v{SUMMARY_SCHEMA_VERSION}".encode())
         return cls(env=env, hash=digest.hexdigest()[:16])
