@@ -11,6 +11,7 @@ the same candidates in the same run:
   keywords    only the stated interest text (the cold start; no history)
   tfidf       the default: TF-IDF word+char n-grams + class-weighted logistic regression
   tfidf+int   tfidf with the interest text as an extra positive
+  hybrid      tfidf + the static embedding model shipped in the wordllama wheel (when installed)
   embeddings  the embeddings backend against papercast.testing.fake_openai (hashed bag of
               words: this checks the plumbing, it is NOT a real embedding model)
 
@@ -65,6 +66,7 @@ from papercast.config import Settings
 from papercast.models import Paper
 from papercast.rank import Profile, ProfileItem, rank_papers
 
+HAS_STATIC = importlib.util.find_spec("wordllama") is not None  # the hybrid backend's model
 LISTINGS_DIR = Path("examples")
 REAL_READER_FILE = Path("ranking-dev") / "screening-2024-06-07.csv"
 CLUSTERS = {
@@ -225,6 +227,9 @@ def run_method(name: str, split: Split, liked: str, settings: Settings) -> list[
     elif name == "tfidf":
         profile = to_profile(split.history)
         backend = "tfidf"
+    elif name == "hybrid":
+        profile = to_profile(split.history)
+        backend = "hybrid"
     elif name == "tfidf+int":
         profile = to_profile(split.history, INTERESTS[liked])
         backend = "tfidf"
@@ -475,7 +480,7 @@ def real_reader(given: Path | None, with_embeddings: bool) -> None:
         f"real reader: {path} ({len(split.history)} history rows with {n_picks} picks before "
         f"{CUTOFF}; {len(split.batches)} scored batches, {split.unscored} later days unscored)"
     )
-    backends = ["tfidf", "keywords"]
+    backends = ["tfidf", "hybrid", "keywords"] if HAS_STATIC else ["tfidf", "keywords"]
     notes = {"keywords": "no interests given: the (shuffled) file order"}
     if with_embeddings:
         backends.append("embeddings")
@@ -634,10 +639,15 @@ def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
             f"{with_why:.1f} s); keyword-only baseline {baseline:.1f} s; "
             f"ratio {tfidf / baseline:.2f}x"
         )
+        if HAS_STATIC:
+            hybrid = time_cli([*common, "--backend", "hybrid", "--out", str(out)], env)
+            print(f"speed: hybrid {hybrid:.1f} s; ratio to the baseline {hybrid / baseline:.2f}x")
 
 
 def quality(pool: list[Doc], with_embeddings: bool) -> None:
     methods = ["ideal", "random", "keywords", "tfidf", "tfidf+int"]
+    if HAS_STATIC:
+        methods.append("hybrid")
     if not with_embeddings:
         print_quality(evaluate(pool, methods, Settings()), methods, pool)
         return
