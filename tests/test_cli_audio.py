@@ -122,7 +122,7 @@ def test_speak_rejects_a_non_mp3_output(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_speak_with_an_invalid_rate_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
     result = runner.invoke(app, ["speak", "Hi.", "--rate", "9"])
-    assert result.exit_code == 2 and "invalid audio option" in result.output
+    assert result.exit_code == 2 and "audio.speaking_rate" in result.output
 
 
 def test_commands_have_help_with_an_example() -> None:

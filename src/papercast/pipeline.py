@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.config import Settings
+from papercast.config import Settings, derive
 from papercast.errors import LockedError, PapercastError
 from papercast.fetch import fetch_window
 from papercast.layout import (
@@ -575,8 +575,7 @@ def _with_picks(settings: Settings, state: WeeklyState) -> Settings:
     picked = sum(r.picked for r in state.ranked)
     if not picked:
         return settings
-    issue = settings.issue.model_copy(update={"highlights": picked, "highlight_pool": 1})
-    return settings.model_copy(update={"issue": issue})
+    return derive(settings, {"issue": {"highlights": picked, "highlight_pool": 1}}, origin="picks")
 
 
 def _choose(settings: Settings, state: WeeklyState) -> tuple[list[RankedRef], int]:

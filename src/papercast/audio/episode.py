@@ -20,7 +20,7 @@ from papercast.audio.assemble import ChapterAudio, Timeline, assemble
 from papercast.audio.cache import SegmentCache, segment_key
 from papercast.audio.chapters import Chapter, chapters_json
 from papercast.audio.encode import encode_mp3
-from papercast.audio.engines import TTSEngine, get_engine
+from papercast.audio.engines import TTSEngine, create_engine
 from papercast.audio.engines.base import pcm_to_wav
 from papercast.audio.ffmpeg import wav_to_segment
 from papercast.audio.guards import check_episode, check_segment
@@ -164,7 +164,7 @@ def produce(
 ) -> Episode:
     started = time.perf_counter()
     audio = settings.audio
-    engine = engine or get_engine(settings)
+    engine = engine or create_engine(settings)
     fingerprint = _fingerprint(script, engine, settings, tags)
     reused = _reuse(layout, fingerprint, mp3_path, chapters_path) if audio.cache else None
     if reused is not None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from papercast.cli.app import app
 from papercast.cli.state import get_state, output_dir, output_file
-from papercast.config import AudioConfig, Settings
-from papercast.errors import ConfigError, InputError
+from papercast.config import Settings, derive
+from papercast.errors import InputError
 
 if TYPE_CHECKING:
     from papercast.audio import Episode
@@ -20,8 +20,10 @@ if TYPE_CHECKING:
 console = Console(soft_wrap=True, markup=False, highlight=False)
 
 EngineOption = Annotated[
-    Literal["piper", "openai"] | None,
-    typer.Option("--engine", "-e", help="TTS engine (default: \\[audio] engine)."),
+    str | None,
+    typer.Option(
+        "--engine", "-e", help="piper, openai or a plugin's engine (default: \\[audio] engine)."
+    ),
 ]
 VoiceOption = Annotated[
     str | None,
@@ -36,15 +38,9 @@ NoCacheOption = Annotated[
 
 
 def _with_audio(settings: Settings, **changes: Any) -> Settings:
-    """Settings with some [audio] keys overridden from the command line (validated)."""
+    """Settings with the [audio] keys given on the command line (validated)."""
     wanted = {k: v for k, v in changes.items() if v is not None}
-    if not wanted:
-        return settings
-    try:
-        audio = AudioConfig.model_validate({**settings.audio.model_dump(), **wanted})
-    except ValueError as exc:
-        raise ConfigError(f"invalid audio option: {exc}", "see `papercast audio --help`") from None
-    return settings.model_copy(update={"audio": audio})
+    return derive(settings, {"audio": wanted}) if wanted else settings
 
 
 def _report(episode: Episode) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from papercast.cli.app import app
 from papercast.cli.state import get_state, output_file
+from papercast.config import derive
 from papercast.errors import InputError
 from papercast.history import HISTORY_FORMATS, read_candidates, read_history
 from papercast.layout import atomic_write_text
@@ -53,7 +54,8 @@ def rank(
         Path | None, typer.Option(help="Write the JSONL here instead of stdout.")
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="tfidf (default), hybrid, embeddings, local or keywords.")
+        str | None,
+        typer.Option(help="tfidf (default), hybrid, embeddings, local, keywords or a plugin's."),
     ] = None,
     why: Annotated[bool, typer.Option("--why", help="Add a 'why' field to each line.")] = False,
 ) -> None:
@@ -65,13 +67,15 @@ def rank(
         out = output_file(out)
     state = get_state(ctx)
     settings = state.settings()
+    if backend:
+        settings = derive(settings, {"rank": {"backend": backend}})
     records = read_candidates(candidates)
     papers = [
         Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
         for i, r in enumerate(records)
     ]
     history_records = read_history(history) if history is not None else None
-    name = backend or settings.rank.backend
+    name = settings.rank.backend
     db = state.database() if history_records is None or name == "embeddings" else None
     try:
         if history_records is not None:

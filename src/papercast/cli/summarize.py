@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from papercast.cli.app import app
 from papercast.cli.state import get_state, output_file
-from papercast.config import Settings
+from papercast.config import Settings, derive
 from papercast.errors import InputError, LLMError
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
@@ -26,16 +26,19 @@ EXIT_SOME_FAILED = 3
 
 
 def _settings(
-    base: Settings, model: str | None, backend: str | None, concurrency: int | None
+    base: Settings,
+    model: str | None,
+    backend: str | None,
+    concurrency: int | None,
+    no_fulltext: bool,
 ) -> Settings:
-    settings = base.model_copy(deep=True)
-    if model:
-        settings.llm.model = model
-    if backend:
-        settings.llm.backend = backend  # type: ignore[assignment]  # validated by pydantic
+    """[llm] with the options given on the command line (validated)."""
+    changes: dict[str, Any] = {k: v for k, v in (("model", model), ("backend", backend)) if v}
     if concurrency is not None:
-        settings.llm.max_concurrency = concurrency
-    return settings
+        changes["max_concurrency"] = concurrency
+    if no_fulltext:
+        changes["fulltext"] = False
+    return derive(base, {"llm": changes}) if changes else base
 
 
 def _finite(value: float | None) -> float | None:
@@ -140,11 +143,7 @@ def summarize(
     if out is not None:  # checked before anything is paid for
         out = output_file(out)
     state = get_state(ctx)
-    if backend is not None and backend not in ("auto", "openai", "extractive"):
-        raise InputError(f"unknown --backend {backend!r}", "use auto, openai or extractive")
-    settings = _settings(state.settings(), model, backend, concurrency)
-    if no_fulltext:
-        settings.llm.fulltext = False
+    settings = _settings(state.settings(), model, backend, concurrency, no_fulltext)
     layout = state.layout()
     if collect:
         _collect(settings, state.database(), output, out, batch_id)

@@ -12,14 +12,13 @@ The summarize stage (``papercast.summarize``) drives the backends; nothing here 
 """
 
 from papercast.llm.base import LLMCallError, SummaryBackend, SummaryJob
-from papercast.llm.registry import backend_names, create_backend, resolve_backend_name
+from papercast.llm.registry import BACKENDS, create_backend, resolve_backend_name
 
 __all__ = [
-    "CallLog",
+    "BACKENDS",
     "LLMCallError",
     "SummaryBackend",
     "SummaryJob",
-    "backend_names",
     "create_backend",
     "resolve_backend_name",
 ]

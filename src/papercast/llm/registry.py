@@ -1,4 +1,4 @@
-"""Summary backends found by name: built-ins plus ``papercast.llm_backends`` entry points.
+"""Summary backends by name (``[llm] backend``): the built-ins, or a plugin's (``papercast.plugins``).
 
 ``[llm] backend = "auto"`` picks ``openai`` when a key or a base URL is configured (a local
 server such as Ollama needs no key), else ``extractive``.
@@ -6,17 +6,10 @@ server such as Ollama needs no key), else ``extractive``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
-from types import MappingProxyType
-
-from papercast.config import Settings
-from papercast.errors import ConfigError
+from papercast.config import LLM_BACKEND, Settings
 from papercast.llm.base import RepairPrompts, SummaryBackend
 from papercast.llm.client import configured, endpoint
-
-BackendFactory = Callable[[Settings, RepairPrompts], SummaryBackend]
-ENTRY_POINT_GROUP = "papercast.llm_backends"
+from papercast.plugins import Registry
 
 
 def _openai(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
@@ -37,20 +30,9 @@ def _extractive(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     return ExtractiveBackend()
 
 
-BUILTIN: Mapping[str, BackendFactory] = MappingProxyType(
-    {"openai": _openai, "extractive": _extractive}
+BACKENDS: Registry[[Settings, RepairPrompts], SummaryBackend] = Registry(
+    LLM_BACKEND, {"openai": _openai, "extractive": _extractive}
 )
-
-
-def _plugins() -> dict[str, BackendFactory]:
-    found: dict[str, BackendFactory] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry.name] = entry.load()
-    return found
-
-
-def backend_names() -> list[str]:
-    return sorted({*BUILTIN, *_plugins()})
 
 
 def resolve_backend_name(settings: Settings) -> str:
@@ -62,11 +44,5 @@ def resolve_backend_name(settings: Settings) -> str:
 
 
 def create_backend(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
-    name = resolve_backend_name(settings)
-    factories = {**_plugins(), **BUILTIN}
-    factory = factories.get(name)
-    if factory is None:
-        raise ConfigError(
-            f"unknown [llm] backend {name!r}", f"choose one of: {', '.join(backend_names())}"
-        )
-    return factory(settings, prompts)
+    """The configured backend, ready to summarize."""
+    return BACKENDS.create(resolve_backend_name(settings), settings, prompts)

@@ -11,7 +11,7 @@ from papercast.config import Settings
 from papercast.models import Paper
 from papercast.rank.keywords import boost_matches
 from papercast.rank.models import Profile, RankedPaper
-from papercast.rank.registry import build_ranker
+from papercast.rank.registry import create_ranker
 from papercast.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def rank_papers(
     name = backend or settings.rank.backend
     if not profile.has_positives:
         name = "keywords"
-    ranker = build_ranker(name, settings, db, run_id)
+    ranker = create_ranker(name, settings, db, run_id)
     scored = ranker.score(candidates, profile, explain)
     boosts, labels = boost_matches(candidates, profile.boosts)
     scores = np.asarray(scored.scores, dtype=np.float64) + boosts

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from papercast.config import Settings, exact_settings
+from papercast.config import Settings, derive
 from papercast.errors import PapercastError
 from papercast.ids import parse_arxiv_id
 from papercast.layout import Layout, atomic_write_bytes
@@ -56,21 +56,13 @@ def serve_sample(root: Path | None = None) -> Iterator[tuple[FixtureServer, Samp
 
 def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
     """The user's settings with the sources pointed at the sample server (and a sample home)."""
-    data = settings.model_dump(exclude={"config_file"})
-    for section, values in week.overrides.items():
-        data[section] = {**data.get(section, {}), **values}
-    data["home"] = Layout.from_settings(settings).home / SAMPLE_HOME
-    data["select"] = {**data["select"], "skip_seen": True}
-    data["podcast"] = {
-        **data["podcast"],
-        "base_url": data["podcast"].get("base_url") or "http://localhost:8000",
-    }
-    data["issue"] = {**data["issue"], "highlights": min(data["issue"]["highlights"], 3)}
-    if settings.llm.api_key is not None:  # model_dump masks secrets; carry the real values
-        data["llm"]["api_key"] = settings.llm.api_key.get_secret_value()
-    if settings.email.password is not None:
-        data["email"]["password"] = settings.email.password.get_secret_value()
-    return exact_settings(data, settings.config_file)
+    changes: dict[str, Any] = {section: dict(values) for section, values in week.overrides.items()}
+    changes["home"] = Layout.from_settings(settings).home / SAMPLE_HOME
+    changes.setdefault("select", {})["skip_seen"] = True
+    podcast = changes.setdefault("podcast", {})
+    podcast["base_url"] = settings.podcast.base_url or "http://localhost:8000"
+    changes.setdefault("issue", {})["highlights"] = min(settings.issue.highlights, 3)
+    return derive(settings, changes, origin="the sample week")
 
 
 def seed_pdfs(settings: Settings, layout: Layout, week: SampleWeek) -> set[str]:
