@@ -300,3 +300,20 @@ def test_every_model_call_of_a_run_is_logged_with_its_id_and_counted(world: Worl
         run_id = RunStore(db).recent(1)[0]["id"]
     assert {c["purpose"] for c in calls} == {"summary", "relevance"}
     assert {c["run_id"] for c in calls} == {run_id}
+
+
+def test_the_commands_export_where_the_weekly_run_does(world: World) -> None:
+    """`papercast feed` and `papercast site` write the same files, in the same places, as the
+    weekly run's exports: they share one exporter."""
+    world.write_config(Path.cwd(), publish={"out_dir": "out", "site_dir": "site"})
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    made = {p: p.read_bytes() for p in (Path("out/feed.xml"), Path("out") / WEEK / "feed.xml")}
+    made.update({p: p.read_bytes() for p in Path("site").rglob("*") if p.is_file()})
+    assert Path("site/index.html") in made and Path(f"site/{WEEK}/episode.mp3") in made
+    for path in made:
+        path.unlink()
+    assert runner.invoke(app, ["feed"]).exit_code == 0
+    assert runner.invoke(app, ["site"]).exit_code == 0
+    again = {p: p.read_bytes() for p in made if p.is_file()}
+    assert again == made

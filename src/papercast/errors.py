@@ -6,6 +6,8 @@ nothing below the CLI prints.
 
 from __future__ import annotations
 
+import logging
+
 
 class PapercastError(Exception):
     """Base class for every error a user is meant to read."""
@@ -75,3 +77,13 @@ class LockedError(PapercastError):
     """Another papercast run holds the lock on this home."""
 
     exit_code = 4
+
+
+def failure_reason(exc: BaseException, log: logging.Logger | None = None) -> str:
+    """A failure as a report shows it: ours as they read, anything else with its type (and,
+    given a logger, its traceback in the log)."""
+    if isinstance(exc, PapercastError):
+        return str(exc)
+    if log is not None:
+        log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"

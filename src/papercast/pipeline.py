@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, derive
-from papercast.errors import LockedError, PapercastError
+from papercast.errors import LockedError, PapercastError, failure_reason
 from papercast.fetch import fetch_window
 from papercast.layout import (
     PRIVATE_FILE,
@@ -397,7 +397,7 @@ class _Run:
         settings = self.settings
         if not (settings.audio.enabled and settings.publish.audio and issue.highlights):
             return issue
-        from papercast.audio.episode import build_episode
+        from papercast.audio.episode import build_episode, with_episode
 
         try:
             with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
@@ -405,7 +405,7 @@ class _Run:
                     issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
                 )
         except Exception as exc:  # one output failing never fails the run
-            self._partial(f"no episode this week: {_reason(exc)}")
+            self._partial(f"no episode this week: {failure_reason(exc, log)}")
             return issue
         report = self.report
         report.audio_seconds = round(episode.duration_seconds, 2)
@@ -417,14 +417,10 @@ class _Run:
                 f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
                 f"[audio] max_minutes={settings.audio.max_minutes:g}"
             )
-        return issue.model_copy(
-            update={
-                "audio_duration_seconds": round(episode.duration_seconds, 2),
-                "audio_file": episode.mp3_path.name,
-            }
-        )
+        return with_episode(issue, episode, self.layout)
 
     def publish(self, issue: Issue, out_dir: Path) -> None:
+        from papercast.export import Exporter
         from papercast.render import render_issue
         from papercast.store.issues import IssueStore
 
@@ -438,7 +434,7 @@ class _Run:
                         issue, settings=self.settings, out_dir=out_dir, formats=[fmt]
                     )
                 except Exception as exc:  # one format failing never costs the others
-                    self._partial(f"{fmt} output failed: {_reason(exc)}")
+                    self._partial(f"{fmt} output failed: {failure_reason(exc, log)}")
                     continue
                 outputs += written.values()
         if issue.audio_file:
@@ -446,86 +442,12 @@ class _Run:
                 p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
             ]
         with self.clock.stage("export", "writing exports"):
-            outputs += self.exports(issue, issues.list())
+            exported = Exporter(self.settings, self.layout, self.db).weekly(issue, issues.list())
+        outputs += exported.written
+        self.report.warnings += exported.skipped
+        for failure in exported.failures:
+            self._partial(failure)
         self.report.outputs = sorted({_relative(p, self.layout.out_dir) for p in outputs})
-
-    def exports(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
-        """Feed, notes, site, email — each as configured; one failing never stops the others."""
-        publish = self.settings.publish
-        steps: list[tuple[str, Callable[[], list[Path]]]] = []
-        if publish.feed and self.settings.podcast.base_url:
-            steps.append(("podcast feed", lambda: self.feed(issue, all_issues)))
-        elif publish.feed:
-            self.report.warnings.append("no podcast feed: set [podcast] base_url to publish one")
-        if publish.notes_dir is not None:
-            steps.append(("notes", lambda: self.notes(issue)))
-        if publish.site_dir is not None:
-            steps.append(("site", lambda: self.site(all_issues)))
-        if publish.email and self.settings.email.to:
-            steps.append(("email", lambda: self.email(issue)))
-        written: list[Path] = []
-        for name, step in steps:
-            try:
-                written += step()
-            except Exception as exc:  # a failed export is that export's failure, not the run's
-                self._partial(f"{name} failed: {_reason(exc)}")
-        return written
-
-    def feed(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
-        from papercast.export.podcast_feed import build_podcast_feed
-
-        root = build_podcast_feed(
-            all_issues,
-            settings=self.settings,
-            out_path=self.layout.out_dir / "feed.xml",
-            audio_root=self.layout.out_dir,
-        )
-        copy = self.layout.issue_dir(issue.id) / "feed.xml"
-        atomic_write_text(copy, root.read_text(encoding="utf-8"))
-        return [root, copy]
-
-    def notes(self, issue: Issue) -> list[Path]:
-        from papercast.export.notes import write_notes
-
-        assert self.settings.publish.notes_dir is not None
-        return write_notes(issue, self.settings.publish.notes_dir)
-
-    def site(self, all_issues: list[Issue]) -> list[Path]:
-        from papercast.export.site import build_site
-
-        assert self.settings.publish.site_dir is not None
-        index = build_site(
-            all_issues,
-            settings=self.settings,
-            site_dir=self.settings.publish.site_dir,
-            audio_root=self.layout.out_dir,
-        )
-        return [index]
-
-    def email(self, issue: Issue) -> list[Path]:
-        from papercast.export.email import send_issue
-
-        results = send_issue(
-            issue,
-            list(self.settings.email.to),
-            settings=self.settings,
-            db=self.db,
-            layout=self.layout,
-        )
-        failed = [r for r in results if r.status == "failed"]
-        if failed:
-            self._partial(
-                "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
-            )
-        return [self.layout.issue_email_dir(issue.id) / "issue.eml"]
-
-
-def _reason(exc: Exception) -> str:
-    """A failure for the report: our errors as they read, anything else with its type."""
-    if isinstance(exc, PapercastError):
-        return str(exc)
-    log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:

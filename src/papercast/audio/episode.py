@@ -71,6 +71,19 @@ class Episode(BaseModel):
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+def with_episode(issue: Issue, episode: Episode, layout: Layout) -> Issue:
+    """``issue`` with its episode's length and file, stored the way the feed and the site find
+    it: the file name when the episode is in the issue's folder, else its absolute path."""
+    mp3 = episode.mp3_path.resolve()
+    in_folder = mp3.parent == layout.issue_dir(issue.id).resolve()
+    return issue.model_copy(
+        update={
+            "audio_duration_seconds": round(episode.duration_seconds, 2),
+            "audio_file": mp3.name if in_folder else str(mp3),
+        }
+    )
+
+
 @dataclass
 class _Segments:
     wavs: dict[str, bytes]

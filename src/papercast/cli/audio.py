@@ -86,7 +86,7 @@ def audio(
 
     Example: papercast audio 2024-W41 --engine piper --max-minutes 15
     """
-    from papercast.audio import build_episode
+    from papercast.audio import build_episode, with_episode
     from papercast.cli.render import load_issue
     from papercast.store.issues import IssueStore
 
@@ -104,9 +104,7 @@ def audio(
         issue = load_issue(db, issue_id)
         folder = output_dir(out) if out is not None else layout.issue_dir(issue.id)
         episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=folder)
-        issue.audio_duration_seconds = episode.duration_seconds
-        issue.audio_file = str(episode.mp3_path.resolve())
-        IssueStore(db).save(issue)
+        IssueStore(db).save(with_episode(issue, episode, layout))
     _report(episode)
 
 

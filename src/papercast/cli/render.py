@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from papercast.issue import parse_issue_id
 from papercast.models import Issue
 from papercast.store.db import Database
 from papercast.store.issues import IssueStore
+
+if TYPE_CHECKING:
+    from papercast.export import Exporter
 
 console = Console()
 
@@ -42,6 +45,12 @@ def load_issue(db: Database, issue_id: str) -> Issue:
             "run `papercast run` for that week, or see `papercast issues`",
         )
     return issue
+
+
+def _exporter(state: AppState, db: Database) -> Exporter:
+    from papercast.export import Exporter
+
+    return Exporter(state.settings(), state.layout(), db)
 
 
 def _open(ctx: typer.Context) -> tuple[AppState, Database]:
@@ -104,7 +113,7 @@ def email(
 
     Example: papercast email 2024-W41 --to a@x.org,b@y.org
     """
-    from papercast.export.email import parse_recipients, send_issue
+    from papercast.export.email import parse_recipients
 
     state, db = _open(ctx)
     settings = state.settings()
@@ -113,15 +122,7 @@ def email(
         raise InputError("no recipients", "pass --to a@x.org,b@y.org or set [email] to")
     with db:
         issue = load_issue(db, issue_id)
-        results = send_issue(
-            issue,
-            recipients,
-            settings=settings,
-            db=db,
-            layout=state.layout(),
-            resend=resend,
-            dry_run=dry_run,
-        )
+        results = _exporter(state, db).email(issue, recipients, resend=resend, dry_run=dry_run)
     table = Table(title=f"{issue.id}: {len(results)} recipient(s)")
     for column in ("address", "status", "attempts", "detail"):
         table.add_column(column)
@@ -147,19 +148,15 @@ def site(
 
     Example: papercast site --out ~/public_html/papercast
     """
-    from papercast.export.site import build_site
-
     if out is not None:
         out = output_dir(out)
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
-    if not issues:
-        raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
-    settings = state.settings()
-    layout = state.layout()
-    folder = output_dir(out or settings.publish.site_dir or layout.site_dir)
-    index = build_site(issues, settings=settings, site_dir=folder, audio_root=layout.out_dir)
+        if not issues:
+            raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
+        exporter = _exporter(state, db)
+        index = exporter.site(issues, out=output_dir(out or exporter.site_dir))
     console.print(f"Wrote {len(issues)} issue page(s); open {index}", highlight=False)
 
 
@@ -176,21 +173,14 @@ def feed(
 
     Example: papercast feed --out public/podcast.xml
     """
-    from papercast.export.podcast_feed import build_podcast_feed
-
     target = output_file(out) if out is not None else None
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
-    layout = state.layout()
-    path = build_podcast_feed(
-        issues,
-        settings=state.settings(),
-        out_path=target or layout.podcast_feed_path,
-        audio_root=layout.out_dir,
-    )
+        written = _exporter(state, db).feed(issues, out=target)
     with_audio = sum(1 for i in issues if i.audio_file)
-    console.print(f"Wrote {path} ({with_audio} episode(s) with audio)", highlight=False)
+    also = f" (and {written[1]})" if len(written) > 1 else ""
+    console.print(f"Wrote {written[0]}{also} ({with_audio} episode(s) with audio)", highlight=False)
 
 
 @app.command()
@@ -206,15 +196,13 @@ def notes(
 
     Example: papercast notes 2024-W41 --dir ~/vault/papers
     """
-    from papercast.export.notes import write_notes
-
     state, db = _open(ctx)
     target = folder or state.settings().publish.notes_dir
     if target is None:
         raise ConfigError("no notes folder", "pass --dir or set [publish] notes_dir")
     with db:
         issue = load_issue(db, issue_id)
-    written = write_notes(issue, output_dir(target, "--dir"))
+        written = _exporter(state, db).notes(issue, folder=output_dir(target, "--dir"))
     console.print(f"Wrote {len(written)} note(s) to {target}", highlight=False)
 
 

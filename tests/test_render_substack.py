@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from papercast.config import Settings
-from papercast.export.substack import substack_problems
-from papercast.render import render_issue
+from papercast.render import render_issue, substack_problems
 from support.issue_builders import sample_issue
 
 
