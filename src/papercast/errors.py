@@ -1,18 +1,25 @@
-"""Domain errors: each carries a message that says what went wrong and what to do.
+"""Domain errors and exit codes: each error says what went wrong and what to do.
 
 The CLI prints ``str(error)`` (one line, plus the hint) and exits with ``exit_code``;
-nothing below the CLI prints.
+nothing below the CLI prints. Every exit code papercast uses is defined here.
 """
 
 from __future__ import annotations
 
 import logging
 
+EXIT_OK = 0
+EXIT_FAILED = 1  # nothing (or nothing usable) was made
+EXIT_USAGE = 2  # bad input or configuration: fix the command or the file
+EXIT_PARTIAL = 3  # done, but some papers, sources or exports failed (retried next time)
+EXIT_LOCKED = 4  # another run holds the lock on this home
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
 
 class PapercastError(Exception):
     """Base class for every error a user is meant to read."""
 
-    exit_code: int = 1
+    exit_code: int = EXIT_FAILED
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -26,13 +33,13 @@ class PapercastError(Exception):
 class ConfigError(PapercastError):
     """The configuration file or environment is invalid."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InputError(PapercastError):
     """A value the user gave (id, URL, date, file) cannot be used."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class SourceError(PapercastError):
@@ -54,7 +61,7 @@ class SourceError(PapercastError):
 class NotFoundError(PapercastError):
     """A paper, issue or file that was asked for does not exist."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class LLMError(PapercastError):
@@ -76,7 +83,7 @@ class ExportError(PapercastError):
 class LockedError(PapercastError):
     """Another papercast run holds the lock on this home."""
 
-    exit_code = 4
+    exit_code = EXIT_LOCKED
 
 
 def failure_reason(exc: BaseException, log: logging.Logger | None = None) -> str:

@@ -24,7 +24,14 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, derive
-from papercast.errors import LockedError, PapercastError, failure_reason
+from papercast.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    LockedError,
+    PapercastError,
+    failure_reason,
+)
 from papercast.fetch import fetch_window
 from papercast.layout import (
     PRIVATE_FILE,
@@ -52,10 +59,6 @@ if TYPE_CHECKING:
     from papercast.summarize import SummarizeRequest
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_PARTIAL = 3
 
 Status = Literal["done", "partial", "failed", "empty", "dry-run", "waiting-for-picks"]
 Events = Callable[[str, str], None]

@@ -9,15 +9,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from papercast import __version__
+from papercast.cli.console import err, line
 from papercast.cli.state import AppState
-from papercast.errors import PapercastError
-
-err_console = Console(stderr=True)
+from papercast.errors import EXIT_FAILED, EXIT_INTERRUPTED, PapercastError
 
 
 def _raise_errors(ctx: typer.Context | None) -> bool:
@@ -38,27 +35,21 @@ class PapercastGroup(TyperGroup):
         except PapercastError as exc:
             if _raise_errors(ctx):
                 raise
-            err_console.print(
-                f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True
-            )
+            err.print(line(("Error:", "bold red"), f" {exc.message}"))
             if exc.hint:
-                err_console.print(
-                    f"  {escape(exc.hint)}", highlight=False, style="dim", soft_wrap=True
-                )
+                err.print(f"  {exc.hint}", style="dim")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err_console.print("Interrupted; rerun to continue where it stopped.")
-            raise typer.Exit(130) from None
+            err.print("Interrupted; rerun to continue where it stopped.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             if _raise_errors(ctx):
                 raise
-            err_console.print(
-                f"[bold red]Unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}",
-                highlight=False,
-                soft_wrap=True,
+            err.print(
+                line(("Unexpected error:", "bold red"), f" {type(exc).__name__}: {exc}"),
             )
-            err_console.print("  run again with --debug to see the traceback", style="dim")
-            raise typer.Exit(1) from None
+            err.print("  run again with --debug to see the traceback", style="dim")
+            raise typer.Exit(EXIT_FAILED) from None
 
 
 app = typer.Typer(
@@ -99,7 +90,7 @@ def main_options(
 
     from papercast.logs import RedactingFilter
 
-    handler = RichHandler(console=err_console, show_path=False, show_time=False)
+    handler = RichHandler(console=err, show_path=False, show_time=False)
     handler.addFilter(RedactingFilter())
     handler.setLevel(level)
     root = logging.getLogger()

@@ -6,18 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from papercast.cli.app import app
-from papercast.cli.state import get_state, output_dir, output_file
+from papercast.cli.console import out as console
+from papercast.cli.state import AppState, get_state, output_dir, output_file
 from papercast.config import Settings, derive
 from papercast.errors import InputError
 
 if TYPE_CHECKING:
     from papercast.audio import Episode
 
-# Paths stay whole (no wrapping); titles print as they are (no markup: "[x]" is text).
-console = Console(soft_wrap=True, markup=False, highlight=False)
 
 EngineOption = Annotated[
     str | None,
@@ -37,10 +35,20 @@ NoCacheOption = Annotated[
 ]
 
 
-def _with_audio(settings: Settings, **changes: Any) -> Settings:
+def _settings(
+    state: AppState,
+    engine: str | None,
+    voice: str | None,
+    rate: float | None,
+    no_cache: bool,
+    **more: Any,
+) -> Settings:
     """Settings with the [audio] keys given on the command line (validated)."""
-    wanted = {k: v for k, v in changes.items() if v is not None}
-    return derive(settings, {"audio": wanted}) if wanted else settings
+    given = {"engine": engine, "voice": voice, "speaking_rate": rate, **more}
+    wanted = {k: v for k, v in given.items() if v is not None}
+    if no_cache:
+        wanted["cache"] = False
+    return derive(state.settings(), {"audio": wanted}) if wanted else state.settings()
 
 
 def _report(episode: Episode) -> None:
@@ -91,14 +99,7 @@ def audio(
     from papercast.store.issues import IssueStore
 
     state = get_state(ctx)
-    settings = _with_audio(
-        state.settings(),
-        engine=engine,
-        voice=voice,
-        speaking_rate=rate,
-        max_minutes=max_minutes,
-        cache=False if no_cache else None,
-    )
+    settings = _settings(state, engine, voice, rate, no_cache, max_minutes=max_minutes)
     layout = state.layout()
     with state.database() as db:
         issue = load_issue(db, issue_id)
@@ -136,13 +137,7 @@ def speak(
         raise InputError(f"--out {out} must end in .mp3", "e.g. --out speech.mp3")
     out = output_file(out)
     state = get_state(ctx)
-    settings = _with_audio(
-        state.settings(),
-        engine=engine,
-        voice=voice,
-        speaking_rate=rate,
-        cache=False if no_cache else None,
-    )
+    settings = _settings(state, engine, voice, rate, no_cache)
     with state.database() as db:
         episode = speak_text(text, settings=settings, layout=state.layout(), db=db, out=out)
     _report(episode)

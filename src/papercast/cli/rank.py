@@ -7,21 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import err
+from papercast.cli.console import out as stdout
 from papercast.cli.state import get_state, output_file
 from papercast.config import derive
-from papercast.errors import InputError
+from papercast.errors import EXIT_FAILED, InputError
 from papercast.history import HISTORY_FORMATS, read_candidates, read_history
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.rank import load_profile, profile_from_records, rank_papers
 from papercast.store.history import HistoryStore
-
-console = Console(stderr=True)
 
 history_app = typer.Typer(
     help="Import and inspect your reading history (it teaches the ranking what you like).",
@@ -100,7 +98,7 @@ def rank(
         typer.echo(text, nl=False)
     else:
         atomic_write_text(out, text)
-        console.print(f"Ranked {len(lines)} candidates into {out}", highlight=False)
+        err.print(f"Ranked {len(lines)} candidates into {out}")
 
 
 @history_app.command("import")
@@ -167,11 +165,11 @@ def history_list(
     for row in rows:
         table.add_row(
             "yes" if row.picked else "no",
-            escape(row.title or "(title not fetched yet)"),
-            escape(row.paper_id or ""),
-            escape(row.origin),
+            row.title or "(title not fetched yet)",
+            row.paper_id or "",
+            row.origin,
         )
-    Console().print(table)
+    stdout.print(table)
 
 
 @history_app.command("clear")
@@ -186,7 +184,7 @@ def history_clear(
     """
     what = f"history imported from {origin}" if origin else "all imported history"
     if not yes and not typer.confirm(f"Forget {what}?"):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     with get_state(ctx).database() as db:
         removed = HistoryStore(db).clear(origin)
     typer.echo(f"Forgot {removed} papers ({what}).")

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import out as console
 from papercast.cli.state import AppState, get_state, output_dir, output_file
-from papercast.errors import ConfigError, InputError, NotFoundError
+from papercast.errors import EXIT_FAILED, ConfigError, InputError, NotFoundError
 from papercast.issue import parse_issue_id
 from papercast.models import Issue
 from papercast.store.db import Database
@@ -21,7 +20,6 @@ from papercast.store.issues import IssueStore
 if TYPE_CHECKING:
     from papercast.export import Exporter
 
-console = Console()
 
 IssueArg = Annotated[
     str, typer.Argument(help="Issue id (ISO week, e.g. 2024-W41) or 'latest'.", show_default=True)
@@ -88,7 +86,7 @@ def render(
     folder = output_dir(out) if out is not None else state.layout().issue_dir(issue.id)
     written = render_issue(issue, settings=settings, out_dir=folder, formats=wanted)
     for fmt, path in written.items():
-        console.print(f"{fmt:>8}  {path}", highlight=False)
+        console.print(f"{fmt:>8}  {path}")
 
 
 @app.command()
@@ -128,12 +126,12 @@ def email(
         table.add_column(column)
     for result in results:
         detail = result.error or result.message_id or str(result.eml_path)
-        table.add_row(escape(result.address), result.status, str(result.attempts), escape(detail))
+        table.add_row(result.address, result.status, str(result.attempts), detail)
     console.print(table)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         console.print(f"{len(failed)} failed; rerun the same command to retry just those.")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -157,7 +155,7 @@ def site(
             raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
         exporter = _exporter(state, db)
         index = exporter.site(issues, out=output_dir(out or exporter.site_dir))
-    console.print(f"Wrote {len(issues)} issue page(s); open {index}", highlight=False)
+    console.print(f"Wrote {len(issues)} issue page(s); open {index}")
 
 
 @app.command()
@@ -180,7 +178,7 @@ def feed(
         written = _exporter(state, db).feed(issues, out=target)
     with_audio = sum(1 for i in issues if i.audio_file)
     also = f" (and {written[1]})" if len(written) > 1 else ""
-    console.print(f"Wrote {written[0]}{also} ({with_audio} episode(s) with audio)", highlight=False)
+    console.print(f"Wrote {written[0]}{also} ({with_audio} episode(s) with audio)")
 
 
 @app.command()
@@ -203,7 +201,7 @@ def notes(
     with db:
         issue = load_issue(db, issue_id)
         written = _exporter(state, db).notes(issue, folder=output_dir(target, "--dir"))
-    console.print(f"Wrote {len(written)} note(s) to {target}", highlight=False)
+    console.print(f"Wrote {len(written)} note(s) to {target}")
 
 
 @app.command()
@@ -222,7 +220,7 @@ def issues(ctx: typer.Context) -> None:
         table.add_row(
             issue.id,
             issue.date.isoformat(),
-            escape(issue.title),
+            issue.title,
             str(len(issue.highlights)),
             str(len(issue.noteworthy)),
             issue.audio_duration or "-",

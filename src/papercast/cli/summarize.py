@@ -8,21 +8,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from papercast.cli.app import app
+from papercast.cli.console import err, line
 from papercast.cli.state import get_state, output_file
 from papercast.config import Settings, derive
-from papercast.errors import InputError, LLMError
+from papercast.errors import EXIT_FAILED, EXIT_PARTIAL, InputError, LLMError
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
 from papercast.summarize import CostEstimate, SummarizeRequest
 from papercast.summarize.output import OutputFormat, SummaryItem, render_summaries
-
-err = Console(stderr=True)
-EXIT_SOME_FAILED = 3
 
 
 def _settings(
@@ -52,14 +48,12 @@ def _emit(text: str, out: Path | None) -> None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
         atomic_write_text(out, text)
-        err.print(f"Wrote {out}", highlight=False)
+        err.print(f"Wrote {out}")
 
 
 def _report_failures(failures: dict[str, str]) -> None:
     for what, reason in failures.items():
-        err.print(
-            f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False, soft_wrap=True
-        )
+        err.print(line(("failed", "red"), f" {what}: {reason}"))
 
 
 def _print_estimate(e: CostEstimate) -> None:
@@ -181,7 +175,7 @@ def summarize(
         failures = _summarize(request, output, out)
     failures.update(resolved.errors)
     if failures:
-        raise typer.Exit(EXIT_SOME_FAILED if len(failures) < len(wanted) else 1)
+        raise typer.Exit(EXIT_PARTIAL if len(failures) < len(wanted) else EXIT_FAILED)
 
 
 def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None) -> dict[str, str]:
@@ -209,14 +203,15 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
     for item in items:
         if item.record.extractive:
             err.print(
-                f"[yellow]note[/] {item.paper.id}: extractive summary (offline, no LLM)",
-                highlight=False,
+                line(("note", "yellow"), f" {item.paper.id}: extractive summary (offline, no LLM)")
             )
         if item.record.ungrounded:
             err.print(
-                f"[yellow]warning[/] {item.paper.id}: numbers not found in the source text: "
-                + escape(", ".join(item.record.ungrounded)),
-                highlight=False,
+                line(
+                    ("warning", "yellow"),
+                    f" {item.paper.id}: numbers not found in the source text: "
+                    + ", ".join(item.record.ungrounded),
+                )
             )
     usage = result.usage
     if usage.requests:
@@ -234,7 +229,7 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
 def _submit(request: SummarizeRequest) -> None:
     from papercast.summarize.batch import submit_batch
 
-    info = submit_batch(replace(request, on_progress=lambda msg: err.print(msg, highlight=False)))
+    info = submit_batch(replace(request, on_progress=lambda msg: err.print(msg)))
     if info is None:
         typer.echo("Nothing to submit: every paper is summarized or already in a batch.")
         return
@@ -261,8 +256,7 @@ def _collect(
             status: Literal["done", "pending"] = "done" if result.done else "pending"
             err.print(
                 f"batch {result.batch_id}: {result.status} "
-                f"({result.completed}/{result.total} requests){'' if status == 'done' else ' — collect again later'}",
-                highlight=False,
+                f"({result.completed}/{result.total} requests){'' if status == 'done' else ' — collect again later'}"
             )
             _report_failures(result.failures)
             for paper_id, record in result.records.items():
