@@ -14,7 +14,10 @@ from papercast.llm.openai_backend import OpenAIBackend, OpenAIOptions
 from papercast.llm.prompts import PromptSet
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import make_job, summarize_papers, tighter_budget
+from papercast.testing import FixtureServer, Reply
 from papercast.testing.fake_openai import FakeOpenAI
+from papercast.testing.fake_openai_content import tokens_for
+from papercast.testing.pdfs import make_many_page_pdf
 
 
 def run(env: Env, papers, **kw):  # type: ignore[no-untyped-def]
@@ -146,6 +149,25 @@ def test_prose_around_the_json_object_is_tolerated() -> None:
         result = run(env, [paper])
     assert result.records[paper.id].summary.significance == 6
     assert len(fake.completion_calls) == 1
+
+
+def test_overflow_in_json_mode_counts_the_schema_in_the_prompt(
+    fixture_server: FixtureServer,
+) -> None:
+    """The refit measures the prompt as sent, JSON-mode schema included: one overflow, not two."""
+    fixture_server.route(
+        "/pdf/long", Reply(body=make_many_page_pdf(60), content_type="application/pdf")
+    )
+    paper = make_paper(1, pdf_url=fixture_server.url("/pdf/long"))
+    with FakeOpenAI(json_schema_support=False, context_tokens=2000) as fake:
+        env = Env.create(make_settings(fake, fulltext_max_tokens=8000, max_output_tokens=256))
+        result = run(env, [paper])
+        calls = fake.completion_calls
+    assert [c.status for c in calls] == [400, 400, 200]
+    assert formats(fake) == ["json_schema", "json_object", "json_object"]
+    assert result.records[paper.id].source_text == "full"
+    # The refitted prompt leaves the reply its max_output_tokens within the context.
+    assert tokens_for(calls[2].text()) + 256 <= 2000
 
 
 def test_tighter_budget_fits_the_named_limit_or_halves() -> None:

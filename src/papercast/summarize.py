@@ -178,7 +178,7 @@ def tighter_budget(
     budget is fitted to them, measuring how the server's tokenizer counts against our estimate;
     otherwise it is halved. Always at least 10% smaller than before.
     """
-    prompt = estimate_tokens(job.system + job.user)
+    prompt = overflow.sent_tokens or estimate_tokens(job.system + job.user)
     text = min(budget, estimate_tokens(job.text))
     fitted = budget // 2
     if overflow.limit and overflow.prompt_tokens:

@@ -303,6 +303,8 @@ class OpenAIBackend:
                     ) from None
                 guessed = guessed or not exc.certain
                 rung += 1
+                if exc.certain:  # the server said so: no need to ask again this run
+                    self.rung = max(self.rung, rung)
                 log.info("%s rejected %s (%s); trying %s", self.where, fmt, exc, FORMATS[rung])
                 continue
             if rung > self.rung:
@@ -343,7 +345,10 @@ class OpenAIBackend:
                 if attempts.repeated_5xx:
                     self._log(record, started, "error", fmt, purpose, _status_line(exc))
                     raise _FormatRejected(f"{_status_line(exc)}, twice", certain=False) from None
-            raise self._fail(exc, record, started, fmt, purpose, attempts) from None
+            error = self._fail(exc, record, started, fmt, purpose, attempts)
+            if isinstance(error, ContextOverflowError):
+                error.sent_tokens = sum(estimate_tokens(m["content"]) for m in messages)
+            raise error from None
         data = _json_body(raw.http_response)
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
@@ -571,7 +576,9 @@ def _error_text(exc: openai.APIStatusError) -> str:
 
 
 def _status_line(exc: openai.APIStatusError) -> str:
-    return f"HTTP {exc.status_code}: {redact(_error_message(exc))[:200]}"
+    """``HTTP 500: <the server's message>`` on one line (servers put tracebacks in there)."""
+    message = " ".join(redact(_error_message(exc)).split())
+    return f"HTTP {exc.status_code}: {message[:200]}"
 
 
 def _is_context_overflow(exc: openai.APIStatusError) -> bool:

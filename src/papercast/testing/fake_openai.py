@@ -474,7 +474,17 @@ class FakeOpenAI:
         return _error(404, f"unknown path {path}", "invalid_request_error", None)
 
     def _bad(self, body: dict[str, Any], fault: Fault | None) -> _Response | None:
-        """Request-level errors for completions: context length, unsupported json_schema."""
+        """Request-level errors for completions: unsupported json_schema, context length.
+
+        The format is checked first, as a server validates a request before it tokenizes it.
+        """
+        if not self.json_schema_support and _wanted_schema(body) is not None:
+            return _error(
+                self.json_schema_status,
+                "response_format json_schema is not supported by this server",
+                "invalid_request_error" if self.json_schema_status < 500 else "server_error",
+                None,
+            )
         prompt_tokens = content.tokens_for(_request_text(body))
         too_long = self.context_tokens is not None and prompt_tokens > self.context_tokens
         if (fault is not None and fault.kind == "context_length") or too_long:
@@ -485,13 +495,6 @@ class FakeOpenAI:
                 f"messages resulted in {prompt_tokens} tokens. Please reduce the length.",
                 "invalid_request_error",
                 "context_length_exceeded",
-            )
-        if not self.json_schema_support and _wanted_schema(body) is not None:
-            return _error(
-                self.json_schema_status,
-                "response_format json_schema is not supported by this server",
-                "invalid_request_error" if self.json_schema_status < 500 else "server_error",
-                None,
             )
         return None
 
