@@ -12,7 +12,6 @@ not summary quality. Where the server or the model is missing the tests skip wit
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import re
@@ -64,10 +63,14 @@ class LlamaServer:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def _die_with_parent() -> None:
-    """In the child: SIGKILL when the test process dies, even by SIGKILL (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+# Started through this one-liner: on Linux the server gets SIGKILL when the test process dies,
+# even by SIGKILL (PR_SET_PDEATHSIG survives exec), so a killed test run leaves no stray server.
+LAUNCH = (
+    "import contextlib, ctypes, os, signal, sys\n"
+    "with contextlib.suppress(OSError, AttributeError):\n"
+    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'llama_cpp.server', *sys.argv[1:]])\n"
+)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -91,8 +94,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
     log = tmp_path_factory.mktemp("llama") / "server.log"
     command = [
         sys.executable,
-        "-m",
-        "llama_cpp.server",
+        "-c",
+        LAUNCH,
         "--model",
         str(model),
         "--model_alias",
@@ -113,7 +116,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: killed whole at the end
-            preexec_fn=_die_with_parent,  # Linux: killed with the test process, never a stray
         )
     server = LlamaServer(base_url="", proc=proc, log=log)
     try:

@@ -128,12 +128,11 @@ def test_a_reply_cut_off_at_max_tokens_gets_a_repair_turn_that_names_the_cause()
         env = Env.create(make_settings(fake, fulltext=False))
         fake.fail_next("length", 2)
         result = run(env, [paper])
-        repair = fake.completion_calls[1].body["messages"][-1]["content"]
-    assert "cut off at max_output_tokens (1800)" in repair
-    assert "invalid JSON twice" in result.failures[paper.id]
-    assert (
-        "max_output_tokens" in result.failures[paper.id] or "cut off" in result.failures[paper.id]
-    )
+        repair = fake.completion_calls[1].body["messages"]
+    assert "cut off at max_output_tokens (1800): keep every field shorter" in repair[-1]["content"]
+    assert [m["role"] for m in repair] == ["system", "user", "user"]  # the cut reply not quoted
+    reason = result.failures[paper.id]
+    assert "invalid JSON twice" in reason and "cut off" in reason
 
 
 def test_prose_around_the_json_object_is_tolerated() -> None:

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 _NO_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _RETRY_STATUSES = frozenset({408, 409, 425, 429})
+_CUT_OFF = "the reply was cut off"
 _MAX_BACKOFF = 8.0
 _MAX_RETRY_AFTER = 60.0
 _FORMAT_WORDS = (
@@ -244,7 +245,8 @@ class OpenAIBackend:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": job.user}]
         if repair is not None:
             reply, error = repair
-            messages.append({"role": "assistant", "content": reply[:4000]})
+            if not error.startswith(_CUT_OFF):  # a cut-off reply is not worth its context
+                messages.append({"role": "assistant", "content": reply[:4000]})
             messages.append({"role": "user", "content": self.prompts.repair(error)})
         return messages
 
@@ -373,7 +375,12 @@ class OpenAIBackend:
                 parse_summary(reply)
             except _Invalid:
                 limit = self.options.max_output_tokens
-                return reply, call, f"the reply was cut off at max_output_tokens ({limit})"
+                where = (
+                    f"max_output_tokens ({limit})"
+                    if call.output_tokens >= limit or call.usage_estimated
+                    else f"the end of the server's context, after {call.output_tokens} tokens"
+                )
+                return reply, call, f"{_CUT_OFF} at {where}: keep every field shorter"
         return reply, call, None
 
     # --- bookkeeping ------------------------------------------------------------------

@@ -531,6 +531,9 @@ class FakeOpenAI:
             finish = "length"
         prompt_tokens = content.tokens_for(_request_text(body))
         completion_tokens = content.tokens_for(text)
+        if finish == "length":  # cut at the cap: a real server has spent all of it
+            cap = body.get("max_tokens") or body.get("max_completion_tokens")
+            completion_tokens = int(cap) if isinstance(cap, int) else completion_tokens
         reply: dict[str, Any] = {
             "id": self._next_id("chatcmpl"),
             "object": "chat.completion",
