@@ -7,6 +7,7 @@ are ``SecretStr`` and only ever come from the environment or a key file.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic_settings.exceptions import SettingsError
 from papercast.errors import ConfigError
 
 CONFIG_FILENAME = "papercast.toml"
+log = logging.getLogger(__name__)
 
 
 class Section(BaseModel):
@@ -360,9 +362,10 @@ class PublishConfig(Section):
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "embeddings", "local", "keywords"] = Field(
+    backend: Literal["tfidf", "hybrid", "embeddings", "local", "keywords"] = Field(
         default="tfidf",
-        description="tfidf (offline default), embeddings, local (sentence-transformers) or keywords",
+        description="tfidf (offline default), hybrid (tfidf + a static embedding model: "
+        "papercast[static]), embeddings, local (sentence-transformers) or keywords",
     )
     interests: str = Field(default="", description="what you want to read, in your own words")
     boosts: dict[str, float] = Field(
@@ -384,6 +387,11 @@ class RankConfig(Section):
     local_model: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2",
         description="backend 'local': a sentence-transformers model name or path",
+    )
+    static_model_dir: Path | None = Field(
+        default=None,
+        description="backend 'hybrid': a folder of WordLlama weights/ and tokenizers/ "
+        "(default: the model shipped in the wordllama package)",
     )
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"
@@ -444,6 +452,14 @@ _NON_SETTING_ENV = {"PAPERCAST_RAISE_ERRORS", "PAPERCAST_DEBUG"}
 def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     """``--config PATH`` (must exist), else ``./papercast.toml`` if present."""
     if explicit is not None:
+        if explicit.is_dir():
+            inside = explicit / CONFIG_FILENAME
+            raise ConfigError(
+                f"--config {explicit} is a folder, not a config file",
+                f"give the file: --config {inside}"
+                if inside.is_file()
+                else "give the path of a papercast.toml file",
+            )
         if not explicit.is_file():
             raise ConfigError(
                 f"config file {explicit} does not exist",
@@ -455,15 +471,38 @@ def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | N
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML; a UTF-8 byte order mark (Windows editors write one) is allowed."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", "fix the syntax at that line"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
+
+
+# Secrets a config file may hold but should not: files get backed up, synced and committed.
+_SECRETS_IN_FILE = (
+    ("llm", "api_key", "set OPENAI_API_KEY, or point [llm] api_key_file at a private file"),
+    ("email", "password", "set PAPERCAST_EMAIL__PASSWORD"),
+)
+
+
+def _warn_secrets_in_file(data: dict[str, Any], path: Path) -> None:
+    for section, key, instead in _SECRETS_IN_FILE:
+        values = data.get(section)
+        if isinstance(values, dict) and key in values:
+            log.warning(
+                "[%s] %s is written in %s, where backups, sync and git can leak it: %s instead",
+                section,
+                key,
+                path,
+                instead,
+            )
 
 
 def _has_key(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
@@ -539,6 +578,7 @@ def load_settings(
     settings.config_file = path
     if path is not None:
         _resolve_relative_paths(settings, path.parent)
+        _warn_secrets_in_file(data, path)
     return settings
 
 

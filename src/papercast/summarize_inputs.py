@@ -2,9 +2,12 @@
 
 arXiv ids/URLs go through ``papercast.sources.arxiv.fetch_by_ids``; bioRxiv/medRxiv DOIs and
 links through ``papercast.sources.biorxiv.fetch_by_doi``. A local PDF, or a URL that serves a
-PDF, becomes a ``local`` paper (id ``pdf:<hash>``) titled from the PDF metadata or its first
-page, with the abstract taken from the text; its bytes go into the PDF cache so the summarizer
-reads the full text from there.
+PDF, is first asked which paper it is (``papercast.pdfmeta``: the arXiv margin stamp, an arXiv
+DOI or link on page 1, the metadata). An arXiv PDF becomes that arXiv paper, with its record from
+the arXiv API when the API answers and from the PDF otherwise, so summarizing the PDF and then
+its id is one summary (one cache entry). Any other PDF becomes a ``local`` paper (id
+``pdf:<hash>``) titled from the PDF, with the abstract taken from the text. Either way its bytes
+go into the PDF cache so the summarizer reads the full text from there.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
-from papercast.fulltext import FullTextError, FullTextFetcher, split_sections
-from papercast.http import HTTPStatusError
+from papercast.fulltext import ExtractedPdf, FullTextError, FullTextFetcher, split_sections
+from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
 from papercast.layout import Layout, atomic_write_bytes
-from papercast.models import Paper
+from papercast.models import Author, Paper
+from papercast.pdfmeta import PdfIdentity
 
 log = logging.getLogger(__name__)
 MAX_ABSTRACT_CHARS = 2500
@@ -59,6 +64,13 @@ def abstract_from_text(text: str, title: str | None) -> str:
     return body.strip()[:1500]
 
 
+def _unexpected(exc: Exception) -> PapercastError:
+    log.debug("unexpected failure", exc_info=exc)
+    return PapercastError(
+        f"{type(exc).__name__}: {exc}", "run again with --debug to see the traceback"
+    )
+
+
 class InputResolver:
     def __init__(self, settings: Settings, layout: Layout) -> None:
         self.settings = settings
@@ -92,6 +104,9 @@ class InputResolver:
             except PapercastError as exc:
                 self._fail(out, raw, exc)
                 continue
+            except Exception as exc:  # whatever else goes wrong is this input's failure
+                self._fail(out, raw, _unexpected(exc))
+                continue
             out.papers.append(paper)
             out.inputs[paper.id] = raw
         order = {raw: i for i, raw in enumerate(refs)}
@@ -111,9 +126,10 @@ class InputResolver:
                     pairs.append(((raw, ref), fetch_by_ids(self.settings, [raw])[0]))
                 except PapercastError as exc:
                     self._fail(out, raw, exc)
-        except PapercastError as exc:
+        except Exception as exc:  # arXiv's failure is these inputs' failure, not the others'
+            error = exc if isinstance(exc, PapercastError) else _unexpected(exc)
             for raw, _ in items:
-                self._fail(out, raw, exc)
+                self._fail(out, raw, error)
             return
         for (raw, _ref), paper in pairs:
             out.papers.append(paper)
@@ -157,6 +173,11 @@ class InputResolver:
             status = exc.response.status_code
             error = NotFoundError if status == 404 else InputError
             raise error(f"{url} answered HTTP {status}", "check the link") from None
+        except ResponseTooLarge:  # an input error, as for a local PDF over the limit
+            raise InputError(
+                f"{url} is larger than {self.settings.llm.max_pdf_mb} MB",
+                "raise [llm] max_pdf_mb",
+            ) from None
         data = response.content
         if b"%PDF-" not in data[:1024]:
             kind = response.headers.get("content-type", "unknown type")
@@ -180,17 +201,52 @@ class InputResolver:
                     "run OCR on it first (e.g. ocrmypdf)",
                 ) from None
             raise InputError(f"{origin}: {exc.message}", "give a valid PDF file") from None
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        title = extracted.title or fallback_title
-        paper = Paper(
-            id=f"pdf:{digest}",
-            source="local",
-            title=title,
-            abstract=abstract_from_text(extracted.text, extracted.title),
-            pdf_url=url,
-            origin=origin,
-        )
+        identity = extracted.identity
+        if identity.arxiv_id:
+            paper = self._arxiv_pdf_paper(identity, extracted, origin, fallback_title)
+        else:
+            digest = hashlib.sha256(data).hexdigest()[:16]
+            paper = Paper(
+                id=f"pdf:{digest}",
+                source="local",
+                title=extracted.title or fallback_title,
+                authors=[Author(name=name) for name in identity.authors],
+                abstract=abstract_from_text(extracted.text, extracted.title),
+                doi=identity.doi,
+                pdf_url=url,
+                origin=origin,
+            )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
-            atomic_write_bytes(cached, data)
+            atomic_write_bytes(cached, data, private=True)
         return paper
+
+    def _arxiv_pdf_paper(
+        self, identity: PdfIdentity, extracted: ExtractedPdf, origin: str, fallback_title: str
+    ) -> Paper:
+        """The arXiv paper a PDF says it is: the API's record, else what the PDF tells."""
+        from papercast.sources.arxiv import fetch_by_ids
+
+        wanted = (
+            f"{identity.arxiv_id}v{identity.version}" if identity.version else identity.arxiv_id
+        )
+        try:
+            return fetch_by_ids(self.settings, [str(wanted)])[0]
+        except PapercastError as exc:
+            log.info("%s is arXiv %s; the arXiv API did not answer (%s)", origin, wanted, exc)
+        published = (
+            datetime.combine(identity.date, datetime.min.time(), UTC) if identity.date else None
+        )
+        return Paper(
+            id=f"arxiv:{identity.arxiv_id}",
+            source="arxiv",
+            version=identity.version,
+            title=extracted.title or fallback_title,
+            authors=[Author(name=name) for name in identity.authors],
+            abstract=abstract_from_text(extracted.text, extracted.title),
+            categories=[identity.category] if identity.category else [],
+            primary_category=identity.category,
+            published=published,
+            doi=identity.doi,
+            origin=origin,
+        )

@@ -33,7 +33,7 @@ class SummaryItem(BaseModel):
         record = self.record
         return {
             "paper": self.paper.model_dump(mode="json"),
-            "summary": record.summary.model_dump(mode="json"),
+            "summary": _summary_json(record),
             "source_text": record.source_text,
             "ungrounded": record.ungrounded,
             "usage": record.usage.model_dump(mode="json"),
@@ -45,8 +45,16 @@ class SummaryItem(BaseModel):
         }
 
 
+def _summary_json(record: SummaryRecord) -> dict[str, Any]:
+    """The summary's fields; an extractive summary has no significance (nothing assessed it)."""
+    data = record.summary.model_dump(mode="json")
+    if record.extractive:
+        data["significance"] = data["significance_reason"] = None
+    return data
+
+
 def _environment(override: Path | None) -> jinja2.Environment:
-    from papercast.render import safe_url
+    from papercast.render import md_escape, safe_url
 
     search = [str(override)] if override is not None else []
     env = jinja2.Environment(
@@ -56,6 +64,7 @@ def _environment(override: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["safe_url"] = safe_url  # only http(s) links, as in the issue
+    env.filters["md"] = md_escape  # Markdown as issue.md escapes it
     return env
 
 

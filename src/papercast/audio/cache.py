@@ -53,4 +53,4 @@ class SegmentCache:
 
     def put(self, key: str, wav: bytes) -> None:
         if self.enabled:
-            atomic_write_bytes(self.path(key), wav)
+            atomic_write_bytes(self.path(key), wav, private=True)

@@ -286,7 +286,7 @@ def _remember(layout: Layout, fingerprint: str, episode: Episode) -> None:
         chapters_sha256=_sha256(episode.chapters_path) if episode.chapters_path else None,
         episode=episode,
     )
-    atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json())
+    atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json(), private=True)
 
 
 def _synthesize(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from papercast.errors import PapercastError
+from papercast.layout import create_private_file, make_private_dir
 from papercast.store.migrations import MIGRATIONS
 
 
@@ -23,8 +24,9 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path is not None:  # private: SQLite gives its -wal and -shm files the same mode
+            make_private_dir(self.path.parent)
+            create_private_file(self.path)
         try:
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=30
