@@ -225,6 +225,8 @@ def test_summarize_a_corpus_pdf_longer_than_the_server_context(
     """The config names the model's trained context (8192); the server runs 2048 (n_ctx)."""
     llm_env(monkeypatch, llama_server, context_tokens=8192)
     monkeypatch.setenv("PAPERCAST_ARXIV__API_URL", "http://127.0.0.1:9/api/query")  # offline
+    monkeypatch.setenv("PAPERCAST_ARXIV__DELAY_SECONDS", "0")
+    monkeypatch.setenv("PAPERCAST_ARXIV__NUM_RETRIES", "0")
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(LOCAL_PDF.read_bytes())
     result = runner.invoke(app, ["summarize", str(pdf), "--format", "json"])
