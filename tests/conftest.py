@@ -9,6 +9,18 @@ from pathlib import Path
 import pytest
 
 from papercast.sample.server import FixtureServer
+from support import optional
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    optional.required()  # a typo in TESTS_REQUIRE is an error, not a silent skip
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked for an optional piece skip where it is missing (fail where required)."""
+    for piece, marker in optional.PIECES.items():
+        if item.get_closest_marker(marker) is not None:
+            optional.need(piece)
 
 
 @pytest.fixture(autouse=True)

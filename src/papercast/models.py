@@ -247,6 +247,9 @@ class Usage(Model):
     output_tokens: int = 0
     cost_usd: float = 0.0
     requests: int = 0
+    estimated: bool = Field(
+        default=False, description="some tokens were estimated: the server reported no usage"
+    )
 
 
 class SummaryRecord(Model):
@@ -351,6 +354,9 @@ class CallLog(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    usage_estimated: bool = Field(
+        default=False, description="the server reported no usage: tokens estimated from the text"
+    )
     duration_ms: int = 0
     error: str | None = None
     options: dict[str, object] = Field(default_factory=dict)

@@ -19,7 +19,9 @@ call logs.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +35,24 @@ from papercast.models import CallStatus
 
 Purpose = Literal["summary", "batch", "relevance", "embedding", "speech"]
 NO_KEY = "not-needed"  # what the SDK is given for a server that wants no key
+# How servers say a prompt was too long (OpenAI, vLLM, llama.cpp, Ollama...).
+_OVERFLOW_WORDS = (
+    "context_length",
+    "context length",
+    "context window",
+    "maximum model length",
+    "too many tokens",
+    "exceed context",
+)
+_OVERFLOW_LIMIT = re.compile(
+    r"(?:context (?:length|window) (?:is|of)|maximum model length(?: is)?)\D{0,12}(\d+)", re.I
+)
+_OVERFLOW_PROMPT = (  # the prompt's size in the server's tokens, most precise wording first
+    re.compile(r"(\d+) in the messages", re.I),
+    re.compile(r"prompt contains(?: at least)? (\d+)", re.I),
+    re.compile(r"(?:messages )?resulted in (\d+) tokens", re.I),
+    re.compile(r"requested(?: tokens)? \(?(\d+)", re.I),  # prompt + completion: conservative
+)
 
 
 @dataclass(frozen=True)
@@ -134,12 +154,13 @@ class Endpoint:
             max_retries=self.max_retries,
         )
 
-    def async_client(self) -> openai.AsyncOpenAI:
+    def async_client(self, *, max_retries: int | None = None) -> openai.AsyncOpenAI:
+        """An async client; ``max_retries=0`` for a caller that retries by itself."""
         return openai.AsyncOpenAI(
             api_key=self.api_key or NO_KEY,
             base_url=self.base_url,
             timeout=self.timeout,
-            max_retries=self.max_retries,
+            max_retries=self.max_retries if max_retries is None else max_retries,
         )
 
 
@@ -178,27 +199,70 @@ def error_message(exc: openai.APIStatusError) -> str:
             return str(inner["message"])
         if isinstance(body.get("message"), str):
             return str(body["message"])
+        if body.get("detail"):  # FastAPI's validation errors (llama-cpp-python's 422)
+            return json.dumps(body["detail"])[:1000]
+    if isinstance(body, str) and body.strip():
+        return body
     return str(exc.message)
 
 
+def error_text(exc: openai.APIStatusError) -> str:
+    """Everything the error says (message, code, body), to recognise what it is about."""
+    body = exc.body
+    dumped = json.dumps(body, default=str) if body is not None else exc.response.text
+    code = str(getattr(exc, "code", "") or "")
+    return f"{error_message(exc)} {code} {dumped}"[:4000]
+
+
+def status_line(exc: openai.APIStatusError) -> str:
+    """``HTTP 500: <the server's message>`` on one line (servers put tracebacks in there)."""
+    message = " ".join(redact(error_message(exc)).split())
+    return f"HTTP {exc.status_code}: {message[:200]}"
+
+
 def is_context_overflow(exc: openai.APIStatusError) -> bool:
-    text = (error_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
-    return "context_length" in text or "context length" in text or "too many tokens" in text
+    if exc.status_code not in (400, 413, 422, 429, 500):
+        return False
+    text = error_text(exc).lower()
+    return any(word in text for word in _OVERFLOW_WORDS)
 
 
-def call_status(exc: openai.OpenAIError) -> CallStatus:
+def _first_int(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def call_status(exc: openai.OpenAIError | TimeoutError) -> CallStatus:
     """How a failed call is recorded in the call log."""
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
         return "timeout"
     if isinstance(exc, openai.RateLimitError):
         return "rate_limited"
     return "error"
 
 
-def translate(exc: openai.OpenAIError, where: Endpoint, model: str | None = None) -> LLMCallError:
-    """``exc`` as an error a user can act on; ``fatal`` when no retry or other paper can help."""
+def translate(
+    exc: openai.OpenAIError | TimeoutError,
+    where: Endpoint,
+    model: str | None = None,
+    *,
+    attempts: int | None = None,
+    repeated: bool = False,
+) -> LLMCallError:
+    """``exc`` as an error a user can act on; ``fatal`` when no retry or other paper can help.
+
+    ``attempts``: how many tries the caller made itself (else the SDK retried ``max_retries``
+    times); ``repeated``: the server gave the same 5xx twice, so it was not retried further.
+    """
     rule = _RULES[where.purpose]
-    server, at, retries = rule.server, where.where, where.max_retries
+    server, at = rule.server, where.where
+    if attempts is None:
+        tries = f"{where.max_retries} retries"
+    else:
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
     if isinstance(exc, openai.AuthenticationError):
         return LLMCallError(
             f"{server} at {at} rejected the API key (HTTP 401)",
@@ -217,27 +281,35 @@ def translate(exc: openai.OpenAIError, where: Endpoint, model: str | None = None
             f"set {rule.model_setting} to a model the server lists at /v1/models",
             fatal=True,
         )
-    if isinstance(exc, openai.BadRequestError) and is_context_overflow(exc):
+    if isinstance(exc, openai.APIStatusError) and is_context_overflow(exc):
+        text = error_text(exc)
         return ContextOverflowError(
             f"the paper did not fit {model or 'the model'}'s context window",
-            "lower [llm] context_tokens or fulltext_max_tokens",
+            "set [llm] context_tokens to the server's context size (docs/llm-servers.md)",
+            limit=_first_int((_OVERFLOW_LIMIT,), text),
+            prompt_tokens=_first_int(_OVERFLOW_PROMPT, text),
         )
     if isinstance(exc, openai.RateLimitError):
-        return LLMCallError(f"rate limited by {at} after {retries} retries", rule.busy_hint)
-    if isinstance(exc, openai.APITimeoutError):
+        return LLMCallError(f"rate limited by {at} ({tries})", rule.busy_hint)
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
         return LLMCallError(
-            f"no answer from {at} within {where.timeout:g}s ({retries} retries)",
+            f"no answer from {at} within {where.timeout:g}s ({tries})",
             f"raise {rule.timeout_setting} or check the server",
         )
     if isinstance(exc, openai.APIConnectionError):
         return LLMCallError(
-            f"cannot connect to {server} at {at}",
+            f"cannot connect to {server} at {at} ({tries})",
             f"check {rule.url_setting} and that the server is running",
         )
     if isinstance(exc, openai.APIStatusError):
+        if repeated:
+            return LLMCallError(
+                f"{server} at {at} answered the same error twice ({status_line(exc)}): "
+                "not an outage, so not retried further",
+                f"check the server's log and {rule.section} settings (docs/llm-servers.md)",
+            )
         return LLMCallError(
-            f"{server} at {at} answered HTTP {exc.status_code}: "
-            f"{where.redact(error_message(exc))[:200]}",
+            f"{server} at {at} answered {where.redact(status_line(exc))} ({tries})",
             "try again later" if exc.status_code >= 500 else f"check {rule.section} settings",
         )
     return LLMCallError(f"{server} call failed: {where.redact(str(exc))[:200]}")

@@ -31,8 +31,8 @@ class CallStore:
         """Record one call (under this store's run)."""
         self.db.execute(
             "INSERT INTO llm_calls (run_id, paper_id, model, purpose, prompt_hash, schema_hash, "
-            "options, input_tokens, output_tokens, cost_usd, duration_ms, status, error, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "options, input_tokens, output_tokens, cost_usd, usage_estimated, duration_ms, "
+            "status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.run_id,
                 paper_id,
@@ -44,6 +44,7 @@ class CallStore:
                 call.input_tokens,
                 call.output_tokens,
                 call.cost_usd,
+                int(call.usage_estimated),
                 call.duration_ms,
                 call.status,
                 call.error,
