@@ -312,7 +312,7 @@ def test_music_plays_before_the_voice_and_chapters_shift_with_it(
     music = tmp_path / "music.wav"
     t = np.arange(RATE * 20) / RATE
     tune = (0.5 * np.sin(2 * np.pi * 523 * t) * 32767).astype("<i2").tobytes()
-    from papercast.audio.engines.base import pcm_to_wav
+    from papercast.audio.wav import pcm_to_wav
 
     music.write_bytes(pcm_to_wav(tune, RATE))
     plain = build_episode(

@@ -10,7 +10,8 @@ from markdown_it import MarkdownIt
 
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
-from papercast.render import FORMATS, md_escape, render_format, render_issue, safe_url
+from papercast.render import FORMATS, render_format, render_issue
+from papercast.text import md_escape, safe_url
 from support.html_checks import Tags, assert_inert
 from support.issue_builders import sample_issue
 

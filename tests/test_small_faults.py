@@ -15,8 +15,9 @@ from papercast.cli import app
 from papercast.config import Settings, load_settings
 from papercast.issue import assemble_issue
 from papercast.models import IssueEntry
-from papercast.render import MAX_URL_CHARS, render_format
+from papercast.render import render_format
 from papercast.sample.server import FixtureServer, Reply
+from papercast.text import MAX_URL_CHARS
 from support.issue_builders import paper, sample_issue, summary
 from support.pdfs import make_pdf, sample_paper_pages
 

@@ -13,7 +13,8 @@ from typing import Any
 import imageio_ffmpeg
 import numpy as np
 
-from papercast.audio.engines.base import SynthResult, pcm_to_wav
+from papercast.audio.engines.base import SynthResult
+from papercast.audio.wav import pcm_to_wav
 from papercast.models import Author, Issue, IssueEntry, Paper, Summary, SummaryRecord, TTSCall
 
 RATE = 22050

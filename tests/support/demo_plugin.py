@@ -22,7 +22,8 @@ MODULE = '''
 
 import numpy as np
 
-from papercast.audio.engines.base import SynthResult, pcm_to_wav
+from papercast.audio.engines.base import SynthResult
+from papercast.audio.wav import pcm_to_wav
 from papercast.llm.base import BackendResult
 from papercast.models import CallLog, Summary, TTSCall, Usage
 from papercast.rank.base import Scored

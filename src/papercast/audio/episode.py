@@ -21,12 +21,12 @@ from papercast.audio.cache import SegmentCache, segment_key
 from papercast.audio.chapters import Chapter, chapters_json
 from papercast.audio.encode import encode_mp3
 from papercast.audio.engines import TTSEngine, create_engine
-from papercast.audio.engines.base import pcm_to_wav
 from papercast.audio.ffmpeg import wav_to_segment
 from papercast.audio.guards import check_episode, check_segment
 from papercast.audio.script import Script, ScriptChapter, build_script
 from papercast.audio.spoken import to_spoken
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
+from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.layout import Layout, atomic_write_text

@@ -29,9 +29,10 @@ from papercast.errors import ConfigError, ExportError, InputError
 from papercast.layout import Layout, atomic_write_bytes, safe_name
 from papercast.logs import redact
 from papercast.models import Issue
-from papercast.render import make_environment, render_format, safe_url
+from papercast.render import make_environment, render_format
 from papercast.store.db import Database
 from papercast.store.emails import EmailStore
+from papercast.text import safe_url
 
 log = logging.getLogger(__name__)
 

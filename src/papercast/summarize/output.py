@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from papercast.models import Paper, SummaryRecord
 from papercast.resources import templates_dir
+from papercast.text import md_escape, safe_url
 
 OutputFormat = Literal["md", "json", "html"]
 
@@ -54,8 +55,6 @@ def _summary_json(record: SummaryRecord) -> dict[str, Any]:
 
 
 def _environment(override: Path | None) -> jinja2.Environment:
-    from papercast.render import md_escape, safe_url
-
     search = [str(override)] if override is not None else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(templates_dir())]),

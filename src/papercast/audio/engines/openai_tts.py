@@ -18,9 +18,10 @@ from typing import Any, Literal
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.audio.engines.base import SynthResult, pcm_to_wav, wav_seconds
+from papercast.audio.engines.base import SynthResult
 from papercast.audio.ffmpeg import decode_bytes, fix_wav
 from papercast.audio.spoken import chunk_text
+from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.llm.client import Endpoint, endpoint, translate

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.audio.engines.base import SynthResult, pcm_to_wav, wav_seconds
+from papercast.audio.engines.base import SynthResult
+from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.models import TTSCall
