@@ -597,12 +597,14 @@ def load_settings(
 
 
 def _resolve_relative_paths(settings: Settings, base: Path) -> None:
-    """Paths in a config file are relative to the file, not to where papercast runs."""
+    """Paths in a config file are relative to the file, not to where papercast runs; ``~`` is
+    the user's home (``notes_dir = "~/Obsidian/Papers"``)."""
     sections = (settings.llm, settings.issue, settings.audio, settings.publish, settings.email)
     for section in sections:
         for name, value in section:
             if isinstance(value, Path) and not value.is_absolute():
-                setattr(section, name, base / value)
+                home = value.expanduser()
+                setattr(section, name, home if home.is_absolute() else base / value)
 
 
 def openai_api_key(settings: Settings) -> str | None:
