@@ -29,6 +29,7 @@ def test_one_note_per_summarized_paper_with_frontmatter(tmp_path: Path) -> None:
     assert front == {
         "id": "arxiv:2410.00001",
         "title": "Paper Number 1: A Study of Things",
+        "language": "en",
         "authors": ["Author 1A", "Author 1B", "Author 1C", "Author 1D"],
         "date": "2024-10-08",
         "issue": "2024-W41",
@@ -49,7 +50,7 @@ def test_hostile_text_stays_inside_its_frontmatter_value(tmp_path: Path) -> None
     front = _frontmatter(note)
     assert front["title"] == HOSTILE_TITLE
     assert front["links"] == ["https://arxiv.org/abs/2410.00002v1"], "javascript:/data: dropped"
-    assert set(front) == {"id", "title", "authors", "date", "issue", "source", "links", "tags",
+    assert set(front) == {"id", "title", "language", "authors", "date", "issue", "source", "links", "tags",
                           "significance", "summary_model"}  # fmt: skip
 
 

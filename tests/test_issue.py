@@ -82,7 +82,7 @@ def test_first_sentence_respects_abbreviations_and_length() -> None:
 
 def test_transparency_line_names_the_model_and_date() -> None:
     issue = sample_issue()
-    assert issue.transparency == "This issue was written by gpt-4o-mini on 2024-10-13."
+    assert issue.transparency == "This issue was written by gpt-4o-mini on October 13, 2024."
     assert issue.model == "gpt-4o-mini" and not issue.extractive
     assert issue.title == "This Week's New Papers - Oct 13, 2024"
     assert issue.date == date(2024, 10, 13)
@@ -98,7 +98,7 @@ def test_extractive_summaries_are_said_to_be_extractive() -> None:
     assert "written by gpt" not in issue.transparency
     mixed = {**summaries, "arxiv:2410.00003": summary(3, 5, model="llama3")}
     issue = assemble_issue("2024-W41", ranked=ranked, summaries=mixed, settings=settings)
-    assert issue.transparency.startswith("This issue was written by llama3 on 2024-10-13.")
+    assert issue.transparency.startswith("This issue was written by llama3 on October 13, 2024.")
     assert "Some summaries are extractive" in issue.transparency
 
 

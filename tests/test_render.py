@@ -74,7 +74,7 @@ def test_markdown_renders_to_inert_html(rendered: dict[str, str]) -> None:
     assert hrefs and all(h.startswith("https://") for h in hrefs)
     md = rendered["md"]
     assert md.startswith("# This Week's New Papers - Oct 13, 2024\n")
-    assert "*This issue was written by gpt-4o-mini on 2024-10-13.*" in md
+    assert "*This issue was written by gpt-4o-mini on October 13, 2024.*" in md
     assert "## Paper Number 1: A Study of Things\n\n<https://arxiv.org/abs/2410.00001v1>" in md
     assert "- ⭐ **[Paper Number 6: A Study of Things](https://arxiv.org/abs/2410.00006v1)**" in md
 

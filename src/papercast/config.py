@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from papercast.errors import ConfigError
+from papercast.i18n import parse_language
 from papercast.plugins import LLM_BACKENDS, RANKERS, TTS_ENGINES, Choice
 
 CONFIG_FILENAME = "papercast.toml"
@@ -193,21 +194,25 @@ class LLMConfig(Section):
 
 class IssueConfig(Section):
     show_name: str = Field(default="papercast", description="the newsletter and podcast name")
-    title: str = Field(
-        default=(
-            "This Week's New Papers - {{ date.strftime('%b') }} {{ date.day }}, {{ date.year }}"
-        ),
-        description="the issue title (Jinja over date, issue_id, show_name...)",
+    language: str = Field(
+        default="en",
+        description="a BCP 47 tag (en, de, fr, es, pt, zh, ja, ko, pt-BR...): the language of "
+        "the summaries, the spoken script and every fixed string (docs/language.md)",
     )
-    intro: str = Field(
-        default=(
-            "Welcome to this week's papercast, where we summarize the new papers worth your time."
-        ),
-        description="the opening paragraph (Jinja, like title)",
+    title: str | None = Field(
+        default=None,
+        description="the issue title (Jinja over date, date_label, issue_id, show_name...); "
+        "default: \"This Week's New Papers - <date>\" in the issue's language",
     )
-    outro: str = Field(
-        default="That's all for this week. See you next week.",
-        description="the closing paragraph (Jinja, like title)",
+    intro: str | None = Field(
+        default=None,
+        description="the opening paragraph (Jinja, like title); default: a welcome in the "
+        "issue's language",
+    )
+    outro: str | None = Field(
+        default=None,
+        description="the closing paragraph (Jinja, like title); default: a goodbye in the "
+        "issue's language",
     )
     highlights: int = Field(
         default=5, ge=0, le=100, description="papers summarized in full (and read aloud)"
@@ -224,6 +229,12 @@ class IssueConfig(Section):
     )
     authors_shown: int = Field(default=3, ge=1, le=50, description="'A, B, C et al.'")
 
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        parse_language(value)  # ValueError -> a config error naming [issue] language
+        return value.strip()
+
 
 class AudioConfig(Section):
     enabled: bool = Field(default=True, description="make the podcast episode in `papercast run`")
@@ -233,8 +244,19 @@ class AudioConfig(Section):
     )
     voice: str | None = Field(
         default=None,
-        description="piper: path to a .onnx voice (default: the built-in CC0 joe voice); "
+        description="piper: a voice name from the Piper voices repository "
+        "(de_DE-thorsten-medium; downloaded once into PAPERCAST_HOME/voices) or the path of "
+        "a .onnx voice (default: the built-in English CC0 joe voice); "
         "openai: a voice name (overrides openai_voice)",
+    )
+    voices_url: str = Field(
+        default="https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0",
+        description="where Piper voices named by [audio] voice are downloaded from",
+    )
+    voice_language_mismatch: bool = Field(
+        default=False,
+        description="allow a Piper voice whose language is not [issue] language (otherwise an "
+        "error: an English voice never reads German text by accident)",
     )
     voice_config: Path | None = Field(
         default=None, description="piper: the voice's .onnx.json (default: model path + .json)"
@@ -337,7 +359,9 @@ class PodcastConfig(Section):
     author: str = Field(default="papercast", description="itunes:author")
     email: str | None = Field(default=None, description="the owner email Apple asks for")
     image: str | None = Field(default=None, description="cover art URL (square, 1400-3000 px)")
-    language: str = Field(default="en", description="RSS language code")
+    language: str | None = Field(
+        default=None, description="RSS language code (default: [issue] language)"
+    )
     category: str = Field(
         default="Science", description='Apple podcast category, e.g. "Science > Natural Sciences"'
     )

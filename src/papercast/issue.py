@@ -24,6 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from papercast.config import Settings
 from papercast.errors import ConfigError, InputError
+from papercast.i18n import Language, get_language
 from papercast.models import Issue, IssueEntry, SummaryRecord
 
 _ISSUE_ID = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -79,11 +80,12 @@ def first_sentence(text: str, limit: int = _ONE_LINER_MAX) -> str:
     return head
 
 
-def one_liner(entry: IssueEntry) -> str:
+def one_liner(entry: IssueEntry, lang: Language | None = None) -> str:
     """What an also-noteworthy line says: the TL;DR, else the abstract's first sentence."""
     if entry.summary is not None and entry.summary.summary.tldr.strip():
         return " ".join(entry.summary.summary.tldr.split())
-    return first_sentence(entry.paper.abstract) or "No abstract available."
+    _ = (lang or get_language("en")).gettext
+    return first_sentence(entry.paper.abstract) or _("No abstract available.")
 
 
 def _significance(entry: IssueEntry) -> int:
@@ -123,34 +125,59 @@ def _render_text(template: str, context: dict[str, object], key: str) -> str:
     except TemplateError as exc:
         raise ConfigError(
             f"[issue] {key} is not a valid template: {exc}",
-            "use placeholders like {{ date.strftime('%b %d, %Y') }}, {{ issue_id }}, "
-            "{{ show_name }}, {{ highlights_count }}",
+            "use placeholders like {{ date_label }}, {{ date.strftime('%Y-%m-%d') }}, "
+            "{{ issue_id }}, {{ show_name }}, {{ highlights_count }}",
         ) from None
 
 
-def _join_names(names: list[str]) -> str:
+def _join_names(names: list[str], lang: Language) -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    from babel.lists import format_list
+
+    return str(format_list(names, locale=lang.locale))
 
 
-def transparency_line(entries: list[IssueEntry], issue_date: date) -> tuple[str, str, bool]:
+def transparency_line(
+    entries: list[IssueEntry], issue_date: date, lang: Language | None = None
+) -> tuple[str, str, bool]:
     """(sentence, main model, extractive) telling readers who wrote the summaries."""
+    lang = lang or get_language("en")
+    _ = lang.gettext
     records = [e.summary for e in entries if e.summary is not None]
     llm = [r for r in records if not r.extractive]
-    day = issue_date.isoformat()
+    day = lang.date(issue_date, "long")
     if not llm:
-        line = (
-            f"These summaries are extractive: sentences taken from each paper's abstract, "
-            f"not written by a language model. Assembled on {day}."
-        )
+        line = _(
+            "These summaries are extractive: sentences taken from each paper's abstract, "
+            "not written by a language model. Assembled on %(date)s."
+        ) % {"date": day}
+        if not lang.is_english:
+            line += " " + _("They keep the language the paper is written in.")
         return line, "extractive", True
     counts = Counter(r.model for r in llm)
     models = sorted(counts, key=lambda m: (-counts[m], m))
-    line = f"This issue was written by {_join_names(models)} on {day}."
+    line = _("This issue was written by %(models)s on %(date)s.") % {
+        "models": _join_names(models, lang),
+        "date": day,
+    }
     if len(llm) < len(records):
-        line += " Some summaries are extractive (taken from the abstract)."
+        line += " " + _("Some summaries are extractive (taken from the abstract).")
+        if not lang.is_english:
+            line += " " + _("They keep the language the paper is written in.")
     return line, models[0], False
+
+
+def default_texts(lang: Language) -> dict[str, str]:
+    """The title, intro and outro used when [issue] sets none (Jinja, in the issue's language)."""
+    _ = lang.gettext
+    return {
+        "title": _("This Week's New Papers - %(date)s") % {"date": "{{ date_label }}"},
+        "intro": _(
+            "Welcome to this week's papercast, where we summarize the new papers worth your time."
+        ),
+        "outro": _("That's all for this week. See you next week."),
+    }
 
 
 def assemble_issue(
@@ -175,9 +202,12 @@ def assemble_issue(
         for i, _ in sorted(assessed, key=lambda p: (-_significance(p[1]), p[0]))[: config.star_top]
     }
     noteworthy = [e.model_copy(update={"starred": i in starred}) for i, e in rest]
-    line, model, extractive = transparency_line(highlights + noteworthy, day)
+    lang = get_language(config.language)
+    line, model, extractive = transparency_line(highlights + noteworthy, day, lang)
+    defaults = default_texts(lang)
     context: dict[str, object] = {
         "date": day,
+        "date_label": lang.date(day, "medium"),
         "issue_id": issue_id,
         "show_name": config.show_name,
         "highlights_count": len(highlights),
@@ -186,10 +216,10 @@ def assemble_issue(
     }
     return Issue(
         id=issue_id,
-        title=_render_text(config.title, context, "title"),
+        title=_render_text(config.title or defaults["title"], context, "title"),
         date=day,
-        intro=_render_text(config.intro, context, "intro"),
-        outro=_render_text(config.outro, context, "outro"),
+        intro=_render_text(config.intro or defaults["intro"], context, "intro"),
+        outro=_render_text(config.outro or defaults["outro"], context, "outro"),
         transparency=line,
         model=model,
         extractive=extractive,

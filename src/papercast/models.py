@@ -240,6 +240,10 @@ class Summary(Model):
     significance: int = Field(ge=1, le=10, description="1-10: how important for the field.")
     significance_reason: str = Field(description="One line justifying the score.")
     keywords: list[str] = Field(default_factory=list, description="3-8 topical keywords.")
+    title_translated: str = Field(
+        default="",
+        description="The title in the summary's language; empty when that is the title's own.",
+    )
 
 
 class Usage(Model):

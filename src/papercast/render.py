@@ -28,6 +28,7 @@ from jinja2 import (
 
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
+from papercast.i18n import N_, Language, get_language
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
@@ -45,20 +46,21 @@ FORMATS: dict[str, tuple[str, str]] = {
     "substack": ("substack.html.j2", "substack.html"),
 }
 
+# (summary field, label); labels are translated where they are shown
 SECTION_LABELS = (
-    ("tldr", "TL;DR"),
-    ("method", "Method"),
-    ("results", "Results"),
-    ("critiques", "Critiques"),
-    ("implications", "Implications"),
+    ("tldr", N_("TL;DR")),
+    ("method", N_("Method")),
+    ("results", N_("Results")),
+    ("critiques", N_("Critiques")),
+    ("implications", N_("Implications")),
 )
 
 SOURCE_LABELS = {
     "arxiv": "arXiv",
     "biorxiv": "bioRxiv",
     "medrxiv": "medRxiv",
-    "feed": "Feed",
-    "local": "Local file",
+    "feed": N_("Feed"),
+    "local": N_("Local file"),
 }
 
 
@@ -70,6 +72,7 @@ class EntryView:
     anchor: str
     id: str
     title: str
+    title_translated: str
     url: str | None
     pdf_url: str | None
     authors: str
@@ -79,39 +82,47 @@ class EntryView:
     why: str
     one_liner: str
     starred: bool
-    sections: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, text)
     significance: int | None = None
     significance_reason: str = ""
     keywords: list[str] = field(default_factory=list)
     extractive: bool = False
 
 
-def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
+def entry_view(
+    entry: IssueEntry, n: int, *, authors_shown: int, lang: Language | None = None
+) -> EntryView:
+    lang = lang or get_language("en")
+    _ = lang.gettext
     paper = entry.paper
     record = entry.summary
     assessed = record is not None and not record.extractive
-    sections: list[tuple[str, str]] = []
+    sections: list[tuple[str, str, str]] = []
     if record is not None:
         for key, label in SECTION_LABELS:
             text = plain(getattr(record.summary, key))
             if text:
-                sections.append((label, text))
-    source = SOURCE_LABELS.get(paper.source, paper.source)
+                sections.append((key, _(label), text))
+    title = plain(paper.title) or paper.id
+    translated = plain(record.summary.title_translated) if record and not lang.is_english else ""
+    source = _(SOURCE_LABELS.get(paper.source, paper.source))
     if paper.source == "feed" and paper.origin:
         source = plain(paper.origin)
     return EntryView(
         n=n,
         anchor="paper-" + safe_name(paper.id),
         id=paper.id,
-        title=plain(paper.title) or paper.id,
+        title=title,
+        # shown beside the title as published, when it says something the title does not
+        title_translated=translated if translated.casefold() != title.casefold() else "",
         url=paper_url(paper),
         pdf_url=safe_url(paper.pdf_url),
         authors=plain(paper.author_names(authors_shown)),
         source=source,
         categories=[plain(c) for c in paper.categories],
-        published=paper.published.strftime("%b %d").replace(" 0", " ") if paper.published else "",
+        published=lang.date(paper.published, "MMMd") if paper.published else "",
         why=plain(entry.why),
-        one_liner=plain(one_liner(entry)),
+        one_liner=plain(one_liner(entry, lang)),
         starred=entry.starred,
         sections=sections,
         # an extractive summary's score is a placeholder: nothing assessed the paper
@@ -127,10 +138,14 @@ def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
 def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, Any]:
     """Everything a template may use (see docs/issue.md for the list)."""
     shown = settings.issue.authors_shown
-    highlights = [entry_view(e, i + 1, authors_shown=shown) for i, e in enumerate(issue.highlights)]
+    lang = get_language(settings.issue.language)
+    highlights = [
+        entry_view(e, i + 1, authors_shown=shown, lang=lang) for i, e in enumerate(issue.highlights)
+    ]
     start = len(highlights)
     noteworthy = [
-        entry_view(e, start + i + 1, authors_shown=shown) for i, e in enumerate(issue.noteworthy)
+        entry_view(e, start + i + 1, authors_shown=shown, lang=lang)
+        for i, e in enumerate(issue.noteworthy)
     ]
     audio_src = Path(issue.audio_file).name if issue.audio_file else None
     context: dict[str, Any] = {
@@ -138,7 +153,9 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
         "id": issue.id,
         "title": plain(issue.title),
         "date": issue.date,
-        "date_label": issue.date.strftime("%b %d, %Y").replace(" 0", " "),
+        "date_label": lang.date(issue.date, "medium"),
+        "lang": lang.tag,
+        "dir": lang.direction,
         "intro": plain(issue.intro),
         "outro": plain(issue.outro),
         "transparency": plain(issue.transparency),
@@ -156,7 +173,8 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
 
 
 def make_environment(settings: Settings) -> Environment:
-    """Jinja over the user's templates_dir (first) and the shipped templates."""
+    """Jinja over the user's templates_dir (first) and the shipped templates, speaking
+    ``[issue] language`` (``{% trans %}``, ``_()``, ``ngettext()``; docs/language.md)."""
     loaders = []
     user_dir = settings.issue.templates_dir
     if user_dir is not None:
@@ -174,12 +192,16 @@ def make_environment(settings: Settings) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = get_language(settings.issue.language)
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
     filters: dict[str, Callable[..., Any]] = {
         "md": md_escape,
         "plain": plain,
         "wrap": wrap,
         "safe_url": safe_url,
+        "number": lang.number,
     }
     env.filters.update(filters)
     return env

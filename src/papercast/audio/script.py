@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from papercast.audio.spoken import to_spoken, word_count
 from papercast.config import Settings
 from papercast.errors import AudioError
+from papercast.i18n import Language, get_language
 from papercast.models import Issue, IssueEntry
 from papercast.resources import templates_dir
 
@@ -83,8 +84,9 @@ def prose(text: object) -> str:
     return _HEADING_LINE.sub(lambda m: m.group(1).rstrip(".") + ".", str(text))
 
 
-def spoken_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+def spoken_date(day: date, lang: Language | None = None) -> str:
+    """The date as it is said: ``October 13, 2024``, ``13. Oktober 2024``, ``2024年10月13日``."""
+    return (lang or get_language("en")).date(day, "long")
 
 
 def _environment(settings: Settings) -> jinja2.Environment:
@@ -97,8 +99,12 @@ def _environment(settings: Settings) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - plain spoken text, never HTML
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["number_word"] = number_word
+    lang = get_language(settings.issue.language)
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+    # English numbers are spelled out; other languages get digits, which each voice reads
+    env.filters["number_word"] = number_word if lang.is_english else lang.number
     env.filters["prose"] = prose
     return env
 
@@ -143,8 +149,9 @@ def render_script(issue: Issue, settings: Settings, highlights: list[IssueEntry]
             issue=issue,
             highlights=highlights,
             show_name=settings.podcast.title or settings.issue.show_name,
-            spoken_date=spoken_date(issue.date),
+            spoken_date=spoken_date(issue.date, get_language(settings.issue.language)),
             dropped=dropped,
+            english=get_language(settings.issue.language).is_english,
         )
     except jinja2.TemplateError as exc:
         raise AudioError(

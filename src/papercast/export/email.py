@@ -26,6 +26,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
+from papercast.i18n import get_language
 from papercast.layout import Layout, atomic_write_bytes, safe_name
 from papercast.logs import redact
 from papercast.models import Issue
@@ -128,7 +129,8 @@ def render_bodies(issue: Issue, settings: Settings) -> tuple[str, str]:
     html = render_format(issue, "email", settings=settings, env=env, unsubscribe_url=unsubscribe)
     text = render_format(issue, "txt", settings=settings, env=env)
     if settings.email.list_unsubscribe:
-        text += f"\nUnsubscribe: {settings.email.list_unsubscribe}\n"
+        label = get_language(settings.issue.language).gettext("Unsubscribe")
+        text += f"\n{label}: {settings.email.list_unsubscribe}\n"
     return html, text
 
 

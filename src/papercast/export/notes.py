@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from papercast.i18n import Language, get_language
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
 from papercast.render import SECTION_LABELS
@@ -42,8 +43,10 @@ def _yaml(value: object) -> str:
     return json.dumps(value)
 
 
-def render_note(entry: IssueEntry, issue: Issue) -> str:
+def render_note(entry: IssueEntry, issue: Issue, lang: Language | None = None) -> str:
     """The note for one summarized paper."""
+    lang = lang or get_language("en")
+    _ = lang.gettext
     paper = entry.paper
     record = entry.summary
     assert record is not None
@@ -54,6 +57,12 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
     front = {
         "id": paper.id,
         "title": plain(paper.title),
+        **(
+            {"title_translated": plain(summary.title_translated)}
+            if summary.title_translated and not lang.is_english
+            else {}
+        ),
+        "language": lang.tag,
         "authors": [plain(a.name) for a in paper.authors],
         "date": published,
         "issue": issue.id,
@@ -67,27 +76,30 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
     lines = ["---"]
     lines += [f"{key}: {_yaml(value)}" for key, value in front.items()]
     lines += ["---", "", f"# {md_escape(paper.title)}", ""]
+    if summary.title_translated and not lang.is_english:
+        lines += [f"*{md_escape(summary.title_translated)}*", ""]
     if links:
         lines += [f"<{links[0]}>", ""]
     for key, label in SECTION_LABELS:
         text = md_escape(getattr(summary, key))
         if text:
-            lines += [f"## {label}", "", text, ""]
+            lines += [f"## {_(label)}", "", text, ""]
     if not record.extractive:
         reason = md_escape(summary.significance_reason)
-        lines += [f"Significance: {summary.significance}/10 — {reason}", ""]
+        score = _("Significance: %(score)s/10") % {"score": summary.significance}
+        lines += [f"{score} — {reason}", ""]
     if entry.why:
-        lines += [f"Why it was picked: {md_escape(entry.why)}", ""]
+        lines += [_("Why it was picked: %(why)s") % {"why": md_escape(entry.why)}, ""]
     return "\n".join(lines)
 
 
-def write_notes(issue: Issue, notes_dir: Path) -> list[Path]:
+def write_notes(issue: Issue, notes_dir: Path, lang: Language | None = None) -> list[Path]:
     """Write a note for every summarized paper of ``issue``; returns the paths written."""
     written = []
     for entry in [*issue.highlights, *issue.noteworthy]:
         if entry.summary is None:
             continue
         path = notes_dir / note_name(entry)
-        atomic_write_text(path, render_note(entry, issue))
+        atomic_write_text(path, render_note(entry, issue, lang))
         written.append(path)
     return written

@@ -19,6 +19,7 @@ from lxml import etree
 
 from papercast.config import Settings
 from papercast.errors import ConfigError
+from papercast.i18n import Language, get_language
 from papercast.layout import atomic_write_bytes, safe_name
 from papercast.models import Issue
 from papercast.text import plain, safe_url
@@ -96,7 +97,7 @@ def _channel(settings: Settings, base_url: str, newest: date | None) -> FeedGene
     fg.title(title)
     fg.description(podcast.description)
     fg.link(href=safe_url(settings.publish.site_url) or base_url, rel="alternate")
-    fg.language(podcast.language)
+    fg.language(podcast.language or settings.issue.language)
     fg.author({"name": podcast.author, **({"email": podcast.email} if podcast.email else {})})
     fg.podcast.itunes_author(podcast.author)
     fg.podcast.itunes_summary(podcast.description)
@@ -119,11 +120,19 @@ def _channel(settings: Settings, base_url: str, newest: date | None) -> FeedGene
     return fg
 
 
-def _description(issue: Issue) -> str:
+def _description(issue: Issue, lang: Language) -> str:
     lines = [plain(issue.intro)] if issue.intro else []
     lines += [f"- {plain(e.paper.title)}" for e in issue.highlights]
     if issue.noteworthy:
-        lines.append(f"Plus {len(issue.noteworthy)} more papers in the written issue.")
+        count = len(issue.noteworthy)
+        lines.append(
+            lang.ngettext(
+                "Plus %(num)s more paper in the written issue.",
+                "Plus %(num)s more papers in the written issue.",
+                count,
+            )
+            % {"num": lang.number(count)}
+        )
     lines.append(plain(issue.transparency))
     return "\n".join(line for line in lines if line)
 
@@ -149,7 +158,7 @@ def build_podcast_feed(
         entry = fg.add_entry()
         entry.guid(f"papercast-{issue.id}", permalink=False)
         entry.title(plain(issue.title))
-        entry.description(_description(issue))
+        entry.description(_description(issue, get_language(settings.issue.language)))
         page = safe_url(settings.publish.site_url)
         if page:
             entry.link(href=f"{page.rstrip('/')}/{safe_name(issue.id)}/")

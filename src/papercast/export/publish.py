@@ -26,6 +26,7 @@ from papercast.export.email import SendResult, send_issue
 from papercast.export.notes import write_notes
 from papercast.export.podcast_feed import build_podcast_feed
 from papercast.export.site import build_site
+from papercast.i18n import get_language
 from papercast.layout import Layout, atomic_write_text
 from papercast.models import Issue
 from papercast.store.db import Database
@@ -84,7 +85,7 @@ class Exporter:
         target = folder or self.settings.publish.notes_dir
         if target is None:
             raise ConfigError("no notes folder", "pass --dir or set [publish] notes_dir")
-        return write_notes(issue, target.expanduser())
+        return write_notes(issue, target.expanduser(), get_language(self.settings.issue.language))
 
     def email(
         self,

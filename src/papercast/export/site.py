@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 
 from papercast.config import Settings
 from papercast.export.podcast_feed import CHAPTERS_NAME, episode_audio, pub_datetime
+from papercast.i18n import get_language
 from papercast.layout import atomic_write_bytes, atomic_write_text, safe_name
 from papercast.models import Issue
 from papercast.render import make_environment, render_format, render_template
@@ -72,7 +73,7 @@ def _issue_page(
         id=issue.id,
         href=f"{safe_name(issue.id)}/index.html",
         title=plain(issue.title),
-        date_label=issue.date.strftime("%b %d, %Y").replace(" 0", " "),
+        date_label=get_language(settings.issue.language).date(issue.date, "medium"),
         count=len(issue.highlights) + len(issue.noteworthy),
         highlights=[plain(e.paper.title) for e in issue.highlights],
         audio=audio is not None,
@@ -85,9 +86,10 @@ def _feed(issues: list[Issue], items: list[IndexItem], settings: Settings) -> by
     root = base.rstrip("/") + "/" if base else ""
     fg = FeedGenerator()
     fg.title(settings.issue.show_name)
-    fg.description(f"Every issue of {settings.issue.show_name}.")
+    lang = get_language(settings.issue.language)
+    fg.description(lang.gettext("Every issue of %(show)s.") % {"show": settings.issue.show_name})
     fg.link(href=root + "index.html" if root else "index.html", rel="alternate")
-    fg.language(settings.podcast.language)
+    fg.language(settings.podcast.language or settings.issue.language)
     if issues:
         fg.lastBuildDate(pub_datetime(max(i.date for i in issues)))
     for issue, item in sorted(zip(issues, items, strict=True), key=lambda p: (p[0].date, p[0].id)):
@@ -113,6 +115,7 @@ def build_site(
     ordered = sorted(issues, key=lambda i: (i.date, i.id), reverse=True)
     items = [_issue_page(i, settings, site_dir, audio_root) for i in ordered]
     env = make_environment(settings)
+    lang = get_language(settings.issue.language)
     index = render_template(
         env,
         "site_index.html.j2",
@@ -120,6 +123,8 @@ def build_site(
             "show_name": plain(settings.issue.show_name),
             "issues": items,
             "podcast_feed": podcast_feed,
+            "lang": lang.tag,
+            "dir": lang.direction,
         },
     )
     atomic_write_text(site_dir / "index.html", index)
