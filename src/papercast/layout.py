@@ -73,6 +73,11 @@ class Layout:
     def tts_cache(self) -> Path:
         return self.cache_dir / "tts"
 
+    @property
+    def voices_dir(self) -> Path:
+        """Piper voices named by [audio] voice, downloaded once."""
+        return self.home / "voices"
+
     def issue_dir(self, issue_id: str) -> Path:
         return self.out_dir / safe_name(issue_id)
 

@@ -83,7 +83,7 @@ def build_jobs(request: SummarizeRequest) -> tuple[list[SummaryJob], dict[str, s
     Returns (jobs, skipped: paper id -> reason).
     """
     settings = request.settings
-    prompts = PromptSet.load(settings.llm.prompts_dir)
+    prompts = PromptSet.load(settings.llm.prompts_dir, settings.issue.language)
     budget = context_budget(settings)
     jobs: list[SummaryJob] = []
     skipped: dict[str, str] = {}

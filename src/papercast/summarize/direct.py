@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.errors import PapercastError
+from papercast.i18n import get_language
 from papercast.llm.base import (
     ContextOverflowError,
     LLMCallError,
@@ -245,8 +246,17 @@ class _Summarizer:
 
 
 async def _summarize(request: SummarizeRequest) -> SummarizeResult:
-    prompts = PromptSet.load(request.settings.llm.prompts_dir)
+    prompts = PromptSet.load(request.settings.llm.prompts_dir, request.settings.issue.language)
     backend = create_backend(request.settings, prompts)
+    lang = get_language(request.settings.issue.language)
+    if backend.name == "extractive" and not lang.is_english:
+        log.warning(
+            "extractive summaries (no language model) keep each paper's own language: "
+            "[issue] language %r applies to the headings and labels, and the issue says so; "
+            "set up an LLM ([llm] in papercast.toml) for summaries in %s",
+            lang.tag,
+            lang.english_name,
+        )
     pass_ = _Summarizer(request, backend, prompts)
     try:
         todo = []

@@ -54,7 +54,7 @@ def estimate_cost(request: SummarizeRequest, *, download: bool = False) -> CostE
     (or ``download`` is set), else at a typical paper's length within the budget.
     """
     settings = request.settings
-    prompts = PromptSet.load(settings.llm.prompts_dir)
+    prompts = PromptSet.load(settings.llm.prompts_dir, settings.issue.language)
     name = resolve_backend_name(settings)
     extractive = name == "extractive"
     model = "extractive" if extractive else settings.llm.model

