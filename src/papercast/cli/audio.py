@@ -25,7 +25,11 @@ EngineOption = Annotated[
 ]
 VoiceOption = Annotated[
     str | None,
-    typer.Option("--voice", help="Piper: path to a .onnx voice; OpenAI: a voice name."),
+    typer.Option(
+        "--voice",
+        help="Piper: a voice name (de_DE-thorsten-medium, downloaded once) or a .onnx path; "
+        "OpenAI: a voice name.",
+    ),
 ]
 RateOption = Annotated[
     float | None, typer.Option("--rate", help="Speaking rate, 1.0 = normal (0.5-2 sensible).")
