@@ -86,3 +86,34 @@ def test_issue_pages_render_in_chromium(tmp_path: Path, fmt: str) -> None:
             titles = {link["text"] for link in links}
             assert "Attention <script>alert('t')</script> Is Enough" in titles, where
     assert (ARTIFACTS / f"{fmt}-375.png").stat().st_size > 1000
+
+
+@pytest.mark.browser
+def test_a_japanese_issue_renders_in_chromium(tmp_path: Path) -> None:
+    """The Japanese page: lang="ja", the translated headings drawn by a font that has every
+    glyph (no empty boxes), no overflow at phone width, and the published titles beside their
+    translations."""
+    from test_i18n import TEXTS, TITLES, _issue
+
+    issue, settings = _issue("ja")
+    page = render_issue(issue, settings=settings, out_dir=tmp_path, formats=["html"])["html"]
+    with Browser() as browser:
+        for width in WIDTHS:
+            browser.open(page, width)
+            result = browser.evaluate(
+                """(() => ({lang: document.documentElement.lang, dir: document.dir,
+                   text: document.body.innerText, width: window.innerWidth,
+                   scrollWidth: document.documentElement.scrollWidth,
+                   also: document.querySelector('section.also h2').innerText}))()"""
+            )
+            browser.screenshot(ARTIFACTS / f"ja-{width}.png")
+            assert (result["lang"], result["dir"]) == ("ja", "ltr")
+            assert result["scrollWidth"] <= result["width"], f"overflow at {width}px"
+            assert result["also"] == "そのほかの注目論文"
+            for text in ("要点", "手法", "結果", "掲載理由", TEXTS["ja"]["tldr"], TITLES[0]):
+                assert text in result["text"], (width, text)
+            assert TEXTS["ja"]["title_translated"] in result["text"]
+            fonts = browser.fonts_for("section.also h2")
+            drawn = sum(f["glyphCount"] for f in fonts)
+            assert drawn == len(result["also"]), f"glyphs missing: {fonts}"
+    assert (ARTIFACTS / "ja-375.png").stat().st_size > 1000

@@ -108,6 +108,15 @@ class Browser:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def fonts_for(self, selector: str) -> list[dict[str, Any]]:
+        """The platform fonts Chromium drew ``selector``'s text with (family, glyph count)."""
+        self.call("DOM.enable")
+        self.call("CSS.enable")
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+        fonts: list[dict[str, Any]] = self.call("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+        return fonts
+
     def screenshot(self, out: Path) -> None:
         metrics = self.call("Page.getLayoutMetrics")
         size = metrics["cssContentSize"]
