@@ -365,3 +365,28 @@ def test_extractive_summaries_say_they_keep_the_paper_language() -> None:
     assert issue.extractive
     assert "extraktiv" in issue.transparency
     assert "Sie bleiben in der Sprache, in der das Paper geschrieben ist." in issue.transparency
+
+
+def test_the_spoken_script_adds_no_english_words_to_another_language() -> None:
+    """The ear-cleaning puts "for example", "percent", "L L M" into English text; a German
+    episode keeps its own words, and the markup still goes."""
+    issue, settings = _issue("de")
+    entry = issue.highlights[0]
+    record = entry.summary
+    assert record is not None
+    text = "Die Genauigkeit steigt um 3% (z. B. bei LLMs) & mehr, siehe https://x.org [12]."
+    changed = record.model_copy(
+        update={"summary": record.summary.model_copy(update={"results": text})}
+    )
+    issue.highlights[0] = entry.model_copy(update={"summary": changed})
+    spoken = "\n".join(p for c in build_script(issue, settings).chapters for p in c.paragraphs)
+    assert "Die Genauigkeit steigt um 3% (z. B. bei LLMs) & mehr, siehe." in spoken
+    for english in ("percent", "for example", "L L Ms", " and ", "https"):
+        assert english not in spoken
+    english_issue, english_settings = _issue("de")
+    english_settings = Settings(audio={"voice_language_mismatch": True})
+    english_issue.highlights[0] = entry.model_copy(update={"summary": changed})
+    said = "\n".join(
+        p for c in build_script(english_issue, english_settings).chapters for p in c.paragraphs
+    )
+    assert "3 percent" in said and "L L Ms" in said

@@ -29,6 +29,7 @@ from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
 from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings
 from papercast.errors import AudioError
+from papercast.i18n import get_language
 from papercast.layout import Layout, atomic_write_text
 from papercast.models import Issue
 from papercast.store.db import Database
@@ -146,7 +147,8 @@ def speak(
     engine: TTSEngine | None = None,
 ) -> Episode:
     """Read any text aloud into one MP3 (paragraphs are blank-line separated)."""
-    paragraphs = [to_spoken(p) for p in text.split("\n\n")]
+    english = get_language(settings.issue.language).is_english
+    paragraphs = [to_spoken(p, english=english) for p in text.split("\n\n")]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise AudioError("there is no text to speak", "give some words, or a file that has some")

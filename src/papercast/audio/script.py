@@ -109,14 +109,15 @@ def _environment(settings: Settings) -> jinja2.Environment:
     return env
 
 
-def parse_script(text: str) -> list[ScriptChapter]:
-    """Chapters and spoken paragraphs from the template's plain text."""
+def parse_script(text: str, *, english: bool = True) -> list[ScriptChapter]:
+    """Chapters and spoken paragraphs from the template's plain text (``english=False``: the
+    script is in another language, see :func:`to_spoken`)."""
     chapters: list[ScriptChapter] = []
     block: list[str] = []
 
     def flush() -> None:
         if block:
-            spoken = to_spoken("\n".join(block))
+            spoken = to_spoken("\n".join(block), english=english)
             block.clear()
             if spoken:
                 if not chapters:
@@ -164,10 +165,11 @@ def build_script(issue: Issue, settings: Settings, *, pause_seconds: float = 0.0
     """The episode's script; drops the least significant highlights to fit max_minutes."""
     budget = settings.audio.max_minutes * 60.0
     rate = settings.audio.speaking_rate
+    english = get_language(settings.issue.language).is_english
     keep = list(range(len(issue.highlights)))
     while True:
         kept = [issue.highlights[i] for i in keep]
-        chapters = parse_script(render_script(issue, settings, kept))
+        chapters = parse_script(render_script(issue, settings, kept), english=english)
         script = Script(
             chapters=chapters,
             kept=[e.paper.id for e in kept],

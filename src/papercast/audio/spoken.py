@@ -304,16 +304,24 @@ def _tidy(text: str) -> str:
     return text.strip(" ,;:")
 
 
-def to_spoken(text: str) -> str:
-    """One paragraph of written text as words a voice reads right (whitespace collapsed)."""
+def to_spoken(text: str, *, english: bool = True) -> str:
+    """One paragraph of written text as words a voice reads right (whitespace collapsed).
+
+    The words papercast puts in ("for example", "percent", "L L M") are English; for a text in
+    another language (``english=False``) only what is language-neutral is done: markup, LaTeX,
+    URLs and citations out, typographic punctuation simplified. The voice reads the rest in its
+    own language.
+    """
     text = strip_markup(text)
     for old, new in _SYMBOLS:
-        text = text.replace(old, new)
-    for pattern, replacement in _ABBREVIATIONS:
-        text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
-    text = _numbers(text)
-    text = _SLASH_WORDS.sub(" or ", text)
-    text = _WORD.sub(_acronym, text)
+        if english or not new.strip(" ,.\"'"):
+            text = text.replace(old, new)
+    if english:
+        for pattern, replacement in _ABBREVIATIONS:
+            text = re.sub(pattern, replacement, text, flags=re.IGNORECASE)
+        text = _numbers(text)
+        text = _SLASH_WORDS.sub(" or ", text)
+        text = _WORD.sub(_acronym, text)
     text = " ".join(text.split())
     text = _tidy(text)
     if text and text[-1] not in ".!?\"'":
