@@ -287,3 +287,26 @@ def test_batch_submit_then_collect(fake: FakeOpenAI, sources: FixtureServer) -> 
     assert fake.calls_to("/v1/chat/completions") == []
     db = Database(Path.cwd().parent / "home" / "papercast.db")
     assert {c["purpose"] for c in CallStore(db).calls()} == {"summary-batch"}
+
+
+def test_summaries_in_the_issue_language(
+    fake: FakeOpenAI, sources: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[issue] language: the model is asked for Japanese in every field (and a translated
+    title), and the labels of the output are Japanese."""
+    monkeypatch.setenv("PAPERCAST_ISSUE__LANGUAGE", "ja")
+    result = runner.invoke(app, ["summarize", ARXIV_ID, "--no-fulltext"])
+    assert result.exit_code == 0, result.output
+    [call] = fake.completion_calls
+    asked = call.text()
+    assert "write every field" in asked and "in Japanese" in asked
+    assert "title_translated: the paper's title translated into Japanese" in asked
+    for label in ("**要点.**", "**手法.**", "**結果.**", "**批判的検討.**", "**意義.**"):
+        assert label in result.output
+    assert "**Method.**" not in result.output
+    # the English summary of the same paper is another cache entry, asked for again
+    monkeypatch.setenv("PAPERCAST_ISSUE__LANGUAGE", "en")
+    english = runner.invoke(app, ["summarize", ARXIV_ID, "--no-fulltext"])
+    assert english.exit_code == 0 and "**Method.**" in english.output
+    assert len(fake.completion_calls) == 2
+    assert "Japanese" not in fake.completion_calls[1].text()

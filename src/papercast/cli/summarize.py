@@ -199,7 +199,15 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
         if paper.id in result.records
     ]
     if items:
-        _emit(render_summaries(items, output, request.settings.issue.templates_dir), out)
+        _emit(
+            render_summaries(
+                items,
+                output,
+                request.settings.issue.templates_dir,
+                request.settings.issue.language,
+            ),
+            out,
+        )
     for item in items:
         if item.record.extractive:
             err.print(
@@ -266,4 +274,7 @@ def _collect(
                     paper = Paper(id=paper_id, source="local", title=paper_id)
                 items.append(SummaryItem(paper=paper, record=record))
     if items:
-        _emit(render_summaries(items, output, settings.issue.templates_dir), out)
+        _emit(
+            render_summaries(items, output, settings.issue.templates_dir, settings.issue.language),
+            out,
+        )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict
 
+from papercast.i18n import get_language
 from papercast.models import Paper, SummaryRecord
 from papercast.resources import templates_dir
 from papercast.text import md_escape, safe_url
@@ -54,24 +55,36 @@ def _summary_json(record: SummaryRecord) -> dict[str, Any]:
     return data
 
 
-def _environment(override: Path | None) -> jinja2.Environment:
+def _environment(override: Path | None, language: str) -> jinja2.Environment:
     search = [str(override)] if override is not None else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(templates_dir())]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = get_language(language)
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["safe_url"] = safe_url  # only http(s) links, as in the issue
     env.filters["md"] = md_escape  # Markdown as issue.md escapes it
     return env
 
 
 def render_summaries(
-    items: list[SummaryItem], fmt: OutputFormat, templates: Path | None = None
+    items: list[SummaryItem],
+    fmt: OutputFormat,
+    templates: Path | None = None,
+    language: str = "en",
 ) -> str:
-    """All items in one document (md, html) or one JSON object per line (json)."""
+    """All items in one document (md, html) or one JSON object per line (json); the fixed text
+    in ``language`` (``[issue] language``)."""
     if fmt == "json":
         return "".join(json.dumps(item.as_json(), ensure_ascii=False) + "\n" for item in items)
     name = "summarize/summary.html.j2" if fmt == "html" else "summarize/summary.md.j2"
-    return _environment(templates).get_template(name).render(items=items)
+    lang = get_language(language)
+    return (
+        _environment(templates, language)
+        .get_template(name)
+        .render(items=items, lang=lang.tag, dir=lang.direction, english=lang.is_english)
+    )
