@@ -74,7 +74,7 @@ def _load(name: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / name / "LC_MESSAGES"
     mo = folder / f"{DOMAIN}.mo"
     po = folder / f"{DOMAIN}.po"
-    if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
+    if mo.is_file():  # a wheel (the .mo files are build output, never in git)
         with mo.open("rb") as handle:
             return Translations(handle, domain=DOMAIN)
     # a source checkout: compile the .po in memory (wheels carry the compiled .mo)
