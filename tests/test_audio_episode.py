@@ -496,3 +496,24 @@ def test_an_unchanged_episode_is_not_encoded_again(
     )
     fresh = build_episode(issue, settings=no_cache, layout=layout, out_dir=out, engine=engine)
     assert fresh.segments_synthesized > 0  # --no-cache means everything again
+
+
+def test_a_german_episode_has_german_chapters_and_language_tags(
+    layout: Layout, tmp_path: Path
+) -> None:
+    settings = Settings(home=tmp_path / "home", audio=AUDIO, issue={"language": "de"})
+    issue = make_issue([entry(1, title="Round and Round")])
+    out = tmp_path / "out" / "2024-W41"
+    build_episode(issue, settings=settings, layout=layout, out_dir=out, engine=ToneEngine())
+    tags = ID3(out / "episode.mp3")
+    assert tags["TLAN"].text == ["deu"]
+    assert tags.getall("CTOC")[0].sub_frames["TIT2"].text == ["Kapitel"]
+    titles = [c["title"] for c in json.loads((out / "chapters.json").read_text())["chapters"]]
+    assert titles == ["Einleitung", "Round and Round", "Abschluss"]
+    english = ID3(
+        build_episode(
+            issue, settings=Settings(home=tmp_path / "home", audio=AUDIO), layout=layout,
+            out_dir=tmp_path / "en", engine=ToneEngine(),
+        ).mp3_path
+    )  # fmt: skip
+    assert english["TLAN"].text == ["eng"]

@@ -116,6 +116,8 @@ def build_episode(
         day=issue.date,
         comment=issue.transparency,
         cover=audio.cover,
+        language=settings.issue.language,
+        toc_title=get_language(settings.issue.language).gettext("Chapters"),
     )
     episode = produce(
         script,
@@ -159,6 +161,8 @@ def speak(
         show=settings.podcast.title or settings.issue.show_name,
         author=settings.podcast.author,
         day=date.today(),
+        language=settings.issue.language,
+        toc_title=get_language(settings.issue.language).gettext("Chapters"),
     )
     return produce(
         script, tags, settings=settings, layout=layout, db=db, mp3_path=out, engine=engine

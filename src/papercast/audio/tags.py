@@ -20,6 +20,7 @@ from mutagen.id3 import (
     TCON,
     TDRC,
     TIT2,
+    TLAN,
     TLEN,
     TPE1,
     WXXX,
@@ -35,6 +36,14 @@ from papercast.errors import AudioError
 logger = logging.getLogger(__name__)
 
 _UNKNOWN_OFFSET = 0xFFFFFFFF
+# ID3 wants ISO 639-2 codes; these are the languages papercast has catalogues or voices for
+# (anything else is "und", undetermined, which ISO 639-2 defines for exactly this)
+ISO_639_2 = {
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "pt": "por", "zh": "zho", "ja": "jpn",
+    "ko": "kor", "it": "ita", "nl": "nld", "ru": "rus", "ar": "ara", "he": "heb", "fa": "fas",
+    "pl": "pol", "sv": "swe", "tr": "tur", "uk": "ukr", "cs": "ces", "da": "dan", "fi": "fin",
+    "no": "nor", "el": "ell", "hu": "hun", "ro": "ron", "vi": "vie", "ca": "cat",
+}  # fmt: skip
 
 
 class EpisodeTags(BaseModel):
@@ -46,6 +55,8 @@ class EpisodeTags(BaseModel):
     day: date
     comment: str = ""
     cover: Path | None = None
+    language: str = "en"  # a BCP 47 tag ([issue] language)
+    toc_title: str = "Chapters"
 
 
 def write_tags(mp3: Path, tags: EpisodeTags, chapters: list[Chapter], duration_ms: int) -> None:
@@ -61,8 +72,10 @@ def write_tags(mp3: Path, tags: EpisodeTags, chapters: list[Chapter], duration_m
     id3.add(TCON(encoding=3, text=["Podcast"]))
     id3.add(TDRC(encoding=3, text=[tags.day.isoformat()]))
     id3.add(TLEN(encoding=3, text=[str(duration_ms)]))
+    language = ISO_639_2.get(tags.language.split("-")[0].lower(), "und")
+    id3.add(TLAN(encoding=3, text=[language]))
     if tags.comment:
-        id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
+        id3.add(COMM(encoding=3, lang=language, desc="", text=[tags.comment]))
     if tags.cover is not None:
         id3.add(_cover(tags.cover))
     ids = [f"chp{i}" for i in range(len(chapters))]
@@ -71,7 +84,7 @@ def write_tags(mp3: Path, tags: EpisodeTags, chapters: list[Chapter], duration_m
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
             child_element_ids=ids,
-            sub_frames=[TIT2(encoding=3, text=["Chapters"])],
+            sub_frames=[TIT2(encoding=3, text=[tags.toc_title])],
         )
     )
     for element_id, chapter in zip(ids, chapters, strict=True):
