@@ -390,3 +390,26 @@ def test_the_spoken_script_adds_no_english_words_to_another_language() -> None:
         p for c in build_script(english_issue, english_settings).chapters for p in c.paragraphs
     )
     assert "3 percent" in said and "L L Ms" in said
+
+
+def test_a_hostile_translated_title_is_text_in_every_format(tmp_path: Path) -> None:
+    issue, settings = _issue("de")
+    record = issue.highlights[0].summary
+    assert record is not None
+    hostile = "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    changed = record.model_copy(
+        update={"summary": record.summary.model_copy(update={"title_translated": hostile})}
+    )
+    issue.highlights[0] = issue.highlights[0].model_copy(update={"summary": changed})
+    for fmt in ("html", "email", "substack"):
+        page = render_format(issue, fmt, settings=settings)
+        assert "<script" not in page and "<img" not in page, fmt
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, fmt
+    from markdown_it import MarkdownIt
+
+    md = render_format(issue, "md", settings=settings)
+    note = render_note(issue.highlights[0], issue, get_language("de"))
+    for text in (md, note.split("---", 2)[2]):
+        shown = MarkdownIt("commonmark", {"html": True}).render(text)
+        assert "<script" not in shown and "<img" not in shown and 'href="javascript' not in shown
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
