@@ -244,6 +244,7 @@ def test_the_podcast_feed_speaks_the_issue_language(tmp_path: Path) -> None:
         [issue], settings=settings, out_path=tmp_path / "feed.xml", audio_root=tmp_path / "out"
     ).read_text(encoding="utf-8")
     assert "<language>de</language>" in feed
+    assert "Wöchentliche Zusammenfassungen neuer Forschungspaper, vorgelesen." in feed
     assert "Dazu 2 weitere Paper in der schriftlichen Ausgabe." in feed
 
 

@@ -352,9 +352,10 @@ class PodcastConfig(Section):
     title: str | None = Field(
         default=None, description="the podcast title (default: [issue] show_name)"
     )
-    description: str = Field(
-        default="Weekly summaries of new research papers, read aloud.",
-        description="the podcast description",
+    description: str | None = Field(
+        default=None,
+        description='the podcast description (default: "Weekly summaries of new research '
+        'papers, read aloud." in [issue] language)',
     )
     author: str = Field(default="papercast", description="itunes:author")
     email: str | None = Field(default=None, description="the owner email Apple asks for")

@@ -95,12 +95,16 @@ def _channel(settings: Settings, base_url: str, newest: date | None) -> FeedGene
     fg.register_extension("apple", AppleTagsExtension, ChaptersEntryExtension)
     title = podcast.title or settings.issue.show_name
     fg.title(title)
-    fg.description(podcast.description)
+    lang = get_language(settings.issue.language)
+    description = podcast.description or lang.gettext(
+        "Weekly summaries of new research papers, read aloud."
+    )
+    fg.description(description)
     fg.link(href=safe_url(settings.publish.site_url) or base_url, rel="alternate")
     fg.language(podcast.language or settings.issue.language)
     fg.author({"name": podcast.author, **({"email": podcast.email} if podcast.email else {})})
     fg.podcast.itunes_author(podcast.author)
-    fg.podcast.itunes_summary(podcast.description)
+    fg.podcast.itunes_summary(description)
     fg.podcast.itunes_type("episodic")
     if podcast.email:
         fg.podcast.itunes_owner(name=podcast.author, email=podcast.email)
