@@ -27,6 +27,7 @@ from papercast.issue import assemble_issue
 from papercast.models import Issue, IssueEntry, SummaryRecord
 from papercast.render import FORMATS, render_format
 from papercast.summarize.prompts import PromptSet
+from papercast.text import display_width
 from support.catalogues import ROOT, extract, read_catalogue, shipped_languages
 from support.issue_builders import paper, summary
 
@@ -414,3 +415,13 @@ def test_a_hostile_translated_title_is_text_in_every_format(tmp_path: Path) -> N
         shown = MarkdownIt("commonmark", {"html": True}).render(text)
         assert "<script" not in shown and "<img" not in shown and 'href="javascript' not in shown
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+
+
+def test_plain_text_underlines_are_as_wide_as_japanese_headings() -> None:
+    issue, settings = _issue("ja")
+    lines = render_format(issue, "txt", settings=settings).splitlines()
+    for n, line in enumerate(lines[1:], start=1):
+        if line and set(line) <= set("=-"):
+            heading = lines[n - 1]
+            assert len(line) == min(display_width(heading), 78 if line[0] == "=" else 999)
+            assert len(line) > len(heading), "wide characters take two columns"

@@ -33,7 +33,7 @@ from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
 from papercast.resources import templates_dir
-from papercast.text import md_escape, paper_url, plain, safe_url, wrap
+from papercast.text import display_width, md_escape, paper_url, plain, safe_url, wrap
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ def make_environment(settings: Settings) -> Environment:
         "wrap": wrap,
         "safe_url": safe_url,
         "number": lang.number,
+        "display_width": display_width,
     }
     env.filters.update(filters)
     return env

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from urllib.parse import quote, urlsplit
 
 from papercast.models import Paper, safe_text
@@ -60,6 +61,15 @@ def md_escape(value: object) -> str:
     text = plain(value)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\1\\\2", text)
+
+
+def display_width(value: object) -> int:
+    """Columns ``value`` takes in a terminal or a plain-text email: wide (CJK) characters take
+    two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in str(value)
+    )
 
 
 def plain(value: object) -> str:
