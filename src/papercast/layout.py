@@ -7,6 +7,7 @@ configured out dir, one folder per issue. Files are written atomically (temp fil
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -16,6 +17,9 @@ from pathlib import Path
 import platformdirs
 
 from papercast.config import Settings
+from papercast.errors import StorageError, storage_error
+
+log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -88,12 +92,44 @@ class Layout:
         return self.issue_dir(issue_id) / "email"
 
     def ensure(self) -> None:
-        for path in (self.home, self.logs_dir, self.pdf_cache, self.tts_cache):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the state folders; a StorageError when PAPERCAST_HOME cannot be written."""
+        try:
+            for path in (self.home, self.logs_dir, self.pdf_cache, self.tts_cache):
+                path.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.home):
+                pass  # the folders may exist on a read-only mount: try a write
+        except OSError as exc:
+            raise storage_error(exc, self.home, home=self.home) from None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    A full disk or a read-only folder is a StorageError naming ``path``.
+    """
+    try:
+        _write_atomically(path, data)
+    except OSError as exc:
+        raise storage_error(exc, path) from None
+
+
+def write_cache_bytes(path: Path, data: bytes) -> bool:
+    """Write a cache file (PDFs, their text, speech segments): caches are optional, so a full
+    disk or a read-only cache is logged and skipped, never an error. False if not written."""
+    try:
+        atomic_write_bytes(path, data)
+    except StorageError as exc:
+        if path.parent not in _UNCACHED:
+            _UNCACHED.add(path.parent)
+            log.warning("not caching %s: %s (papercast goes on without it)", path.name, exc.message)
+        return False
+    return True
+
+
+_UNCACHED: set[Path] = set()  # folders already reported, so a full disk warns once per folder
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -27,7 +27,7 @@ from papercast.config import Settings
 from papercast.errors import LockedError, PapercastError
 from papercast.fetch import fetch_window
 from papercast.layout import Layout, atomic_write_text
-from papercast.logs import RedactingFilter
+from papercast.logs import RedactingFilter, RunLogHandler
 from papercast.models import (
     DateWindow,
     Issue,
@@ -125,7 +125,7 @@ def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
     layout.logs_dir.mkdir(parents=True, exist_ok=True)
     path = layout.logs_dir / f"{issue_id}-run{run_id}.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = RunLogHandler(path)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
@@ -207,7 +207,10 @@ def run_week(
             except BaseException as exc:
                 report.status, report.exit_code = "failed", EXIT_FAILED
                 report.error = f"{type(exc).__name__}: {exc}"
-                runs.finish(run_id, "failed", report.model_dump(mode="json"))
+                stopped = isinstance(exc, KeyboardInterrupt)  # Ctrl-C or SIGTERM
+                runs.finish(
+                    run_id, "interrupted" if stopped else "failed", report.model_dump(mode="json")
+                )
                 raise
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
             _write_run_json(layout, report)

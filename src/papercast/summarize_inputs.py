@@ -21,7 +21,7 @@ from papercast.errors import InputError, NotFoundError, PapercastError
 from papercast.fulltext import FullTextError, FullTextFetcher, split_sections
 from papercast.http import HTTPStatusError
 from papercast.ids import Reference, parse_reference
-from papercast.layout import Layout, atomic_write_bytes
+from papercast.layout import Layout, write_cache_bytes
 from papercast.models import Paper
 
 log = logging.getLogger(__name__)
@@ -192,5 +192,5 @@ class InputResolver:
         )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
-            atomic_write_bytes(cached, data)
+            write_cache_bytes(cached, data)
         return paper

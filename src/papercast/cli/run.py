@@ -318,12 +318,11 @@ def status(
 
     Example: papercast status --limit 5
     """
-    state = get_state(ctx)
-    layout = state.layout()
     from papercast.store.issues import IssueStore
     from papercast.store.summaries import SummaryStore
 
-    with Database(layout.db_path) as db:
+    _layout, db = get_state(ctx).reader()
+    with db:
         runs = RunStore(db).recent(limit)
         batches = SummaryStore(db).batches(pending_only=True)
         issues = IssueStore(db).list()

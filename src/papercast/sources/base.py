@@ -8,6 +8,7 @@ from datetime import date
 from typing import Protocol
 
 from papercast.config import Settings
+from papercast.http import Limits
 from papercast.models import DateWindow, Paper
 
 
@@ -42,19 +43,21 @@ def _arxiv(settings: Settings) -> list[Source]:
 
     if not settings.arxiv.enabled or not (settings.arxiv.categories or settings.arxiv.authors):
         return []
-    return [ArxivSource(settings.arxiv)]
+    return [ArxivSource(settings.arxiv, Limits.from_config(settings.download))]
 
 
 def _biorxiv(settings: Settings) -> list[Source]:
     from papercast.sources.biorxiv import BiorxivSource
 
-    return [BiorxivSource(settings.biorxiv, server) for server in settings.biorxiv.servers]
+    limits = Limits.from_config(settings.download)
+    return [BiorxivSource(settings.biorxiv, server, limits) for server in settings.biorxiv.servers]
 
 
 def _feeds(settings: Settings) -> list[Source]:
     from papercast.sources.feeds import FeedSource
 
-    return [FeedSource(settings.feeds, url) for url in settings.feeds.urls]
+    limits = Limits.from_config(settings.download)
+    return [FeedSource(settings.feeds, url, limits) for url in settings.feeds.urls]
 
 
 _REGISTRY: dict[str, SourceFactory] = {"arxiv": _arxiv, "biorxiv": _biorxiv, "feeds": _feeds}
