@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
-from papercast.errors import LockedError, PapercastError
+from papercast.errors import InputError, LockedError, PapercastError, StorageError
 from papercast.fetch import fetch_window
 from papercast.layout import Layout, atomic_write_text
 from papercast.logs import RedactingFilter, RunLogHandler
@@ -39,7 +39,7 @@ from papercast.models import (
 )
 from papercast.store import Database, PaperStore, RunStore
 from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
-from papercast.window import last_complete_week, parse_week
+from papercast.window import check_begun, last_complete_week, parse_week, unfinished
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,7 @@ class RunOptions:
     picker: Picker | None = None
     events: Events | None = None
     fulltext_only: set[str] | None = None  # full text only for these ids (the sample's PDFs)
+    force: bool = False  # the current week, before it is over
 
 
 def run_week(
@@ -187,15 +188,32 @@ def run_week(
     picker: Picker | None = None,
     events: Events | None = None,
     fulltext_only: set[str] | None = None,
+    force: bool = False,
 ) -> RunReport:
-    """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper."""
+    """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper.
+
+    A week that has not begun is refused; the week going on now needs ``force`` (its issue
+    would miss the rest of the week's papers), except for a dry run, which freezes nothing.
+    """
+    today = today or date.today()
     window = resolve_week(week, today)
+    check_begun(window, today)
+    early = unfinished(window, today)
+    if early and not (force or dry_run):
+        raise InputError(
+            f"{window.label} is not over yet (it ends on {window.until}): an issue made now "
+            "would miss the rest of its papers",
+            "run it after the week (or leave out --week for the last complete week), or add "
+            "--force to make an issue of what is out so far",
+        )
     options = RunOptions(dry_run, refetch, picker, events, fulltext_only)
     layout.ensure()
     with run_lock(layout), Database(layout.db_path) as db:
         runs = RunStore(db)
         run_id = runs.start("weekly", window.label)
         report = RunReport(issue_id=window.label, window=window)
+        if early:
+            report.warnings.append(_unfinished_warning(window, today, dry_run))
         with run_log(layout, window.label, run_id) as log_path:
             report.log_file = str(log_path)
             run = _Run(settings, layout, db, report, run_id, _Clock(report, events))
@@ -213,7 +231,11 @@ def run_week(
                 )
                 raise
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
-            _write_run_json(layout, report)
+            try:
+                _write_run_json(layout, report)
+            except StorageError as exc:  # a full out dir: the report still reaches the terminal
+                log.warning("run.json was not written: %s", exc.message)
+                report.outputs = [o for o in report.outputs if Path(o).name != "run.json"]
         runs.finish(run_id, report.status, report.model_dump(mode="json"))
     return report
 
@@ -503,6 +525,16 @@ class _Run:
                 "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
             )
         return [self.layout.issue_email_dir(issue.id) / "issue.eml"]
+
+
+def _unfinished_warning(window: DateWindow, today: date, dry_run: bool) -> str:
+    head = f"{window.label} is not over (it ends on {window.until}): "
+    if dry_run:
+        return head + f"this preview has only the papers out by {today}"
+    return head + (
+        f"this issue has the papers out by {today}, and its selection is now frozen; after "
+        f"the week, `papercast run --week {window.label} --refetch` makes it whole"
+    )
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:

@@ -175,6 +175,7 @@ class ArxivSource:
 
     def __init__(self, config: ArxivConfig, limits: Limits | None = None) -> None:
         self.config = config
+        self.lookback_days = config.lookback_days  # the query asks for these days too
         self.fetcher = HttpFetcher.polite(
             timeout=config.timeout,
             retries=config.num_retries,

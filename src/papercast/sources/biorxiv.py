@@ -113,6 +113,8 @@ def _same_person(listed: str, corresponding: str) -> bool:
 
 
 class BiorxivSource:
+    lookback_days = 0
+
     def __init__(self, config: BiorxivConfig, server: str, limits: Limits | None = None) -> None:
         self.config = config
         self.server = server
@@ -177,6 +179,8 @@ class BiorxivSource:
                         if paper.published and window.contains(paper.published.date()):
                             yielded += 1
                             yield paper
+                        else:
+                            result.out_of_window += 1
                     cursor += len(collection)
                     total = _total(data)
                     if not collection or total is None or cursor >= total:

@@ -157,6 +157,8 @@ def entry_to_paper(entry: Any, feed_title: str) -> Paper | None:
 
 
 class FeedSource:
+    lookback_days = 0
+
     def __init__(self, config: FeedsConfig, url: str, limits: Limits | None = None) -> None:
         self.config = config
         self.url = url
@@ -243,6 +245,7 @@ class FeedSource:
             if paper.published is not None:
                 dates.append(paper.published)
                 if not window.contains(paper.published.date()):
+                    result.out_of_window += 1  # a feed carries its latest items, whatever week
                     continue
             yielded += 1
             yield paper
