@@ -9,6 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from arxiv_pages import page, real_entries, with_id
+from corpus_papers import NAMES as CORPUS_NAMES
+from corpus_papers import corpus_pdf
+from corpus_papers import expected as corpus_expected
 from llm_helpers import SENTINEL_KEY
 from papercast.cli import app
 from papercast.store import Database
@@ -133,13 +136,27 @@ def test_pdf_url_uses_full_text_and_html_escapes(fake: FakeOpenAI, sources: Fixt
     assert "91.5%" in html
 
 
-def test_offline_local_pdf_is_labelled_extractive(monkeypatch: pytest.MonkeyPatch) -> None:
-    pdf = write_pdf(Path("paper.pdf"))
+@pytest.mark.parametrize("name", ["drawn", *CORPUS_NAMES])
+def test_offline_local_pdf_is_labelled_extractive(
+    fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # offline: the arXiv API (asked about stamped PDFs) does not answer
+    fixture_server.route("/api/query", Reply(status=503, body="down"))
+    monkeypatch.setenv("PAPERCAST_ARXIV__API_URL", fixture_server.url("/api/query"))
+    monkeypatch.setenv("PAPERCAST_ARXIV__NUM_RETRIES", "0")
+    monkeypatch.setenv("PAPERCAST_ARXIV__DELAY_SECONDS", "0")
+    if name == "drawn":
+        pdf = write_pdf(Path("paper.pdf"))
+        title, sentence = "Local Findings", "The effect is 3.25 units."
+    else:
+        pdf = Path("paper.pdf")
+        pdf.write_bytes(corpus_pdf(name))
+        title, sentence = corpus_expected(name)["title"], corpus_expected(name)["order"][0]
     result = runner.invoke(app, ["summarize", str(pdf)])
     assert result.exit_code == 0, result.output
-    assert "## Local Findings" in result.stdout
+    assert f"## {title}" in result.stdout
     assert "**Extractive summary**" in result.stdout
-    assert "The effect is 3.25 units." in result.stdout
+    assert sentence in " ".join(result.stdout.split())
     assert "extractive (no LLM)" in result.stdout
     as_json = runner.invoke(app, ["summarize", str(pdf), "--format", "json"])
     data = json.loads(as_json.stdout)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from corpus_papers import NAMES as CORPUS_NAMES
+from corpus_papers import corpus_pdf
+from corpus_papers import expected as corpus_expected
 from llm_helpers import Env, make_paper, make_settings
 from papercast.fulltext import (
     FullTextError,
@@ -45,13 +48,35 @@ PAPER_TEXT = "\n".join(
 )
 
 
-def test_written_pdfs_read_back_with_title_and_headings() -> None:
-    pdf = make_pdf(
+def _drawn_and_corpus() -> list[tuple[str, bytes, str, int, list[str]]]:
+    """(name, PDF, title, pages, text that must be there): a drawn PDF and the LaTeX corpus."""
+    drawn = make_pdf(
         sample_paper_pages("A (Tricky) Title \\ ok", "Abstract text here."), title="Meta Title"
     )
+    cases = [("drawn", drawn, "Meta Title", 8, ["3 Method", "A (Tricky) Title \\ ok"])]
+    for name in CORPUS_NAMES:
+        want = corpus_expected(name)
+        headings = [h for h in want["sections"] if h[0].isdigit()]
+        cases.append((name, corpus_pdf(name), want["title"], want["pages"], headings))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("pdf", "title", "pages", "present"),
+    [case[1:] for case in _drawn_and_corpus()],
+    ids=[case[0] for case in _drawn_and_corpus()],
+)
+def test_pdfs_read_back_with_title_and_headings(
+    pdf: bytes, title: str, pages: int, present: list[str]
+) -> None:
     extracted = PdfExtractor().extract(pdf)
-    assert extracted.title == "Meta Title" and extracted.pages == 8
-    assert "3 Method" in extracted.text and "A (Tricky) Title \\ ok" in extracted.text
+    assert extracted.title == title and extracted.pages == pages
+    lines = extracted.text.splitlines()
+    for text in present:
+        assert text in lines or text in extracted.text
+
+
+def test_without_metadata_the_title_is_the_first_page_title() -> None:
     no_meta = PdfExtractor().extract(make_pdf(sample_paper_pages("First Page Title")))
     assert no_meta.title == "First Page Title"
 
@@ -120,10 +145,12 @@ def test_pdf_links_fall_back_to_the_source_pattern() -> None:
     assert pdf_url(make_paper(1, pdf_url="https://x.org/p.pdf")) == "https://x.org/p.pdf"
 
 
-def test_download_is_cached_and_bad_links_become_notes(fixture_server: FixtureServer) -> None:
-    fixture_server.route(
-        "/ok.pdf", Reply(body=make_pdf(sample_paper_pages()), content_type="application/pdf")
-    )
+@pytest.mark.parametrize("name", ["drawn", *CORPUS_NAMES])
+def test_download_is_cached_and_bad_links_become_notes(
+    fixture_server: FixtureServer, name: str
+) -> None:
+    body = make_pdf(sample_paper_pages()) if name == "drawn" else corpus_pdf(name)
+    fixture_server.route("/ok.pdf", Reply(body=body, content_type="application/pdf"))
     fixture_server.route("/big.pdf", Reply(body=b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024)))
     env = Env.create(make_settings(None, max_pdf_mb=1))
     with FullTextFetcher(env.settings, env.layout) as fetcher:

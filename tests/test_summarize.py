@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from corpus_papers import NAMES as CORPUS_NAMES
+from corpus_papers import corpus_pdf
+from corpus_papers import expected as corpus_expected
 from llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
 from papercast.fulltext import FullTextFetcher
 from papercast.models import Summary
@@ -177,12 +180,16 @@ def test_prompt_injection_stays_data_and_shape_holds() -> None:
     assert body["response_format"]["type"] == "json_schema"
 
 
-def test_full_text_from_pdf_is_used_and_cached(fixture_server: FixtureServer) -> None:
-    pages = sample_paper_pages("Paper number 1", "We propose Method1. It gains 7.5% on Cora.")
-    fixture_server.route(
-        "/pdf/1",
-        Reply(body=make_pdf(pages, title="Paper number 1"), content_type="application/pdf"),
-    )
+@pytest.mark.parametrize("name", ["drawn", *CORPUS_NAMES])
+def test_full_text_from_pdf_is_used_and_cached(fixture_server: FixtureServer, name: str) -> None:
+    if name == "drawn":
+        pages = sample_paper_pages("Paper number 1", "We propose Method1. It gains 7.5% on Cora.")
+        body = make_pdf(pages, title="Paper number 1")
+        headings = ["5 Results", "7 Conclusion"]
+    else:
+        body = corpus_pdf(name)
+        headings = [h for h in corpus_expected(name)["sections"] if h[0].isdigit()]
+    fixture_server.route("/pdf/1", Reply(body=body, content_type="application/pdf"))
     paper = make_paper(1, pdf_url=fixture_server.url("/pdf/1"))
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake))
@@ -190,7 +197,8 @@ def test_full_text_from_pdf_is_used_and_cached(fixture_server: FixtureServer) ->
         run(env, [paper], refresh=True)
         user = fake.completion_calls[0].body["messages"][1]["content"]
     assert result.records[paper.id].source_text == "full"
-    assert "5 Results" in user and "7 Conclusion" in user
+    assert all(heading in user for heading in headings)
+    assert "\ufffe" not in user
     assert len(fixture_server.requests_to("/pdf/1")) == 1
     assert list(env.layout.pdf_cache.glob("*.pdf"))
 
@@ -216,11 +224,10 @@ def test_bad_pdfs_fall_back_to_the_abstract(
     assert note in result.notes[paper.id]
 
 
-def test_fulltext_only_for_requested_ids(fixture_server: FixtureServer) -> None:
-    fixture_server.route(
-        "/pdf/1",
-        Reply(body=make_pdf(sample_paper_pages()), content_type="application/pdf"),
-    )
+@pytest.mark.parametrize("name", ["drawn", *CORPUS_NAMES])
+def test_fulltext_only_for_requested_ids(fixture_server: FixtureServer, name: str) -> None:
+    body = make_pdf(sample_paper_pages()) if name == "drawn" else corpus_pdf(name)
+    fixture_server.route("/pdf/1", Reply(body=body, content_type="application/pdf"))
     papers = [make_paper(i, pdf_url=fixture_server.url("/pdf/1")) for i in (1, 2)]
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake))
@@ -406,9 +413,9 @@ def test_an_unexpected_error_in_one_paper_is_isolated(fixture_server: FixtureSer
     papers = [make_paper(i, pdf_url=fixture_server.url("/pdf/ok")) for i in (1, 2)]
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake))
-        cached = FullTextFetcher(env.settings, env.layout).cache_path(papers[0])
+        cached = FullTextFetcher(env.settings, env.layout).text_cache_path(papers[0])
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.with_suffix(".txt").write_bytes(b"\xff\xfe not UTF-8")  # a cache file gone bad
+        cached.write_bytes(b"\xff\xfe not UTF-8")  # a cache file gone bad
         result = run(env, papers)
     assert "unexpected error" in result.failures[papers[0].id]
     assert papers[1].id in result.records

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -29,11 +29,14 @@ from papercast.http import HttpFetcher, HTTPStatusError, Limits, SlowDownloadErr
 from papercast.layout import Layout, safe_name, write_cache_bytes
 from papercast.llm.pricing import CHARS_PER_TOKEN
 from papercast.models import Paper
+from papercast.pdfmeta import PdfIdentity, identify
+from papercast.pdftext import clean_pages
 
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 400  # less than this from a whole PDF means a scan without a text layer
 PROMPT_OVERHEAD_TOKENS = 1500
+TEXT_CACHE_SUFFIX = ".clean1.txt"  # bump when cleaning changes what it gives
 MAX_CONNECTION_FAILURES = 3  # then skip the remaining downloads of this pass (offline?)
 
 Role = Literal[
@@ -141,10 +144,11 @@ class Section:
 
 @dataclass
 class ExtractedPdf:
-    text: str
+    text: str  # clean: see papercast.pdftext
     pages: int
     total_pages: int
     title: str | None
+    identity: PdfIdentity = field(default_factory=PdfIdentity)
 
 
 def _role(heading: str) -> Role:
@@ -155,7 +159,13 @@ def _role(heading: str) -> Role:
     return "other"
 
 
-def _heading(line: str) -> str | None:
+_SECTION_NUMBER = re.compile(r"^((?:\d{1,2}|[A-H])(?:\.\d{1,2})*)\.?\s")
+_APPENDIX_LETTERED = re.compile(r"^[A-H](?:\.\d{1,2})*\s+[A-Z][A-Za-z0-9 ,:&()'/-]{2,80}$")
+
+
+def _heading(line: str, after_references: bool = False) -> str | None:
+    """``line`` if it is a section heading. Appendix headings as LaTeX prints them ("A Proof
+    of the Bound", no dot after the letter) count only after the references."""
     stripped = line.strip()
     if not stripped or len(stripped) > 90 or len(stripped.split()) > 12:
         return None
@@ -170,6 +180,13 @@ def _heading(line: str) -> str | None:
         and not re.search(r"\d{3}", stripped)
     ):
         return stripped
+    if (
+        after_references
+        and _APPENDIX_LETTERED.match(stripped)
+        and len(stripped.split()) <= 9
+        and not stripped.endswith((".", ",", ";"))
+    ):
+        return stripped
     return None
 
 
@@ -177,14 +194,26 @@ def split_sections(text: str) -> list[Section]:
     """Cut text at lines that look like section headings ('3 Method', 'Conclusion')."""
     sections = [Section("", "front", "")]
     lines: list[str] = []
+    back_matter = False  # past the references: lettered headings are appendices
+    numbered_roles: dict[str, Role] = {}  # "2" -> "method": subsections share their role
     for line in text.splitlines():
-        heading = _heading(line)
+        heading = _heading(line, back_matter)
         if heading is None:
             lines.append(line)
             continue
         sections[-1].text = "\n".join(lines).strip()
         lines = []
-        sections.append(Section(heading, _role(heading), ""))
+        role = _role(heading)
+        if back_matter and _APPENDIX_LETTERED.match(heading):
+            role = "appendix"
+        number = _SECTION_NUMBER.match(heading)
+        if number:  # "2.1 Study sites" belongs to "2 Materials and Methods"
+            parent = numbered_roles.get(number.group(1).rpartition(".")[0])
+            if parent is not None and parent != "other":
+                role = parent
+            numbered_roles[number.group(1)] = role
+        back_matter = back_matter or role in ("references", "appendix")
+        sections.append(Section(heading, role, ""))
     sections[-1].text = "\n".join(lines).strip()
     return [s for s in sections if s.text or s.heading]
 
@@ -246,15 +275,6 @@ def context_budget(settings: Settings) -> int:
     return max(500, min(room, config.fulltext_max_tokens))
 
 
-def _first_page_title(page_text: str) -> str | None:
-    for line in page_text.splitlines()[:12]:
-        candidate = " ".join(line.split())
-        words = candidate.split()
-        if 2 <= len(words) <= 30 and not candidate.lower().startswith(("arxiv", "preprint")):
-            return candidate[:300]
-    return None
-
-
 class PdfExtractor:
     """Text from PDF bytes with pypdfium2. PDFium is not thread-safe: one lock per extractor."""
 
@@ -262,7 +282,8 @@ class PdfExtractor:
         self.max_pages = max_pages
         self._lock = threading.Lock()
 
-    def extract(self, data: bytes) -> ExtractedPdf:
+    def extract(self, data: bytes, *, identify: bool = True) -> ExtractedPdf:
+        """Clean text, and (unless ``identify`` is false) title, authors and arXiv identity."""
         if b"%PDF-" not in data[:1024]:
             kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
             raise FullTextError(f"the file is {kind}", "not_pdf")
@@ -272,7 +293,7 @@ class PdfExtractor:
             except pdfium.PdfiumError as exc:
                 raise FullTextError(f"the PDF is damaged ({exc})", "corrupt") from None
             try:
-                return self._read(document)
+                return self._read(document, identify)
             finally:
                 document.close()
 
@@ -284,23 +305,29 @@ class PdfExtractor:
         head = self.max_pages - tail
         return [*range(head), *range(total - tail, total)]
 
-    def _read(self, document: pdfium.PdfDocument) -> ExtractedPdf:
+    def _read(self, document: pdfium.PdfDocument, with_identity: bool) -> ExtractedPdf:
         total = len(document)
         texts = []
         for index in self.pages_to_read(total):
             page = document[index]
             textpage = page.get_textpage()
             try:
-                texts.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+                texts.append(textpage.get_text_range())
             finally:
                 textpage.close()
                 page.close()
-        text = "\n".join(texts).strip()
+        text = clean_pages(texts).text
         if len(text.replace(" ", "").replace("\n", "")) < MIN_TEXT_CHARS:
             raise FullTextError("the PDF has no text layer (a scan?)", "no_text")
-        meta = (document.get_metadata_dict().get("Title") or "").strip()
-        title = meta or (_first_page_title(texts[0]) if texts else None)
-        return ExtractedPdf(text=text, pages=len(texts), total_pages=total, title=title)
+        # page 1's fonts tell title and authors; the weekly run already knows its papers
+        identity = identify(document, texts[0]) if with_identity and texts else PdfIdentity()
+        return ExtractedPdf(
+            text=text,
+            pages=len(texts),
+            total_pages=total,
+            title=identity.title,
+            identity=identity,
+        )
 
 
 def pdf_url(paper: Paper) -> str | None:
@@ -353,18 +380,23 @@ class FullTextFetcher:
         version = f"v{paper.version}" if paper.version else ""
         return self.layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
 
+    def text_cache_path(self, paper: Paper) -> Path:
+        """The extracted text; the suffix names the cleaning version, so older caches of
+        uncleaned text are not reused."""
+        return self.cache_path(paper).with_suffix(TEXT_CACHE_SUFFIX)
+
     def cached_text(self, paper: Paper) -> str | None:
-        path = self.cache_path(paper).with_suffix(".txt")
+        path = self.text_cache_path(paper)
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def get(self, paper: Paper) -> FullText:
         """The paper's extracted text, or a note saying why there is none."""
-        text_path = self.cache_path(paper).with_suffix(".txt")
+        text_path = self.text_cache_path(paper)
         if text_path.is_file():
             return FullText(text=text_path.read_text(encoding="utf-8"), note="cached")
         try:
             data = self._pdf_bytes(paper)
-            extracted = self.extractor.extract(data)
+            extracted = self.extractor.extract(data, identify=False)
         except FullTextError as exc:
             log.info("%s: no full text: %s", paper.id, exc.message)
             return FullText(note=exc.message)

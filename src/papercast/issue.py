@@ -87,7 +87,10 @@ def one_liner(entry: IssueEntry) -> str:
 
 
 def _significance(entry: IssueEntry) -> int:
-    return entry.summary.summary.significance if entry.summary is not None else 0
+    """The assessed significance; 0 where nothing assessed the paper (no summary, or an
+    extractive one, whose score is a placeholder)."""
+    record = entry.summary
+    return record.summary.significance if record is not None and not record.extractive else 0
 
 
 def _dedupe(ranked: list[IssueEntry]) -> list[IssueEntry]:
@@ -166,8 +169,10 @@ def assemble_issue(
     picked = set(choose_highlights(entries, config.highlights, config.highlight_pool))
     highlights = [e for i, e in enumerate(entries) if i in picked]
     rest = [(i, e) for i, e in enumerate(entries) if i not in picked][: config.noteworthy]
+    assessed = [(i, e) for i, e in rest if _significance(e) > 0]  # no star where nothing judged
     starred = {
-        i for i, _ in sorted(rest, key=lambda p: (-_significance(p[1]), p[0]))[: config.star_top]
+        i
+        for i, _ in sorted(assessed, key=lambda p: (-_significance(p[1]), p[0]))[: config.star_top]
     }
     noteworthy = [e.model_copy(update={"starred": i in starred}) for i, e in rest]
     line, model, extractive = transparency_line(highlights + noteworthy, day)

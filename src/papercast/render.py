@@ -153,6 +153,7 @@ class EntryView:
 def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
     paper = entry.paper
     record = entry.summary
+    assessed = record is not None and not record.extractive
     sections: list[tuple[str, str]] = []
     if record is not None:
         for key, label in SECTION_LABELS:
@@ -177,8 +178,11 @@ def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
         one_liner=plain(one_liner(entry)),
         starred=entry.starred,
         sections=sections,
-        significance=record.summary.significance if record else None,
-        significance_reason=plain(record.summary.significance_reason) if record else "",
+        # an extractive summary's score is a placeholder: nothing assessed the paper
+        significance=record.summary.significance if record and assessed else None,
+        significance_reason=plain(record.summary.significance_reason)
+        if record and assessed
+        else "",
         keywords=[plain(k) for k in record.summary.keywords] if record else [],
         extractive=bool(record and record.extractive),
     )

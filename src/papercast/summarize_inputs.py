@@ -2,9 +2,12 @@
 
 arXiv ids/URLs go through ``papercast.sources.arxiv.fetch_by_ids``; bioRxiv/medRxiv DOIs and
 links through ``papercast.sources.biorxiv.fetch_by_doi``. A local PDF, or a URL that serves a
-PDF, becomes a ``local`` paper (id ``pdf:<hash>``) titled from the PDF metadata or its first
-page, with the abstract taken from the text; its bytes go into the PDF cache so the summarizer
-reads the full text from there.
+PDF, is first asked which paper it is (``papercast.pdfmeta``: the arXiv margin stamp, an arXiv
+DOI or link on page 1, the metadata). An arXiv PDF becomes that arXiv paper, with its record from
+the arXiv API when the API answers and from the PDF otherwise, so summarizing the PDF and then
+its id is one summary (one cache entry). Any other PDF becomes a ``local`` paper (id
+``pdf:<hash>``) titled from the PDF, with the abstract taken from the text. Either way its bytes
+go into the PDF cache so the summarizer reads the full text from there.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
-from papercast.fulltext import FullTextError, FullTextFetcher, split_sections
+from papercast.fulltext import ExtractedPdf, FullTextError, FullTextFetcher, split_sections
 from papercast.http import HTTPStatusError
 from papercast.ids import Reference, parse_reference
 from papercast.layout import Layout, write_cache_bytes
-from papercast.models import Paper
+from papercast.models import Author, Paper
+from papercast.pdfmeta import PdfIdentity
 
 log = logging.getLogger(__name__)
 MAX_ABSTRACT_CHARS = 2500
@@ -180,17 +185,52 @@ class InputResolver:
                     "run OCR on it first (e.g. ocrmypdf)",
                 ) from None
             raise InputError(f"{origin}: {exc.message}", "give a valid PDF file") from None
-        digest = hashlib.sha256(data).hexdigest()[:16]
-        title = extracted.title or fallback_title
-        paper = Paper(
-            id=f"pdf:{digest}",
-            source="local",
-            title=title,
-            abstract=abstract_from_text(extracted.text, extracted.title),
-            pdf_url=url,
-            origin=origin,
-        )
+        identity = extracted.identity
+        if identity.arxiv_id:
+            paper = self._arxiv_pdf_paper(identity, extracted, origin, fallback_title)
+        else:
+            digest = hashlib.sha256(data).hexdigest()[:16]
+            paper = Paper(
+                id=f"pdf:{digest}",
+                source="local",
+                title=extracted.title or fallback_title,
+                authors=[Author(name=name) for name in identity.authors],
+                abstract=abstract_from_text(extracted.text, extracted.title),
+                doi=identity.doi,
+                pdf_url=url,
+                origin=origin,
+            )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
             write_cache_bytes(cached, data)
         return paper
+
+    def _arxiv_pdf_paper(
+        self, identity: PdfIdentity, extracted: ExtractedPdf, origin: str, fallback_title: str
+    ) -> Paper:
+        """The arXiv paper a PDF says it is: the API's record, else what the PDF tells."""
+        from papercast.sources.arxiv import fetch_by_ids
+
+        wanted = (
+            f"{identity.arxiv_id}v{identity.version}" if identity.version else identity.arxiv_id
+        )
+        try:
+            return fetch_by_ids(self.settings, [str(wanted)])[0]
+        except PapercastError as exc:
+            log.info("%s is arXiv %s; the arXiv API did not answer (%s)", origin, wanted, exc)
+        published = (
+            datetime.combine(identity.date, datetime.min.time(), UTC) if identity.date else None
+        )
+        return Paper(
+            id=f"arxiv:{identity.arxiv_id}",
+            source="arxiv",
+            version=identity.version,
+            title=extracted.title or fallback_title,
+            authors=[Author(name=name) for name in identity.authors],
+            abstract=abstract_from_text(extracted.text, extracted.title),
+            categories=[identity.category] if identity.category else [],
+            primary_category=identity.category,
+            published=published,
+            doi=identity.doi,
+            origin=origin,
+        )

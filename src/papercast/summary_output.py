@@ -33,7 +33,7 @@ class SummaryItem(BaseModel):
         record = self.record
         return {
             "paper": self.paper.model_dump(mode="json"),
-            "summary": record.summary.model_dump(mode="json"),
+            "summary": _summary_json(record),
             "source_text": record.source_text,
             "ungrounded": record.ungrounded,
             "usage": record.usage.model_dump(mode="json"),
@@ -43,6 +43,14 @@ class SummaryItem(BaseModel):
             "model": record.model,
             "note": self.note,
         }
+
+
+def _summary_json(record: SummaryRecord) -> dict[str, Any]:
+    """The summary's fields; an extractive summary has no significance (nothing assessed it)."""
+    data = record.summary.model_dump(mode="json")
+    if record.extractive:
+        data["significance"] = data["significance_reason"] = None
+    return data
 
 
 def _environment(override: Path | None) -> jinja2.Environment:

@@ -131,7 +131,8 @@ def parse_script(text: str) -> list[ScriptChapter]:
 
 
 def _significance(entry: IssueEntry) -> int:
-    return entry.summary.summary.significance if entry.summary else 0
+    record = entry.summary
+    return record.summary.significance if record is not None and not record.extractive else 0
 
 
 def render_script(issue: Issue, settings: Settings, highlights: list[IssueEntry]) -> str:

@@ -48,7 +48,8 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
         "source": paper.source,
         "links": links,
         "tags": tags,
-        "significance": summary.significance,
+        # an extractive summary's score is a placeholder: nothing assessed the paper
+        **({} if record.extractive else {"significance": summary.significance}),
         "summary_model": record.model,
     }
     lines = ["---"]
@@ -60,7 +61,9 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
         text = plain(getattr(summary, key))
         if text:
             lines += [f"## {label}", "", text, ""]
-    lines += [f"Significance: {summary.significance}/10 — {plain(summary.significance_reason)}", ""]
+    if not record.extractive:
+        reason = plain(summary.significance_reason)
+        lines += [f"Significance: {summary.significance}/10 — {reason}", ""]
     if entry.why:
         lines += [f"Why it was picked: {plain(entry.why)}", ""]
     return "\n".join(lines)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from papercast.llm.base import BackendResult, Recorder, SummaryJob
 from papercast.models import Summary, Usage
 
+if TYPE_CHECKING:  # fulltext imports llm.pricing: import it lazily
+    from papercast.fulltext import Role
+
 EXTRACTIVE_MODEL = "extractive"
-EXTRACTIVE_VERSION = "extractive-v1"
+EXTRACTIVE_VERSION = "extractive-v2"  # v2: per-section picks, no fragments, no repeats
 EXTRACTIVE_PROMPT_HASH = hashlib.sha256(EXTRACTIVE_VERSION.encode()).hexdigest()[:16]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
@@ -86,12 +89,47 @@ _NO_CRITIQUE = (
     "Not assessed: this is an extractive summary made offline without a language model, "
     "so it offers no critique."
 )
+# Where each field's sentences come from when the full text has sections, best first.
+_SOURCES: dict[str, tuple[Role, ...]] = {
+    "method": ("method",),
+    "results": ("results",),
+    "critiques": ("limitations", "discussion", "conclusion"),
+    "implications": ("conclusion", "discussion"),
+}
+_END = re.compile(r"[.!?][\"'”’)\]]?$")
+_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm|Listing)\s*[A-Z]?\d+[.:]", re.I)
+_REFERENCE_ENTRY = re.compile(r"^\[\d+\]|^\d+\.\s+[A-Z]\.\s")
+_NUMBER = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
 def _is_heading(line: str) -> bool:
     """Short lines without a final stop: titles and section headings, not prose."""
     words = line.split()
     return 0 < len(words) <= 8 and not line.rstrip().endswith((".", "!", "?", ":", ","))
+
+
+def is_fragment(sentence: str) -> bool:
+    """Not a sentence a reader should see: no final stop (so a trailing colon, comma or page
+    number), starting in lower case (the tail of a sentence cut by a formula), a figure or table caption, a reference entry, unbalanced brackets (a lone
+    citation bracket), or mostly symbols (an equation that pdfium read as words)."""
+    text = sentence.strip()
+    words = text.split()
+    if not 5 <= len(words) <= 80 or not _END.search(text) or text[0].islower():
+        return True  # too short or long, no final stop, or the tail of a cut sentence
+    if _CAPTION.match(text) or _REFERENCE_ENTRY.match(text):
+        return True
+    if text.count("[") != text.count("]") or text.count("(") != text.count(")"):
+        return True
+    odd = [  # symbols and math tokens ("=", "π(z)", "|"), not words, numbers or "a"
+        not _LETTERS.search(w) and not _NUMBER.search(w) and not w.strip(".,;:()").isalpha()
+        for w in words
+    ]
+    run = longest = 0
+    for flag in odd:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    return longest >= 3 or sum(odd) > 0.2 * len(words)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -109,17 +147,23 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def _distinct(sentences: list[str]) -> list[str]:
-    """Drop repeats, including fragments of a sentence already kept (page breaks cut some)."""
-    kept: list[str] = []
-    seen: set[str] = set()
-    for sentence in sentences:
-        key = " ".join(sentence.lower().split())
-        if key in seen or any(key in other for other in seen):
-            continue
-        seen.add(key)
-        kept.append(sentence)
-    return kept
+def _key(sentence: str) -> str:
+    """What makes two sentences the same: their words, whatever the spacing and punctuation."""
+    return " ".join(re.findall(r"[a-z0-9]+", sentence.lower()))
+
+
+class _Chosen:
+    """Sentences already used in this summary: no sentence appears twice, even as a part."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def fresh(self, sentence: str) -> bool:
+        key = _key(sentence)
+        return bool(key) and not any(key in k or k in key for k in self.keys)
+
+    def add(self, sentence: str) -> None:
+        self.keys.append(_key(sentence))
 
 
 def top_keywords(text: str, limit: int = 6) -> list[str]:
@@ -127,28 +171,85 @@ def top_keywords(text: str, limit: int = 6) -> list[str]:
     return [word for word, _ in counts.most_common(limit)]
 
 
-def _pick(sentences: list[str], cues: tuple[str, ...], count: int, exclude: set[int]) -> str:
+def _score(sentence: str, cues: tuple[str, ...], numbers: bool) -> int:
+    lowered = sentence.lower()
+    score = sum(cue in lowered for cue in cues)
+    if numbers and _NUMBER.search(sentence):
+        score += 2
+    return score
+
+
+def _pick(
+    sentences: list[str],
+    cues: tuple[str, ...],
+    count: int,
+    chosen: _Chosen,
+    *,
+    numbers: bool = False,
+    require_cue: bool = True,
+) -> list[str]:
+    """Up to ``count`` of ``sentences``, best cue score first (ties: earlier), in text order."""
     scored = [
-        (
-            sum(cue in s.lower() for cue in cues) + ("%" in cues and any(c.isdigit() for c in s)),
-            -i,
-            i,
-        )
+        (_score(s, cues, numbers), -i, i)
         for i, s in enumerate(sentences)
-        if i not in exclude
+        if not is_fragment(s) and chosen.fresh(s)
     ]
-    best = sorted((t for t in scored if t[0] > 0), reverse=True)[:count]
-    chosen = sorted(i for _, _, i in best)
-    exclude.update(chosen)
-    return " ".join(sentences[i] for i in chosen)
+    if require_cue:
+        scored = [t for t in scored if t[0] > 0]
+    picked: list[int] = []
+    for _, _, index in sorted(scored, reverse=True):
+        if len(picked) == count:
+            break
+        if chosen.fresh(sentences[index]):
+            chosen.add(sentences[index])
+            picked.append(index)
+    return [sentences[i] for i in sorted(picked)]
+
+
+def _by_role(body: str) -> dict[Role, list[str]]:
+    from papercast.fulltext import split_sections
+
+    out: dict[Role, list[str]] = {}
+    for section in split_sections(body):  # headings are found there: join the section's lines
+        for paragraph in re.split(r"\n\s*\n", section.text):
+            flat = " ".join(paragraph.split())
+            out.setdefault(section.role, []).extend(
+                s.strip() for s in _SENTENCE.split(flat) if s.strip()
+            )
+    return out
+
+
+def _from_sections(
+    field: str, roles: dict[Role, list[str]], chosen: _Chosen, count: int
+) -> list[str]:
+    """Sentences for ``field`` from the sections it belongs to, cued ones first."""
+    numbers = field == "results"
+    if field == "critiques" and roles.get("limitations"):  # every sentence there is one
+        return _pick(roles["limitations"], _CUES[field], count, chosen, require_cue=False)
+    pool = [s for role in _SOURCES[field] for s in roles.get(role, [])]
+    if not pool:
+        return []
+    picked = _pick(pool, _CUES[field], count, chosen, numbers=numbers)
+    if len(picked) < count and field != "critiques":  # then the section's opening sentences
+        picked += _pick(
+            pool, _CUES[field], count - len(picked), chosen, numbers=numbers, require_cue=False
+        )
+    return picked
 
 
 def extractive_summary(title: str, abstract: str, body: str = "") -> Summary:
-    """A Summary whose every sentence comes from the title, abstract or body."""
-    abstract_sents = split_sentences(abstract)
-    body_sents = [s for s in split_sentences(body)[:400] if len(s) < 400]
-    pool = _distinct(abstract_sents + body_sents)
-    if not pool:
+    """A Summary whose every sentence comes from the abstract or the body, none twice.
+
+    With a full text that has sections, each field quotes its own sections (method from the
+    method section, results with their numbers from results/experiments, implications from the
+    conclusion or discussion, critiques from a limitations section); otherwise cue words pick
+    from the abstract. Fragments (captions, trailing colons, page numbers, equations) are never
+    quoted. The significance is a placeholder that no output shows (nothing assessed it).
+    """
+    abstract_sents = [s for s in split_sentences(abstract) if not is_fragment(s)]
+    roles = _by_role(body) if body else {}
+    intro = [s for s in roles.get("intro", []) if not is_fragment(s)]
+    if not abstract_sents and not intro:
         empty = "The paper's abstract is empty, so there is nothing to summarize offline."
         return Summary(
             tldr=title or "Untitled paper.",
@@ -160,21 +261,32 @@ def extractive_summary(title: str, abstract: str, body: str = "") -> Summary:
             significance_reason="Not assessed (extractive summary, no abstract).",
             keywords=top_keywords(title),
         )
-    used: set[int] = {0}
-    tldr = pool[0]
-    fields = {name: _pick(pool, cues, 2, used) for name, cues in _CUES.items()}
-    rest = [i for i in range(len(pool)) if i not in used]
+    chosen = _Chosen()
+    tldr = (abstract_sents or intro)[0]
+    chosen.add(tldr)
+    fields: dict[str, list[str]] = {}
+    for name in ("results", "method", "critiques", "implications"):  # numbers first
+        fields[name] = _from_sections(name, roles, chosen, 2)
+        if len(fields[name]) < (1 if name == "critiques" else 2):  # top up from the abstract
+            more = _pick(
+                abstract_sents,
+                _CUES[name],
+                2 - len(fields[name]),
+                chosen,
+                numbers=name == "results",
+            )
+            fields[name] += more
+    leftovers = [s for s in abstract_sents if chosen.fresh(s)]
     for name in ("method", "results", "implications"):
-        if not fields[name] and rest:
-            index = rest.pop(0)
-            used.add(index)
-            fields[name] = pool[index]
+        if not fields[name] and leftovers:
+            fields[name] = [leftovers.pop(0)]
+            chosen.add(fields[name][0])
     return Summary(
         tldr=tldr,
-        method=fields["method"] or tldr,
-        results=fields["results"] or "The abstract states no specific results.",
-        critiques=fields["critiques"] or _NO_CRITIQUE,
-        implications=fields["implications"] or "Not assessed (extractive summary).",
+        method=" ".join(fields["method"]) or "The abstract does not describe the method.",
+        results=" ".join(fields["results"]) or "The abstract states no specific results.",
+        critiques=" ".join(fields["critiques"]) or _NO_CRITIQUE,
+        implications=" ".join(fields["implications"]) or "Not assessed (extractive summary).",
         significance=5,
         significance_reason="Not assessed: extractive summary without a language model.",
         keywords=top_keywords(f"{title} {title} {abstract}"),

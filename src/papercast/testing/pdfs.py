@@ -91,14 +91,18 @@ class _Writer:
         return bytes(out)
 
 
-def _info(writer: _Writer, title: str | None, author: str | None) -> int | None:
-    if title is None and author is None:
+def _info(
+    writer: _Writer, title: str | None, author: str | None, subject: str | None = None
+) -> int | None:
+    if title is None and author is None and subject is None:
         return None
     fields = b"/Producer (papercast.testing.pdfs)"
     if title is not None:
         fields += b" /Title (" + _escape(title) + b")"
     if author is not None:
         fields += b" /Author (" + _escape(author) + b")"
+    if subject is not None:
+        fields += b" /Subject (" + _escape(subject) + b")"
     return writer.add(b"<< " + fields + b" >>")
 
 
@@ -120,11 +124,12 @@ def make_pdf(
     title: str | None = None,
     *,
     author: str | None = None,
+    subject: str | None = None,
     compress: bool = True,
 ) -> bytes:
     """A valid text PDF: one page per entry (long entries continue on extra pages).
 
-    ``title``/``author`` go into the document information dictionary (PDF metadata).
+    ``title``/``author``/``subject`` go into the document information dictionary (metadata).
     """
     writer = _Writer()
     catalog = writer.reserve()
@@ -143,7 +148,7 @@ def make_pdf(
     kid_refs = " ".join(f"{k} 0 R" for k in kids)
     writer.set(pages_obj, f"<< /Type /Pages /Kids [{kid_refs}] /Count {len(kids)} >>".encode())
     writer.set(catalog, f"<< /Type /Catalog /Pages {pages_obj} 0 R >>".encode())
-    return writer.render(catalog, _info(writer, title, author))
+    return writer.render(catalog, _info(writer, title, author, subject))
 
 
 def make_image_only_pdf(pages: int = 1, title: str | None = None) -> bytes:
@@ -212,6 +217,21 @@ def sample_paper_pages(
     return pages
 
 
+_OPENINGS = (
+    "The measurements on this page were taken in the second week.",
+    "Each trial below repeats the protocol with a fresh seed.",
+    "Here the sensors ran without recalibration.",
+    "Results for the control group follow.",
+    "This page lists the ablations in the order they were run.",
+    "We summarise the cost of each configuration.",
+    "Outliers were kept and are marked in the text.",
+    "The remaining runs used the larger batch size.",
+    "Timing figures include warm-up.",
+    "Every number here is an average over five runs.",
+    "Deviations from the plan are noted inline.",
+)
+
+
 def make_many_page_pdf(n_pages: int = 300, title: str = "A Very Long Paper") -> bytes:
     """A long paper: ``n_pages`` pages, section headings spread through it, appendix at the end."""
     pages = [f"{title}\n\nAbstract\nA long report whose key result is a 12.5% gain."]
@@ -225,5 +245,6 @@ def make_many_page_pdf(n_pages: int = 300, title: str = "A Very Long Paper") -> 
             heading = "Appendix\n\n"
         else:
             heading = ""
-        pages.append(f"{heading}Page {index + 1}. {filler}")
+        opening = _OPENINGS[index % len(_OPENINGS)]  # real pages do not all start alike
+        pages.append(f"{heading}Page {index + 1}. {opening} {filler}")
     return make_pdf(pages, title=title)
