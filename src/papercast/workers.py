@@ -143,12 +143,18 @@ class WorkerPool:
             [sys.executable, "-c", bootstrap], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert proc.stdin is not None
-        _write_frame(proc.stdin, (self.target, self.setup, os.getpid()))
+        try:
+            _write_frame(proc.stdin, (self.target, self.setup, os.getpid()))
+        except OSError:
+            proc.kill()  # it died at once, or cannot be told what to do: not one to keep
+            proc.wait()
+            raise
         return proc
 
     def map_unordered(self, jobs: Sequence[tuple[int, tuple[Any, ...]]]) -> Iterator[Any]:
         """Yield ``(key, result)`` for every ``(key, args)`` job as it finishes, or
-        ``(key, Lost)`` for a job whose worker died or raised. Closing the iterator stops the workers.
+        ``(key, Lost)`` for a job whose worker died or raised. Closing the iterator stops
+        the workers at once (a busy one is killed).
         """
         if self._closed:
             raise RuntimeError("the worker pool is closed")
