@@ -11,6 +11,7 @@ Runs, each in its own subprocess (wall time and that process's peak RSS via ``os
   tts        bench/bench_tts.py         Piper real-time factor, episode cold/warm
   sample     papercast run --sample     the README's offline demo, cold then warm (a rerun)
   scale      bench/bench_scale.py       5,000 candidates, 500 summaries through run_week
+  safetext   bench/bench_safe_text.py   Paper validation with and without models.safe_text
 
 Machines differ and the cores may be shared, so every wall time is also given as a ratio to
 a **baseline measured in the same run**: a fixed CPU workload (hashing, JSON, sorting: the
@@ -204,6 +205,16 @@ def benchmarks(quick: bool) -> list[tuple[str, str, list[str], dict[str, object]
                 py,
                 str(BENCH / "bench_scale.py"),
                 *(["--candidates", "500", "--summaries", "50"] if quick else []),
+            ],
+            {},
+        ),
+        (
+            "safetext",
+            "2,000 stored papers validated with and without safe_text",
+            [
+                py,
+                str(BENCH / "bench_safe_text.py"),
+                *(["--papers", "300", "--repeat", "2"] if quick else []),
             ],
             {},
         ),

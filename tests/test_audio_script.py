@@ -47,6 +47,23 @@ def test_spoken_text_has_no_urls_or_markup() -> None:
     assert "L L Ms got 12 percent better." in text
 
 
+def test_entities_markup_and_tables_are_never_read_out() -> None:
+    issue = make_issue(
+        [
+            entry(
+                1,
+                title="Tom &amp; Jerry &lt;b&gt;revisited&lt;/b&gt;",
+                method="<em>We</em> compare:\n| model | acc |\n|---|---|\n| A | 90% |",
+                results="It&#39;s &gt; 2x faster <script>track()</script> &nbsp;overall.",
+            )
+        ]
+    )
+    text = build_script(issue, Settings()).text
+    for leftover in ("&", "amp", "lt;", "gt;", "#39", "nbsp", "|", "---", "<", "track()"):
+        assert leftover not in text, leftover
+    assert "Tom and Jerry revisited" in text and "model, acc, A, 90 percent" in text
+
+
 def test_least_significant_highlights_are_left_out_to_fit_max_minutes() -> None:
     long = " ".join(["This sentence is about the method in some detail."] * 40)
     entries = [

@@ -44,6 +44,22 @@ def test_written_text_is_turned_into_words_a_voice_says(written: str, spoken: st
     assert to_spoken(written) == spoken
 
 
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [  # read as a page would show it (issue 12, item 9): no entity names, markup or tables
+        ("Tom &amp; Jerry&#39;s &quot;show&quot; now", 'Tom and Jerry\'s "show" now.'),
+        ("&lt;b&gt;Bold&lt;/b&gt; claims", "Bold claims."),
+        ("Safe <script>alert(1)</script> text <style>p{}</style>", "Safe text."),
+        ("| model | acc |\n|---|:---:|\n| A | 90% |", "model, acc, A, 90 percent."),
+        ("Results\n+------+------+\nend", "Results end."),
+        ("It was ~~wrong~~ ==right==.", "It was wrong right."),
+        ("Cost\u00a0&mdash; low\ufffe \u202eok", "Cost, low ok."),
+    ],
+)
+def test_text_is_spoken_as_a_reader_sees_it(written: str, spoken: str) -> None:
+    assert to_spoken(written) == spoken
+
+
 def test_markdown_lines_become_sentences() -> None:
     spoken = to_spoken("# Results\n- faster training\n- less memory\nThat is all")
     assert spoken == "Results. faster training. less memory. That is all."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,18 @@ def test_sample_run_produces_a_complete_issue_offline() -> None:
     assert rerun["tts_synthesized"] == 0 and rerun["summarized"] == 0
     assert digest(folder) == before
     assert sorted(p.name for p in Path.cwd().iterdir()) == ["papercast-out"]  # nothing else left
+    assert sorted(p.name for p in Path("papercast-out").iterdir()) == ["2024-W41", "feed.xml"]
+    assert (Path(os.environ["PAPERCAST_HOME"]) / "sample" / "papercast.db").is_file()
+
+
+def test_the_sample_keeps_its_state_under_papercast_home(tmp_path: Path) -> None:
+    """Not in the working directory (it was papercast-out/.papercast-sample), nor in your store."""
+    from papercast.config import load_settings
+    from papercast.layout import Layout
+    from papercast.sample import sample_settings, serve_sample
+
+    with serve_sample() as (_server, week):
+        settings = sample_settings(load_settings(), week)
+    layout = Layout.from_settings(settings)
+    assert layout.home == Path(os.environ["PAPERCAST_HOME"]) / "sample"
+    assert layout.out_dir == Path("papercast-out")

@@ -112,7 +112,7 @@ def test_a_full_disk_under_the_store_is_one_line_naming_the_database(
 
 
 @pytest.mark.slow
-def test_a_full_disk_under_the_outputs_fails_the_run_clearly_and_the_rerun_finishes(
+def test_a_full_disk_under_the_outputs_is_said_per_output_and_the_rerun_finishes(
     world: World, tmp_path: Path
 ) -> None:
     folder, home = tmp_path / "w", tmp_path / "home"
@@ -120,8 +120,8 @@ def test_a_full_disk_under_the_outputs_fails_the_run_clearly_and_the_rerun_finis
         configure(world, folder, out=out)
         fill(out, leave_kb=0)
         result = papercast(folder, home, "run", "--week", WEEK)
-        assert result.returncode == 1
-        one_clear_error(result, "disk full at", str(out / WEEK))
+        assert result.returncode == 3  # every output failed on its own, each saying why
+        one_clear_error(result, "html output failed: disk full at", str(out / WEEK / "issue.html"))
         (out / "filler").unlink()
         rerun = papercast(folder, home, "run", "--week", WEEK)
         assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]

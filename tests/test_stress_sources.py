@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from hostile_corpus import (
+    LONE_SURROGATE_JSON,
+    LONE_SURROGATE_MARK,
+    assert_no_unsafe_characters,
+    sprinkle,
+)
 from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
@@ -221,7 +227,8 @@ def test_a_crawling_source_and_papers_from_other_weeks_cost_the_week_nothing(
     assert by_source["biorxiv"].requests == 1  # a crawling server is not asked again
     counts = store_counts(layout)
     assert counts["papers"] == 240  # nothing from other weeks, nothing half-read
-    assert report.status == "done" and (tmp_path / "out" / WEEK / "issue.md").is_file()
+    assert report.exit_code == 3 and report.status == "partial"  # a source failed: partial
+    assert (tmp_path / "out" / WEEK / "issue.md").is_file()
     assert any(w.startswith("biorxiv failed:") for w in report.warnings)
 
 
@@ -298,3 +305,56 @@ def test_a_feed_that_is_always_cut_off_is_read_with_a_warning_after_bounded_retr
     assert 0 < len(papers) < 10
     assert result.requests == 3  # 1 + num_retries, then what parses is used
     assert "still looks cut off after 3 tries" in caplog.text
+
+
+XML_ALLOWED_UNSAFE = "\u202e\u2066\u200b\u200f\ufeff\ufdd0\x85"  # legal in XML 1.0, still unsafe
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_poisoned_text_everywhere_and_a_looping_feed_cost_only_the_feed(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 12: every bioRxiv record carries U+FFFE & co (some a JSON-escaped lone surrogate),
+    every arXiv title bidi and invisible characters, and a feed redirects forever."""
+
+    entries = synthetic_arxiv_week(240, seed=12, since=SINCE, until=UNTIL, categories=["cs.LG"])
+    for i, entry in enumerate(entries):
+        char = XML_ALLOWED_UNSAFE[i % len(XML_ALLOWED_UNSAFE)]
+        entry["title"] = char + entry["title"].replace(" ", f" {char}", 2)
+    world.server.route("/api/query", ArxivApiHandler(entries))
+    records = synthetic_biorxiv_records(75, seed=12, since=SINCE, until=UNTIL)
+    for i, record in enumerate(records):
+        record["title"] = sprinkle(record["title"]) + (LONE_SURROGATE_MARK if i % 5 == 0 else "")
+        record["abstract"] = sprinkle(record["abstract"])
+    inner = BiorxivApiHandler({"biorxiv": records})
+
+    def poisoned(request: RecordedRequest) -> Reply:
+        reply = inner(request)
+        body = reply.payload().replace(LONE_SURROGATE_MARK.encode(), LONE_SURROGATE_JSON)
+        return Reply(body=body, content_type=reply.content_type)
+
+    for cursor in range(len(records) + 31):
+        world.server.route(f"/details/biorxiv/{SINCE}/{UNTIL}/{cursor}", poisoned)
+    world.server.route("/loop", Reply(status=302, headers={"Location": "/loop"}))
+    settings = configure(world, tmp_path, feeds={"urls": [world.server.url("/loop")]})
+    layout = Layout.from_settings(settings)
+
+    report = run_week(settings, layout, week=WEEK)
+
+    assert report.exit_code == 3 and report.status == "partial", report.error
+    by_source = {s.source: s for s in report.sources}
+    assert by_source["arxiv"].fetched == 240 and by_source["arxiv"].error is None
+    assert by_source["biorxiv"].fetched == 75 and by_source["biorxiv"].error is None
+    looped = by_source["feed 127.0.0.1/loop"]
+    assert looped.error is not None and "redirects in a loop" in looped.error
+    assert len(world.server.requests_to("/loop")) == 21  # one try: a loop does not heal
+    counts = store_counts(layout)
+    assert counts["papers"] == 240 + len({r["doi"] for r in records})
+    with Database(layout.db_path) as db:
+        rows = db.query("SELECT title, abstract, data FROM papers")
+        stored = "\n".join(f"{r['title']}\n{r['abstract']}\n{r['data']}" for r in rows)
+    assert_no_unsafe_characters(stored, "the store")
+    issue_dir = tmp_path / "out" / WEEK
+    for name in ("issue.md", "issue.html", "issue.txt", "run.json"):
+        assert_no_unsafe_characters((issue_dir / name).read_text(encoding="utf-8"), name)

@@ -7,6 +7,7 @@ are ``SecretStr`` and only ever come from the environment or a key file.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic_settings.exceptions import SettingsError
 from papercast.errors import ConfigError
 
 CONFIG_FILENAME = "papercast.toml"
+log = logging.getLogger(__name__)
 
 
 class Section(BaseModel):
@@ -458,6 +460,14 @@ _NON_SETTING_ENV = {"PAPERCAST_RAISE_ERRORS", "PAPERCAST_DEBUG"}
 def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     """``--config PATH`` (must exist), else ``./papercast.toml`` if present."""
     if explicit is not None:
+        if explicit.is_dir():
+            inside = explicit / CONFIG_FILENAME
+            raise ConfigError(
+                f"--config {explicit} is a folder, not a config file",
+                f"give the file: --config {inside}"
+                if inside.is_file()
+                else "give the path of a papercast.toml file",
+            )
         if not explicit.is_file():
             raise ConfigError(
                 f"config file {explicit} does not exist",
@@ -469,15 +479,38 @@ def find_config_file(explicit: Path | None, cwd: Path | None = None) -> Path | N
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML; a UTF-8 byte order mark (Windows editors write one) is allowed."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML: {exc}", "fix the syntax at that line"
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", "save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
+
+
+# Secrets a config file may hold but should not: files get backed up, synced and committed.
+_SECRETS_IN_FILE = (
+    ("llm", "api_key", "set OPENAI_API_KEY, or point [llm] api_key_file at a private file"),
+    ("email", "password", "set PAPERCAST_EMAIL__PASSWORD"),
+)
+
+
+def _warn_secrets_in_file(data: dict[str, Any], path: Path) -> None:
+    for section, key, instead in _SECRETS_IN_FILE:
+        values = data.get(section)
+        if isinstance(values, dict) and key in values:
+            log.warning(
+                "[%s] %s is written in %s, where backups, sync and git can leak it: %s instead",
+                section,
+                key,
+                path,
+                instead,
+            )
 
 
 def _has_key(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
@@ -553,6 +586,7 @@ def load_settings(
     settings.config_file = path
     if path is not None:
         _resolve_relative_paths(settings, path.parent)
+        _warn_secrets_in_file(data, path)
     return settings
 
 

@@ -1,8 +1,8 @@
 """The fetch stage: every configured source → the store → selection, with a report per source.
 
 Each paper is stored in its own transaction as it arrives, so a killed fetch leaves the store
-consistent and a rerun completes it. A source that fails is reported (with its HTTP status)
-and the others go on; an empty source says why.
+consistent and a rerun completes it. A source that fails, however it fails, is reported (with
+its HTTP status) and the others go on; an empty source says why.
 """
 
 from __future__ import annotations
@@ -122,6 +122,10 @@ def _fetch_one(
         log.info("%s: %s", source.name, exc)
     except PapercastError:
         raise
+    except Exception as exc:  # anything else one source does wrong is that source's failure
+        report.error = f"{type(exc).__name__}: {exc}"
+        log.warning("%s failed: %s", source.name, report.error)
+        log.info("%s: traceback for the run log", source.name, exc_info=exc)
     report.requests = result.requests
     report.out_of_window += result.out_of_window
     report.excluded = sum(excluded.values())

@@ -3,6 +3,8 @@
 - Only http(s) URLs, also after redirects.
 - Retries transport errors, timeouts, 429 and 5xx with exponential backoff (tenacity),
   honouring ``Retry-After`` (capped); other 4xx fail at once.
+- Every other failure (a redirect loop, an invalid URL...) is a SourceError at once: the
+  failure of that one input or source, never an unexpected exception.
 - ``min_interval`` spaces requests (arXiv asks for one every 3 s).
 - Bodies are size-capped, so a hostile server cannot exhaust memory.
 - A slow server cannot hold a run: a download that receives less than ``Limits.min_speed``
@@ -43,6 +45,10 @@ class RetryableHTTPError(Exception):
         self.status = status
         self.reason = reason
         self.retry_after = retry_after
+
+
+class ResponseTooLarge(SourceError):
+    """The body went past ``max_bytes``: no paper or page of results is that large."""
 
 
 @dataclass(frozen=True)
@@ -224,7 +230,7 @@ class HttpFetcher:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise SourceError(
+                        raise ResponseTooLarge(
                             f"{url} sent more than {self.max_bytes // (1024 * 1024)} MB",
                             "the response is too large to be a paper or a page of results",
                         )
@@ -235,10 +241,17 @@ class HttpFetcher:
             raise InputError(
                 f"cannot fetch {url}: {exc}", "only http(s) URLs are fetched"
             ) from None
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
+        except (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError) as exc:
             if deadline_at is not None and time.monotonic() >= deadline_at:
                 raise _past_deadline(what, self.limits) from None
             raise RetryableHTTPError(url, None, f"{type(exc).__name__}: {exc}", None) from exc
+        except httpx.TooManyRedirects:
+            raise SourceError(
+                f"{url} redirects in a loop (more than {self._client.max_redirects} redirects)",
+                "check the link in a browser; the server is misconfigured",
+            ) from None
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise SourceError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
         response = httpx.Response(
             status_code=response.status_code,
             headers=response.headers,

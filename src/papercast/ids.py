@@ -33,6 +33,7 @@ _RXIV_PATH = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
 class Reference(BaseModel):
@@ -130,10 +131,23 @@ def parse_reference(text: str) -> Reference:
         if doi_match:
             return _doi_reference(doi_match.group("doi"), raw)
         return Reference(kind="url", url=raw)
+    if _OTHER_SCHEME.match(raw):  # ftp://, file://, s3://...: a link, not a file path
+        raise InputError(
+            f"cannot fetch {raw!r}: only http:// and https:// links are supported",
+            "download the file and give its path, or give an http(s) link",
+        )
     doi_match = DOI.match(raw)
     if doi_match:
         return _doi_reference(doi_match.group("doi"), None)
+    return _file_reference(raw)
+
+
+def _file_reference(raw: str) -> Reference:
     path = Path(raw).expanduser()
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a PDF", f"give the PDF files in it, e.g. {path}/*.pdf"
+        )
     if path.suffix.lower() == ".pdf" or path.is_file():
         if not path.is_file():
             raise InputError(f"no such file: {path}", "check the path to the PDF")

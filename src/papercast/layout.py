@@ -2,14 +2,21 @@
 
 State lives under PAPERCAST_HOME (default: the platform's user data dir); outputs under the
 configured out dir, one folder per issue. Files are written atomically (temp file + rename).
+
+Permissions: what papercast publishes (the issue's files, the feed, the site, notes) follows
+the umask like any file a program creates (0644 under the usual 022), so a web server running
+as another user can serve it; state (the store, caches, logs) is private: folders 0700, files
+0600.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
+import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,32 +99,68 @@ class Layout:
         return self.issue_dir(issue_id) / "email"
 
     def ensure(self) -> None:
-        """Create the state folders; a StorageError when PAPERCAST_HOME cannot be written."""
+        """Create the state folders (private); a StorageError when PAPERCAST_HOME cannot be
+        written."""
         try:
-            for path in (self.home, self.logs_dir, self.pdf_cache, self.tts_cache):
-                path.mkdir(parents=True, exist_ok=True)
+            for path in (self.home, self.cache_dir, self.logs_dir, self.pdf_cache, self.tts_cache):
+                make_private_dir(path)
             with tempfile.TemporaryFile(dir=self.home):
                 pass  # the folders may exist on a read-only mount: try a write
         except OSError as exc:
             raise storage_error(exc, self.home, home=self.home) from None
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) for state: a folder only its owner can enter.
+
+    A folder that already exists is left as it is: the user may have chosen its permissions.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist (before a library opens it)."""
+    if path.exists():  # (and nothing is attempted on a read-only home)
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, _OPEN_FLAGS, PRIVATE_FILE))
+
+
+def _open_temp(path: Path, mode: int) -> tuple[int, Path]:
+    """A new temp file next to ``path``, created with ``mode`` (the umask applies)."""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, _OPEN_FLAGS, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    A full disk or a read-only folder is a StorageError naming ``path``.
+    The file follows the umask (0644 under 022), as published files must; ``private`` files
+    (caches and other state) are 0600, in folders made 0700. A full disk or a read-only folder
+    is a StorageError naming ``path``.
     """
     try:
-        _write_atomically(path, data)
+        _write_atomically(path, data, private=private)
     except OSError as exc:
         raise storage_error(exc, path) from None
 
 
 def write_cache_bytes(path: Path, data: bytes) -> bool:
-    """Write a cache file (PDFs, their text, speech segments): caches are optional, so a full
-    disk or a read-only cache is logged and skipped, never an error. False if not written."""
+    """Write a cache file (PDFs, their text, speech segments; private): caches are optional, so
+    a full disk or a read-only cache is logged and skipped, never an error. False if not
+    written."""
     try:
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, private=True)
     except StorageError as exc:
         if path.parent not in _UNCACHED:
             _UNCACHED.add(path.parent)
@@ -129,9 +172,12 @@ def write_cache_bytes(path: Path, data: bytes) -> bool:
 _UNCACHED: set[Path] = set()  # folders already reported, so a full disk warns once per folder
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _write_atomically(path: Path, data: bytes, *, private: bool) -> None:
+    if private:
+        make_private_dir(path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _open_temp(path, PRIVATE_FILE if private else 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -139,9 +185,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), private=private)

@@ -4,24 +4,86 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 SourceName = Literal["arxiv", "biorxiv", "medrxiv", "feed", "local"]
 
+# What no output may carry; dropped wherever text enters papercast (see safe_text).
+_UNSAFE_RANGES = (
+    r"\x00-\x08\x0e-\x1f\x7f",  # C0 controls but tab/newline/CR: XML 1.0 forbids them
+    r"\x80-\x84\x86-\x9f",  # C1 controls: invisible, and XML 1.0 discourages them
+    r"\ud800-\udfff",  # lone surrogates (JSON can carry them): not encodable as UTF-8
+    r"\ufdd0-\ufdef\ufffe\uffff",  # noncharacters (XML forbids U+FFFE, U+FFFF)
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069",  # bidi marks, embeddings, overrides
+    r"\u00ad\u180e\u200b\u2060-\u2064\ufeff",  # soft hyphen, zero-width, invisible operators
+    r"\u3164\uffa0\ufff9-\ufffb",  # blank fillers, interlinear annotation
+)
+_LINE_BREAKS = "\x0b\x0c\x85\u2028\u2029"  # become spaces: XML-forbidden or JS-breaking
+# One pass over the text. Astral characters are matched as one range and sorted out in
+# _replace (U+nFFFE/U+nFFFF and tag characters go, emoji stay): a class listing them one by
+# one would make every search several times slower.
+_SUSPECT = re.compile("[" + "".join(_UNSAFE_RANGES) + _LINE_BREAKS + r"\U00010000-\U0010ffff" + "]")
+_ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LATEX_BREAKS = re.compile(r"\\\\|\\newline\b")
 _WS = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # NUL & co: never text, break files/HTML
 _LATEX_ESCAPES = re.compile(r"\\([%&_#$])")  # 76\% -> 76%, R\&D -> R&D
 _LATEX_QUOTES = (("``", "\u201c"), ("''", "\u201d"))
+
+
+def safe_text(text: str) -> str:
+    r"""``text`` without the characters that break an output or deceive a reader.
+
+    Dropped: control characters (XML 1.0 forbids them), lone surrogates, Unicode
+    noncharacters (U+FFFE, U+FFFF...), bidi controls that reorder what a reader sees (U+202E...)
+    and invisible characters (zero-width space, soft hyphen, BOM, tag characters). Vertical
+    tab, form feed and the Unicode line and paragraph separators become spaces. Zero-width
+    (non-)joiners stay: scripts and emoji need them. A plain drop, so ``accelerat\ufffeing``
+    (pdfium's hyphenation mark, in PDF metadata) reads ``accelerating``.
+    """
+    if text.isascii() and not _ASCII_UNSAFE.search(text):
+        return text
+    return _SUSPECT.sub(_replace, text)
+
+
+def _replace(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code > 0xFFFF:  # planes 1-16: only the noncharacters and the tag characters go
+        return "" if (code & 0xFFFE) == 0xFFFE or 0xE0000 <= code <= 0xE007F else char
+    return " " if char in _LINE_BREAKS else ""
+
+
+def safe_tree(value: Any) -> Any:
+    """``value`` with :func:`safe_text` applied to every string in it (dict keys too)."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        # (strings inline: most values are strings, and a call per string doubles the cost)
+        return {
+            (safe_text(k) if isinstance(k, str) else k): (
+                safe_text(v) if isinstance(v, str) else safe_tree(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)([safe_text(v) if isinstance(v, str) else safe_tree(v) for v in value])
+    return value
 
 
 def normalize_text(value: object) -> str:
     """Collapse whitespace and LaTeX-ish line breaks; unescape \\% \\& \\_ \\# \\$ and ``quotes''."""
     if value is None:
         return ""
-    text = _CONTROL.sub("", _LATEX_BREAKS.sub(" ", str(value)))
+    text = safe_text(_LATEX_BREAKS.sub(" ", str(value)))
     text = _LATEX_ESCAPES.sub(r"\1", text)
     for tex, quote in _LATEX_QUOTES:
         text = text.replace(tex, quote)
@@ -32,9 +94,18 @@ CleanText = Annotated[str, BeforeValidator(normalize_text)]
 
 
 class Model(BaseModel):
-    """Base for every seam model: unknown fields are errors, values are validated."""
+    """Base for every seam model: unknown fields are errors, values are validated.
+
+    Every string a seam model is given passes :func:`safe_text`, wherever it comes from: a
+    source, a PDF's metadata, an LLM, an import, or the store (rows stored before included).
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _safe_strings(cls, data: Any) -> Any:
+        return safe_tree(data)
 
 
 class Author(Model):

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from papercast.config import Settings
 from papercast.errors import InputError, LockedError, PapercastError, StorageError
 from papercast.fetch import fetch_window
-from papercast.layout import Layout, atomic_write_text
+from papercast.layout import (
+    PRIVATE_FILE,
+    Layout,
+    atomic_write_text,
+    create_private_file,
+    make_private_dir,
+)
 from papercast.logs import RedactingFilter, RunLogHandler
 from papercast.models import (
     DateWindow,
@@ -105,8 +112,8 @@ class RunReport(BaseModel):
 @contextmanager
 def run_lock(layout: Layout) -> Iterator[None]:
     """Hold the home's run lock, or fail at once if another run holds it."""
-    layout.home.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(layout.lock_path))
+    make_private_dir(layout.home)
+    lock = FileLock(str(layout.lock_path), mode=PRIVATE_FILE)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -123,8 +130,10 @@ def run_lock(layout: Layout) -> Iterator[None]:
 @contextmanager
 def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
-    layout.logs_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(layout.logs_dir)
     path = layout.logs_dir / f"{issue_id}-run{run_id}.log"
+    with contextlib.suppress(OSError):  # no room even for an empty file: no log, no failure
+        create_private_file(path)
     handler = RunLogHandler(path)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -315,6 +324,8 @@ class _Run:
                 f"{s.source}: {s.error}" for s in fetched.sources
             )
             return None
+        if any(s.error for s in fetched.sources):
+            report.exit_code = EXIT_PARTIAL  # the others go on; the report names the source
         if not fetched.paper_ids:
             report.status = "empty"
             report.nothing_new = _nothing_new(fetched.sources)
@@ -414,8 +425,8 @@ class _Run:
                 episode = build_episode(
                     issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
                 )
-        except PapercastError as exc:
-            self._partial(f"no episode this week: {exc}")
+        except Exception as exc:  # one output failing never fails the run
+            self._partial(f"no episode this week: {_reason(exc)}")
             return issue
         report = self.report
         report.audio_seconds = round(episode.duration_seconds, 2)
@@ -440,14 +451,17 @@ class _Run:
 
         issues = IssueStore(self.db)
         issues.save(issue)
+        outputs: list[Path] = []
         with self.clock.stage("render", "rendering the issue"):
-            written = render_issue(
-                issue,
-                settings=self.settings,
-                out_dir=out_dir,
-                formats=list(self.settings.publish.formats),
-            )
-        outputs = list(written.values())
+            for fmt in self.settings.publish.formats:
+                try:
+                    written = render_issue(
+                        issue, settings=self.settings, out_dir=out_dir, formats=[fmt]
+                    )
+                except Exception as exc:  # one format failing never costs the others
+                    self._partial(f"{fmt} output failed: {_reason(exc)}")
+                    continue
+                outputs += written.values()
         if issue.audio_file:
             outputs += [
                 p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
@@ -474,8 +488,8 @@ class _Run:
         for name, step in steps:
             try:
                 written += step()
-            except PapercastError as exc:
-                self._partial(f"{name} failed: {exc}")
+            except Exception as exc:  # a failed export is that export's failure, not the run's
+                self._partial(f"{name} failed: {_reason(exc)}")
         return written
 
     def feed(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
@@ -535,6 +549,14 @@ def _unfinished_warning(window: DateWindow, today: date, dry_run: bool) -> str:
         f"this issue has the papers out by {today}, and its selection is now frozen; after "
         f"the week, `papercast run --week {window.label} --refetch` makes it whole"
     )
+
+
+def _reason(exc: Exception) -> str:
+    """A failure for the report: our errors as they read, anything else with its type."""
+    if isinstance(exc, PapercastError):
+        return str(exc)
+    log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:

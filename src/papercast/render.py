@@ -31,7 +31,7 @@ from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
-from papercast.models import Issue, IssueEntry, Paper
+from papercast.models import Issue, IssueEntry, Paper, safe_text
 from papercast.resources import templates_dir
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def safe_url(url: str | None) -> str | None:
     """``url`` if it is an absolute http(s) URL (percent-encoded), else None."""
     if not url:
         return None
-    url = _CONTROL.sub("", url).strip()
+    url = _CONTROL.sub("", safe_text(url)).strip()
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -104,22 +104,39 @@ def _derived_url(paper: Paper) -> str | None:
 
 def md_escape(value: object) -> str:
     """Escape text for Markdown so titles and LLM prose cannot inject links or HTML."""
-    text = _CONTROL.sub("", " ".join(str(value).split()))
+    text = plain(value)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(r"\1\\\2", text)
 
 
 def plain(value: object) -> str:
-    """Text with control characters removed and whitespace collapsed."""
-    return _CONTROL.sub("", " ".join(str(value).split()))
+    """Text with unsafe characters removed (models.safe_text) and whitespace collapsed."""
+    return _CONTROL.sub("", " ".join(safe_text(str(value)).split()))
+
+
+MAX_URL_CHARS = 500  # a longer "link" is no link anyone follows: it is cut like other text
 
 
 def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
-    """Word-wrap plain text; URLs and long words are never broken."""
+    """Word-wrap plain text at ``width``; URLs (up to 500 characters) are never broken.
+
+    Any other word too long for a line (a title with no spaces, text in a script written
+    without spaces) is cut into line-sized pieces, so no line runs to thousands of characters.
+    """
+    first_indent = indent if first is None else first
+    room = max(width - max(len(indent), len(first_indent)), 20)
+    words: list[str] = []
+    for word in plain(value).split(" "):
+        if len(word) <= room or (
+            word.startswith(("http://", "https://")) and len(word) <= MAX_URL_CHARS
+        ):
+            words.append(word)
+        else:
+            words += [word[i : i + room] for i in range(0, len(word), room)]
     return textwrap.fill(
-        plain(value),
+        " ".join(words),
         width=width,
-        initial_indent=indent if first is None else first,
+        initial_indent=first_indent,
         subsequent_indent=indent,
         break_long_words=False,
         break_on_hyphens=False,

@@ -16,14 +16,14 @@ from typing import Any
 from papercast.config import Settings, exact_settings
 from papercast.errors import PapercastError
 from papercast.ids import parse_arxiv_id
-from papercast.layout import Layout
+from papercast.layout import Layout, atomic_write_bytes
 from papercast.models import Paper
 from papercast.resources import sample_dir
 from papercast.testing.http_server import FixtureServer
 from papercast.testing.sample import mount_sample
 from papercast.testing.sample import sample_settings as recorded_settings
 
-SAMPLE_HOME = ".papercast-sample"
+SAMPLE_HOME = "sample"  # under PAPERCAST_HOME: the sample never mixes with your own store
 
 
 @dataclass
@@ -59,7 +59,7 @@ def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
     data = settings.model_dump(exclude={"config_file"})
     for section, values in week.overrides.items():
         data[section] = {**data.get(section, {}), **values}
-    data["home"] = settings.publish.out_dir / SAMPLE_HOME
+    data["home"] = Layout.from_settings(settings).home / SAMPLE_HOME
     data["select"] = {**data["select"], "skip_seen": True}
     data["podcast"] = {
         **data["podcast"],
@@ -81,9 +81,8 @@ def seed_pdfs(settings: Settings, layout: Layout, week: SampleWeek) -> set[str]:
     try:
         for paper, file in week.pdf_papers:
             target = fetcher.cache_path(paper)
-            target.parent.mkdir(parents=True, exist_ok=True)
             if not target.is_file():
-                target.write_bytes(file.read_bytes())
+                atomic_write_bytes(target, file.read_bytes(), private=True)
     finally:
         fetcher.close()
     return {paper.id for paper, _ in week.pdf_papers}

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
 from papercast.fulltext import ExtractedPdf, FullTextError, FullTextFetcher, split_sections
-from papercast.http import HTTPStatusError
+from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
 from papercast.layout import Layout, write_cache_bytes
 from papercast.models import Author, Paper
@@ -64,6 +64,13 @@ def abstract_from_text(text: str, title: str | None) -> str:
     return body.strip()[:1500]
 
 
+def _unexpected(exc: Exception) -> PapercastError:
+    log.debug("unexpected failure", exc_info=exc)
+    return PapercastError(
+        f"{type(exc).__name__}: {exc}", "run again with --debug to see the traceback"
+    )
+
+
 class InputResolver:
     def __init__(self, settings: Settings, layout: Layout) -> None:
         self.settings = settings
@@ -97,6 +104,9 @@ class InputResolver:
             except PapercastError as exc:
                 self._fail(out, raw, exc)
                 continue
+            except Exception as exc:  # whatever else goes wrong is this input's failure
+                self._fail(out, raw, _unexpected(exc))
+                continue
             out.papers.append(paper)
             out.inputs[paper.id] = raw
         order = {raw: i for i, raw in enumerate(refs)}
@@ -116,9 +126,10 @@ class InputResolver:
                     pairs.append(((raw, ref), fetch_by_ids(self.settings, [raw])[0]))
                 except PapercastError as exc:
                     self._fail(out, raw, exc)
-        except PapercastError as exc:
+        except Exception as exc:  # arXiv's failure is these inputs' failure, not the others'
+            error = exc if isinstance(exc, PapercastError) else _unexpected(exc)
             for raw, _ in items:
-                self._fail(out, raw, exc)
+                self._fail(out, raw, error)
             return
         for (raw, _ref), paper in pairs:
             out.papers.append(paper)
@@ -162,6 +173,11 @@ class InputResolver:
             status = exc.response.status_code
             error = NotFoundError if status == 404 else InputError
             raise error(f"{url} answered HTTP {status}", "check the link") from None
+        except ResponseTooLarge:  # an input error, as for a local PDF over the limit
+            raise InputError(
+                f"{url} is larger than {self.settings.llm.max_pdf_mb} MB",
+                "raise [llm] max_pdf_mb",
+            ) from None
         data = response.content
         if b"%PDF-" not in data[:1024]:
             kind = response.headers.get("content-type", "unknown type")

@@ -54,7 +54,7 @@ def _summary_json(record: SummaryRecord) -> dict[str, Any]:
 
 
 def _environment(override: Path | None) -> jinja2.Environment:
-    from papercast.render import safe_url
+    from papercast.render import md_escape, safe_url
 
     search = [str(override)] if override is not None else []
     env = jinja2.Environment(
@@ -64,6 +64,7 @@ def _environment(override: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["safe_url"] = safe_url  # only http(s) links, as in the issue
+    env.filters["md"] = md_escape  # Markdown as issue.md escapes it
     return env
 
 

@@ -8,9 +8,12 @@ engines with an input limit, never dropping a character of the spoken text.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+
+from papercast.models import safe_text
 
 # Abbreviations, longest first where they overlap. Matched case-insensitively on word edges.
 _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
@@ -186,6 +189,13 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.IG
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_HTML_HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TABLE_RULE = re.compile(
+    r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$", re.M
+)
+_TABLE_PIPE = re.compile(r"[ \t]*\|[ \t]*")
+_DRAWN_LINE = re.compile(r"(?:[-=+*_~#][ \t]?){3,}")  # ---, ===, +----+, ***: drawn, not said
+_MD_MARKED = re.compile(r"(~~|==)(?=\S)(.+?)(?<=\S)\1")  # ~~struck~~, ==highlighted==
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _MD_CODE = re.compile(r"`+([^`]*)`+")
 _MD_LINE_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)(.*)$", re.MULTILINE)
@@ -251,7 +261,13 @@ def _acronym(match: re.Match[str]) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """Markdown, HTML, LaTeX and URLs out; the words they carried stay."""
+    """Markdown, HTML (entities decoded), tables, LaTeX and URLs out; the words they carried stay.
+
+    What a page would show is what is said: ``&amp;`` is "and", never "amp"; a ``<script>``'s
+    code is not shown, so not said; a table's cells are read with pauses, not its pipes.
+    """
+    text = _HTML_HIDDEN.sub(" ", html.unescape(safe_text(text)))
+    text = _TABLE_RULE.sub("", text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _URL.sub("", text)
@@ -260,6 +276,9 @@ def strip_markup(text: str) -> str:
     text = _MD_LINE_PREFIX.sub(_end_line, text)
     for _ in range(2):
         text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_MARKED.sub(r"\2", text)
+    text = _DRAWN_LINE.sub(" ", text)
+    text = _TABLE_PIPE.sub(", ", text)
     text = _MATH.sub(_math, text)
     if "\\" in text:
         text = _latex(text)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from papercast.cli.app import app
-from papercast.cli.state import get_state
+from papercast.cli.state import get_state, output_dir, output_file
 from papercast.config import AudioConfig, Settings
 from papercast.errors import ConfigError, InputError
 
@@ -106,7 +106,7 @@ def audio(
     layout = state.layout()
     with state.database() as db:
         issue = load_issue(db, issue_id)
-        folder = out or layout.issue_dir(issue.id)
+        folder = output_dir(out) if out is not None else layout.issue_dir(issue.id)
         episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=folder)
         issue.audio_duration_seconds = episode.duration_seconds
         issue.audio_file = str(episode.mp3_path.resolve())
@@ -140,6 +140,7 @@ def speak(
             raise InputError(f"cannot read {source}: {exc}", "give a UTF-8 text file") from None
     if out.suffix.lower() != ".mp3":
         raise InputError(f"--out {out} must end in .mp3", "e.g. --out speech.mp3")
+    out = output_file(out)
     state = get_state(ctx)
     settings = _with_audio(
         state.settings(),

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
-from papercast.cli.state import get_state
+from papercast.cli.state import get_state, output_file
 from papercast.errors import InputError
 from papercast.history import HISTORY_FORMATS, read_candidates, read_history
 from papercast.layout import atomic_write_text
@@ -61,6 +61,8 @@ def rank(
 
     Example: papercast rank --history picks.csv --candidates week.jsonl --out ranked.jsonl
     """
+    if out is not None:
+        out = output_file(out)
     state = get_state(ctx)
     settings = state.settings()
     records = read_candidates(candidates)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
-from papercast.cli.state import AppState, get_state
+from papercast.cli.state import AppState, get_state, output_dir, output_file
 from papercast.errors import ConfigError, InputError, NotFoundError
 from papercast.issue import parse_issue_id
 from papercast.models import Issue
@@ -76,7 +76,7 @@ def render(
         issue = load_issue(db, issue_id)
     settings = state.settings()
     wanted = parse_formats(formats if formats is not None else list(settings.publish.formats))
-    folder = out or state.layout().issue_dir(issue.id)
+    folder = output_dir(out) if out is not None else state.layout().issue_dir(issue.id)
     written = render_issue(issue, settings=settings, out_dir=folder, formats=wanted)
     for fmt, path in written.items():
         console.print(f"{fmt:>8}  {path}", highlight=False)
@@ -149,6 +149,8 @@ def site(
     """
     from papercast.export.site import build_site
 
+    if out is not None:
+        out = output_dir(out)
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
@@ -156,7 +158,7 @@ def site(
         raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
     settings = state.settings()
     layout = state.layout()
-    folder = out or settings.publish.site_dir or layout.site_dir
+    folder = output_dir(out or settings.publish.site_dir or layout.site_dir)
     index = build_site(issues, settings=settings, site_dir=folder, audio_root=layout.out_dir)
     console.print(f"Wrote {len(issues)} issue page(s); open {index}", highlight=False)
 
@@ -176,6 +178,7 @@ def feed(
     """
     from papercast.export.podcast_feed import build_podcast_feed
 
+    target = output_file(out) if out is not None else None
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
@@ -183,7 +186,7 @@ def feed(
     path = build_podcast_feed(
         issues,
         settings=state.settings(),
-        out_path=out or layout.podcast_feed_path,
+        out_path=target or layout.podcast_feed_path,
         audio_root=layout.out_dir,
     )
     with_audio = sum(1 for i in issues if i.audio_file)
@@ -211,7 +214,7 @@ def notes(
         raise ConfigError("no notes folder", "pass --dir or set [publish] notes_dir")
     with db:
         issue = load_issue(db, issue_id)
-    written = write_notes(issue, target.expanduser())
+    written = write_notes(issue, output_dir(target, "--dir"))
     console.print(f"Wrote {len(written)} note(s) to {target}", highlight=False)
 
 

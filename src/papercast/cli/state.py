@@ -50,6 +50,46 @@ class AppState:
         return layout, Database.for_reading(layout.db_path)
 
 
+def output_file(path: Path, option: str = "--out") -> Path:
+    """A file the command will write, checked (and its folder made) before any work is done.
+
+    A missing folder is created with its parents, as download tools do (wget -P, yt-dlp -o,
+    curl --create-dirs), and the command says so on stderr, so a typo in a folder's name is
+    seen at once; a folder given as the file, or a file standing where a folder must go, is an
+    error.
+    """
+    from papercast.errors import InputError
+
+    path = path.expanduser()
+    if path.is_dir():
+        raise InputError(f"{option} {path} is a folder", "give the path of the file to write")
+    parent = path.parent
+    if parent.is_dir():
+        return path
+    blocking = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise InputError(f"{option} {path}: {blocking} is a file, not a folder", "check the path")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{option} {path}: cannot create the folder {parent}: {exc.strerror}",
+            "check the path and its permissions",
+        ) from None
+    typer.echo(f"Created the folder {parent} for {option}", err=True)
+    return path
+
+
+def output_dir(path: Path, option: str = "--out") -> Path:
+    """A folder the command will write into: created if missing (with its parents)."""
+    from papercast.errors import InputError
+
+    path = path.expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{option} {path} is a file, not a folder", "give a folder")
+    return path
+
+
 def get_state(ctx: typer.Context) -> AppState:
     state = ctx.find_object(AppState)
     if state is None:  # pragma: no cover - the callback always sets it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from papercast.cli.app import app
-from papercast.cli.state import get_state
+from papercast.cli.state import get_state, output_file
 from papercast.config import Settings
 from papercast.errors import InputError, LLMError
 from papercast.layout import Layout, atomic_write_text
@@ -31,9 +32,15 @@ def _settings(
         settings.llm.model = model
     if backend:
         settings.llm.backend = backend  # type: ignore[assignment]  # validated by pydantic
-    if concurrency:
+    if concurrency is not None:
         settings.llm.max_concurrency = concurrency
     return settings
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of dollars")
+    return value
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -46,7 +53,9 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _report_failures(failures: dict[str, str]) -> None:
     for what, reason in failures.items():
-        err.print(f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False)
+        err.print(
+            f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False, soft_wrap=True
+        )
 
 
 def _print_estimate(e: CostEstimate) -> None:
@@ -94,13 +103,19 @@ def summarize(
         bool, typer.Option("--estimate", help="Print expected tokens and cost; call no model.")
     ] = False,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", help="Stop before spending more (USD).")
+        float | None,
+        typer.Option(
+            "--max-cost", min=0.0, callback=_finite, help="Stop before spending more (USD)."
+        ),
     ] = None,
     no_fulltext: Annotated[
         bool, typer.Option("--no-fulltext", help="Summarize from abstracts only.")
     ] = False,
     concurrency: Annotated[
-        int | None, typer.Option(help="Requests in flight (default: \\[llm] max_concurrency).")
+        int | None,
+        typer.Option(
+            min=1, max=256, help="Requests in flight, 1-256 (default: \\[llm] max_concurrency)."
+        ),
     ] = None,
     batch: Annotated[
         bool, typer.Option("--batch", help="Submit through the OpenAI Batch API (half price).")
@@ -121,6 +136,8 @@ def summarize(
     if fmt not in ("md", "json", "html"):
         raise InputError(f"unknown --format {fmt!r}", "use md, json or html")
     output: OutputFormat = fmt  # type: ignore[assignment]
+    if out is not None:  # checked before anything is paid for
+        out = output_file(out)
     state = get_state(ctx)
     if backend is not None and backend not in ("auto", "openai", "extractive"):
         raise InputError(f"unknown --backend {backend!r}", "use auto, openai or extractive")

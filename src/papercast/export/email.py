@@ -132,7 +132,7 @@ def render_bodies(issue: Issue, settings: Settings) -> tuple[str, str]:
 
 
 def write_eml(msg: EmailMessage, path: Path) -> Path:
-    atomic_write_bytes(path, msg.as_bytes(policy=SMTP_POLICY))
+    atomic_write_bytes(path, msg.as_bytes(policy=SMTP_POLICY), private=True)
     return path
 
 

@@ -1,7 +1,9 @@
 """One Markdown note per summarized paper, with YAML frontmatter (e.g. for an Obsidian vault).
 
 Frontmatter values are written as JSON strings and lists, which are valid YAML flow scalars:
-any title, however hostile, round-trips without a YAML library and without injection.
+any title, however hostile, round-trips without a YAML library and without injection. The body
+is Markdown escaped as issue.md is (``render.md_escape``): Obsidian renders HTML in notes, so a
+title's ``<script>`` or an abstract's ``![](https://tracker...)`` must arrive as text.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
-from papercast.render import SECTION_LABELS, paper_url, plain, safe_url
+from papercast.render import SECTION_LABELS, md_escape, paper_url, plain, safe_url
 
 _TAG = re.compile(r"[^0-9A-Za-z_/-]+")
 
@@ -26,8 +28,17 @@ def note_name(entry: IssueEntry) -> str:
     return safe_name(entry.paper.id.replace(":", "-")) + ".md"
 
 
+# Inside a string, these become \uXXXX escapes (valid JSON and YAML alike), so a renderer that
+# does not know frontmatter and shows it as Markdown still shows text, not markup or links.
+_INERT = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&[]"})
+
+
 def _yaml(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).translate(_INERT)
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml(item) for item in value) + "]"
+    return json.dumps(value)
 
 
 def render_note(entry: IssueEntry, issue: Issue) -> str:
@@ -54,18 +65,18 @@ def render_note(entry: IssueEntry, issue: Issue) -> str:
     }
     lines = ["---"]
     lines += [f"{key}: {_yaml(value)}" for key, value in front.items()]
-    lines += ["---", "", f"# {plain(paper.title)}", ""]
+    lines += ["---", "", f"# {md_escape(paper.title)}", ""]
     if links:
         lines += [f"<{links[0]}>", ""]
     for key, label in SECTION_LABELS:
-        text = plain(getattr(summary, key))
+        text = md_escape(getattr(summary, key))
         if text:
             lines += [f"## {label}", "", text, ""]
     if not record.extractive:
-        reason = plain(summary.significance_reason)
+        reason = md_escape(summary.significance_reason)
         lines += [f"Significance: {summary.significance}/10 — {reason}", ""]
     if entry.why:
-        lines += [f"Why it was picked: {plain(entry.why)}", ""]
+        lines += [f"Why it was picked: {md_escape(entry.why)}", ""]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from papercast.errors import PapercastError, StorageError, database_error, storage_error
+from papercast.layout import create_private_file, make_private_dir
 from papercast.store.migrations import MIGRATIONS
 
 
@@ -37,8 +38,9 @@ class Database:
             self.conn = self._connect_readonly()
             return
         try:
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path is not None:  # private: SQLite gives its -wal and -shm the same mode
+                make_private_dir(self.path.parent)
+                create_private_file(self.path)
             self.conn = sqlite3.connect(
                 str(path), isolation_level=None, check_same_thread=False, timeout=30
             )
