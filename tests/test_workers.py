@@ -116,7 +116,8 @@ def test_ctrl_c_reaches_only_the_parent_which_stops_its_workers(tmp_path: Path) 
         assert _seconds_until_gone(tracker, stopped) <= 5
         _out, err = proc.communicate()
         assert "KeyboardInterrupt" in err  # the parent was interrupted...
-        assert err.count("Traceback") == 1  # ...and no worker printed a traceback of its own
+        # ...and no worker printed a traceback of its own (theirs start in `python -c` code)
+        assert 'File "<string>"' not in err and "in serve" not in err, err
     finally:
         tracker.kill_all()
         proc.kill()
