@@ -158,10 +158,15 @@ class LLMConfig(Section):
         default=4,
         ge=0,
         le=10,
-        description="retries per request on 429/5xx/timeouts (honouring Retry-After)",
+        description=(
+            "retries per request on 429/5xx/timeouts (honouring Retry-After); "
+            "not for a 5xx repeated word for word"
+        ),
     )
     context_tokens: int = Field(
-        default=128000, ge=2048, description="the model's context window, to budget the paper text"
+        default=128000,
+        ge=2048,
+        description="the server's context window (a local server's n_ctx), to budget the paper text",
     )
     max_output_tokens: int = Field(
         default=1800, ge=256, description="the most tokens one summary may use"
@@ -375,9 +380,10 @@ class PublishConfig(Section):
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "embeddings", "local", "keywords"] = Field(
+    backend: Literal["tfidf", "hybrid", "embeddings", "local", "keywords"] = Field(
         default="tfidf",
-        description="tfidf (offline default), embeddings, local (sentence-transformers) or keywords",
+        description="tfidf (offline default), hybrid (tfidf + a static embedding model: "
+        "papercast[static]), embeddings, local (sentence-transformers) or keywords",
     )
     interests: str = Field(default="", description="what you want to read, in your own words")
     boosts: dict[str, float] = Field(
@@ -399,6 +405,11 @@ class RankConfig(Section):
     local_model: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2",
         description="backend 'local': a sentence-transformers model name or path",
+    )
+    static_model_dir: Path | None = Field(
+        default=None,
+        description="backend 'hybrid': a folder of WordLlama weights/ and tokenizers/ "
+        "(default: the model shipped in the wordllama package)",
     )
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"
