@@ -29,7 +29,7 @@ from rich.progress import (
 )
 
 from papercast.config import Settings
-from papercast.errors import AudioError
+from papercast.errors import AudioError, storage_error
 from papercast.i18n import get_language
 from papercast.layout import Layout, make_private_dir
 from papercast.text import safe_url
@@ -146,7 +146,10 @@ def download_voice(settings: Settings, name: str, folder: Path) -> tuple[Path, P
             f"[audio] voices_url {settings.audio.voices_url!r} is not an http(s) URL",
             "remove it to use the Piper voices repository on Hugging Face",
         )
-    make_private_dir(folder)
+    try:
+        make_private_dir(folder)
+    except OSError as exc:
+        raise storage_error(exc, folder) from None
     log.warning("downloading the Piper voice %s (once) into %s", name, folder)
     try:
         # the small config first: a wrong name fails before the large model is fetched
@@ -165,7 +168,10 @@ def download_voice(settings: Settings, name: str, folder: Path) -> tuple[Path, P
             f"cannot download the Piper voice {name}: HTTP {status}",
             _how_to_get(settings, name, folder),
         ) from None
-    except (httpx.HTTPError, OSError) as exc:
+    except OSError as exc:  # writing here: a full disk, a read-only home
+        config.unlink(missing_ok=True)
+        raise storage_error(exc, folder) from None
+    except httpx.HTTPError as exc:
         config.unlink(missing_ok=True)
         reason = str(exc) or type(exc).__name__
         raise AudioError(
