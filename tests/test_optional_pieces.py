@@ -43,7 +43,7 @@ def test_browser_tests_skip_with_the_reason_where_chromium_is_missing(tmp_path: 
     result = pytest_run(["tests/test_browser.py"], clean_env(PATH=no_chromium_path(tmp_path)))
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
-    assert "2 skipped" in out
+    assert "3 skipped" in out
     assert "SKIPPED" in out and "chromium not available here: no chromium on PATH" in out
     assert "apt-get install -y chromium" in out
 
@@ -53,7 +53,7 @@ def test_browser_tests_fail_where_chromium_is_required_and_missing(tmp_path: Pat
     result = pytest_run(["tests/test_browser.py"], env)
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
-    assert "2 errors" in out and "skipped" not in out
+    assert "3 errors" in out and "skipped" not in out
     assert "chromium is required (TESTS_REQUIRE=chromium) but no chromium on PATH" in out
 
 
