@@ -67,7 +67,13 @@ def rank(
     settings = state.settings()
     records = read_candidates(candidates)
     papers = [
-        Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
+        Paper(
+            id=f"local:{i}",
+            source="local",
+            title=r.title,
+            abstract=r.abstract,
+            published=r.published,
+        )
         for i, r in enumerate(records)
     ]
     history_records = read_history(history) if history is not None else None
