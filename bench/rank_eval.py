@@ -752,36 +752,42 @@ def time_cli(args: list[str], env: dict[str, str], repeat: int = 2) -> float:
     return min(times)
 
 
-def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
+def write_speed_files(
+    pool: list[Doc], n_history: int, n_candidates: int, base: Path, dated: bool
+) -> tuple[Path, Path]:
+    """A synthetic history and candidates file; ``dated``: with screening days (batches of 200)
+    and paper dates, so the batch features are computed and learned too."""
+    suffix = "dated" if dated else "plain"
+    history = base / f"history-{suffix}.csv"
+    with history.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        dates = ["screened_on", "paper_date"] if dated else []
+        writer.writerow(["title", "abstract", "id", "picked", *dates])
+        rng = random.Random(1)
+        for i, (t, a) in enumerate(synthetic_rows(pool, n_history, 1)):
+            screened = START + timedelta(days=i // 200)
+            listed = screened - timedelta(days=rng.randrange(6))
+            picked = int(rng.random() < 0.05)
+            when = [screened.date(), listed.date()] if dated else []
+            writer.writerow([t, a, f"h{i}", picked, *when])
+    candidates = base / f"candidates-{suffix}.jsonl"
+    newest = START + timedelta(days=n_history // 200)
+    rows = []
+    for i, (t, a) in enumerate(synthetic_rows(pool, n_candidates, 2)):
+        row = {"id": f"c{i}", "title": t, "abstract": a}
+        if dated:
+            row["date"] = (newest - timedelta(days=i % 6)).date().isoformat()
+        rows.append(json.dumps(row) + "\n")
+    candidates.write_text("".join(rows), encoding="utf-8")
+    return history, candidates
+
+
+def speed(pool: list[Doc], n_history: int, n_candidates: int, with_hybrid: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        history = base / "history.csv"
-        with history.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["title", "abstract", "id", "picked", "screened_on", "paper_date"])
-            rng = random.Random(1)
-            for i, (t, a) in enumerate(synthetic_rows(pool, n_history, 1)):
-                screened = START + timedelta(days=i // 200)  # batches of 200: the batch features
-                listed = screened - timedelta(days=rng.randrange(6))
-                writer.writerow(
-                    [t, a, f"h{i}", int(rng.random() < 0.05), screened.date(), listed.date()]
-                )
-        candidates = base / "candidates.jsonl"
-        newest = START + timedelta(days=n_history // 200)
-        candidates.write_text(
-            "".join(
-                json.dumps(
-                    {
-                        "id": f"c{i}",
-                        "title": t,
-                        "abstract": a,
-                        "date": (newest - timedelta(days=i % 6)).date().isoformat(),
-                    }
-                )
-                + "\n"
-                for i, (t, a) in enumerate(synthetic_rows(pool, n_candidates, 2))
-            ),
-            encoding="utf-8",
+        history, candidates = write_speed_files(pool, n_history, n_candidates, base, dated=True)
+        plain_history, plain_candidates = write_speed_files(
+            pool, n_history, n_candidates, base, dated=False
         )
         env = {**os.environ, "PAPERCAST_HOME": str(base / "home")}
         common = ["rank", "--history", str(history), "--candidates", str(candidates)]
@@ -791,13 +797,16 @@ def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
         lines = out.read_text(encoding="utf-8").splitlines()
         assert len(lines) == n_candidates, len(lines)
         with_why = time_cli([*common, "--why", "--out", str(out)], env)
+        plain = ["rank", "--history", str(plain_history), "--candidates", str(plain_candidates)]
+        undated = time_cli([*plain, "--out", str(out)], env)
         print(
             f"speed: {n_history} history x {n_candidates} candidates, `papercast rank` "
             f"(subprocess, {os.cpu_count()} cores): tfidf {tfidf:.1f} s (with --why "
             f"{with_why:.1f} s); keyword-only baseline {baseline:.1f} s; "
-            f"ratio {tfidf / baseline:.2f}x"
+            f"ratio {tfidf / baseline:.2f}x; the same files without dates (no batch features) "
+            f"{undated:.1f} s, ratio {undated / baseline:.2f}x"
         )
-        if HAS_STATIC:
+        if HAS_STATIC and with_hybrid:
             hybrid = time_cli([*common, "--backend", "hybrid", "--out", str(out)], env)
             print(f"speed: hybrid {hybrid:.1f} s; ratio to the baseline {hybrid / baseline:.2f}x")
 
@@ -834,6 +843,7 @@ def main() -> None:
         "--skip-rolling", action="store_true", help="real reader: the 6-day split only"
     )
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-hybrid-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-embeddings", action="store_true")
     parser.add_argument("--history", type=int, default=20000)
@@ -853,7 +863,7 @@ def main() -> None:
         )
     if not args.skip_speed:
         print()
-        speed(pool, args.history, args.candidates)
+        speed(pool, args.history, args.candidates, with_hybrid=not args.skip_hybrid_speed)
 
 
 if __name__ == "__main__":
