@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from papercast.config import Settings
-from papercast.history import HistoryRecord
+from papercast.models import HistoryRecord
 from papercast.rank.models import Profile, ProfileItem
 from papercast.store.db import Database
 from papercast.store.history import HistoryStore
