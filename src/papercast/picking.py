@@ -13,7 +13,7 @@ from papercast.errors import InputError, NotFoundError
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
-from papercast.store.weekly import RankedRef, WeeklyState
+from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 
 _LINE = re.compile(r"^\s*[-*]\s*\[(?P<mark>[ xX*])\]\s.*\((?P<id>[a-z]+:[^)\s]+)\)\s*$")
 
@@ -92,3 +92,26 @@ def apply_picks(db: Database, state: WeeklyState, picked: list[str]) -> WeeklySt
 
 def picked_first(refs: list[RankedRef]) -> list[RankedRef]:
     return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
+
+
+def set_pick(db: Database, issue_id: str, paper_id: str, picked: bool) -> WeeklyState:
+    """Pick (or unpick) one candidate of a week, as ``papercast pick`` would record the whole
+    choice: the same pick records, the picked papers first in the frozen selection."""
+    weekly = WeeklyStore(db)
+    state = weekly.get(issue_id)
+    if state is None:
+        raise NotFoundError(
+            f"{issue_id} has not been ranked yet", f"run `papercast run --week {issue_id} --pick`"
+        )
+    state.ranked.sort(key=lambda r: -r.score)  # rank order, as `papercast pick` sees it
+    chosen = [
+        r.id
+        for r in state.ranked
+        if (r.picked and r.id != paper_id) or (picked and r.id == paper_id)
+    ]
+    with db.transaction():
+        state = apply_picks(db, state, chosen)
+        if state.stage == "done":  # picks changed after the issue was built: build it again
+            state.stage = "waiting-for-picks"
+        weekly.save(state)
+    return state

@@ -126,6 +126,19 @@ def run_lock(layout: Layout) -> Iterator[None]:
         lock.release()
 
 
+def lock_holder(layout: Layout) -> bool:
+    """True when a run holds the home's run lock right now (nothing is left locked)."""
+    if not layout.lock_path.exists():
+        return False
+    lock = FileLock(str(layout.lock_path), mode=PRIVATE_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
 @contextmanager
 def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""

@@ -70,6 +70,8 @@ def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
         data["llm"]["api_key"] = settings.llm.api_key.get_secret_value()
     if settings.email.password is not None:
         data["email"]["password"] = settings.email.password.get_secret_value()
+    if settings.serve.token is not None:
+        data["serve"]["token"] = settings.serve.token.get_secret_value()
     return exact_settings(data, settings.config_file)
 
 

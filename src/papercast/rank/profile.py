@@ -9,6 +9,7 @@ from papercast.config import Settings
 from papercast.history import HistoryRecord
 from papercast.rank.models import Profile, ProfileItem
 from papercast.store.db import Database
+from papercast.store.feedback import ORIGIN as FEEDBACK
 from papercast.store.history import HistoryStore
 from papercast.store.picks import PickStore
 
@@ -18,7 +19,9 @@ log = logging.getLogger(__name__)
 def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None = None) -> Profile:
     """Picks from past issues, then imported history, then [rank] interests and boosts.
 
-    A paper labelled in both keeps its most recent pick. Entries whose text papercast does
+    The reader's thumbs up/down (history with origin ``feedback``) come first and win over a
+    pick or an import of the same paper; a paper labelled in both picks and history keeps its
+    most recent pick. Entries whose text papercast does
     not know yet (an imported arXiv id never fetched) are left out, and counted in the log.
     ``exclude_issue`` leaves out the picks of one issue (to re-rank that issue's own
     candidates without training on their labels).
@@ -26,6 +29,25 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
     items: list[ProfileItem] = []
     seen: set[str] = set()
     missing = 0
+    history = HistoryStore(db).rows()
+    feedback = [row for row in history if row.origin == FEEDBACK]
+    for row in feedback:  # newest first: the reader's latest word on a paper
+        if not row.paper_id or row.paper_id in seen:
+            continue
+        seen.add(row.paper_id)
+        if not row.title:
+            missing += 1
+            continue
+        items.append(
+            ProfileItem(
+                title=row.title,
+                abstract=row.abstract,
+                paper_id=row.paper_id,
+                picked=row.picked,
+                when=row.added_at or row.imported_at,
+                origin=f"history:{FEEDBACK}",
+            )
+        )
     for pick in reversed(PickStore(db).rows()):  # newest first, so the latest label wins
         if pick.paper_id in seen or pick.issue_id == exclude_issue:
             continue
@@ -43,8 +65,8 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
                 origin=f"pick:{pick.issue_id}",
             )
         )
-    for row in HistoryStore(db).rows():
-        if row.paper_id and row.paper_id in seen:
+    for row in history:
+        if row.origin == FEEDBACK or (row.paper_id and row.paper_id in seen):
             continue
         if not row.title:
             missing += 1

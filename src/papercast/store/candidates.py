@@ -1,0 +1,148 @@
+"""A week's ranked candidates, a page at a time, filtered in SQL (for `papercast serve`).
+
+The frozen selection (``weekly.ranked``, a JSON list) is read with ``json_each`` and joined
+to the papers, so a page of 50 out of 5,000 candidates parses 50 papers, not 5,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from papercast.models import Paper
+from papercast.store.db import Database
+
+_RANKED = """
+WITH ranked AS (
+    SELECT CAST(r.key AS INTEGER) AS position,
+           json_extract(r.value, '$.id') AS id,
+           json_extract(r.value, '$.score') AS score,
+           COALESCE(json_extract(r.value, '$.why'), '') AS why,
+           COALESCE(json_extract(r.value, '$.picked'), 0) AS picked
+    FROM weekly w, json_each(w.ranked) r
+    WHERE w.issue_id = :issue
+)
+"""
+
+
+@dataclass(frozen=True)
+class CandidateFilters:
+    category: str | None = None
+    source: str | None = None
+    match: str | None = None  # an FTS5 query over title, authors, abstract and summary
+    picked: bool | None = None
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    rank: int  # 1 = the best score of the week
+    paper: Paper
+    score: float
+    why: str
+    picked: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    value: str
+    count: int
+
+
+class CandidateStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _where(self, filters: CandidateFilters) -> tuple[str, dict[str, object]]:
+        where: list[str] = []
+        params: dict[str, object] = {}
+        if filters.category:
+            where.append(
+                "EXISTS (SELECT 1 FROM json_each(p.data, '$.categories') c WHERE c.value = :cat)"
+            )
+            params["cat"] = filters.category
+        if filters.source:
+            where.append("p.source = :source")
+            params["source"] = filters.source
+        if filters.match:
+            where.append(
+                "p.rowid IN (SELECT rowid FROM paper_search WHERE paper_search MATCH :match)"
+            )
+            params["match"] = filters.match
+        if filters.picked is not None:
+            where.append("ranked.picked = :picked")
+            params["picked"] = int(filters.picked)
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+    def page(
+        self, issue_id: str, filters: CandidateFilters, *, limit: int, offset: int = 0
+    ) -> list[CandidateRow]:
+        """Candidates best score first (picked or not: picking does not move a paper)."""
+        where, params = self._where(filters)
+        sql = (
+            _RANKED + ", ordered AS (SELECT ranked.*, ROW_NUMBER() OVER "
+            "(ORDER BY ranked.score DESC, ranked.position) AS rank FROM ranked) "
+            "SELECT ranked.rank, ranked.score, ranked.why, ranked.picked, p.data "
+            "FROM ordered ranked JOIN papers p ON p.id = ranked.id"
+            f"{where} ORDER BY ranked.rank LIMIT :limit OFFSET :offset"
+        )
+        rows = self.db.query(
+            sql, {"issue": issue_id, **params, "limit": int(limit), "offset": int(offset)}
+        )
+        return [
+            CandidateRow(
+                rank=int(r["rank"]),
+                paper=Paper.model_validate_json(r["data"]),
+                score=float(r["score"]),
+                why=str(r["why"]),
+                picked=bool(r["picked"]),
+            )
+            for r in rows
+        ]
+
+    def count(self, issue_id: str, filters: CandidateFilters) -> int:
+        where, params = self._where(filters)
+        sql = _RANKED + f"SELECT COUNT(*) AS n FROM ranked JOIN papers p ON p.id = ranked.id{where}"
+        row = self.db.query_one(sql, {"issue": issue_id, **params})
+        return int(row["n"]) if row else 0
+
+    def categories(self, issue_id: str) -> list[Facet]:
+        """The week's categories, most candidates first."""
+        rows = self.db.query(
+            _RANKED + "SELECT c.value AS value, COUNT(*) AS n FROM ranked "
+            "JOIN papers p ON p.id = ranked.id, json_each(p.data, '$.categories') c "
+            "GROUP BY c.value ORDER BY n DESC, c.value",
+            {"issue": issue_id},
+        )
+        return [Facet(str(r["value"]), int(r["n"])) for r in rows]
+
+    def sources(self, issue_id: str) -> list[Facet]:
+        rows = self.db.query(
+            _RANKED + "SELECT p.source AS value, COUNT(*) AS n FROM ranked "
+            "JOIN papers p ON p.id = ranked.id GROUP BY p.source ORDER BY n DESC, p.source",
+            {"issue": issue_id},
+        )
+        return [Facet(str(r["value"]), int(r["n"])) for r in rows]
+
+    def weeks(self) -> list[tuple[str, str]]:
+        """(issue id, stage) of every ranked week, newest first."""
+        rows = self.db.query("SELECT issue_id, stage FROM weekly ORDER BY issue_id DESC")
+        return [(str(r["issue_id"]), str(r["stage"])) for r in rows]
+
+    def weeks_of(self, paper_id: str) -> list[str]:
+        """The weeks whose candidates included this paper, newest first."""
+        rows = self.db.query(
+            "SELECT w.issue_id FROM weekly w WHERE EXISTS (SELECT 1 FROM json_each(w.ranked) r "
+            "WHERE json_extract(r.value, '$.id') = ?) ORDER BY w.issue_id DESC",
+            (paper_id,),
+        )
+        return [str(r["issue_id"]) for r in rows]
+
+    def issues_of(self, paper_id: str) -> list[str]:
+        """The issues this paper appeared in (highlight or also noteworthy), newest first."""
+        rows = self.db.query(
+            "SELECT i.id FROM issues i WHERE EXISTS (SELECT 1 FROM json_each(i.data, "
+            "'$.highlights') e WHERE json_extract(e.value, '$.paper.id') = :id) "
+            "OR EXISTS (SELECT 1 FROM json_each(i.data, '$.noteworthy') e "
+            "WHERE json_extract(e.value, '$.paper.id') = :id) ORDER BY i.id DESC",
+            {"id": paper_id},
+        )
+        return [str(r["id"]) for r in rows]
