@@ -22,7 +22,15 @@ from papercast.store.picks import PickStore
 from papercast.store.weekly import WeeklyStore
 from papercast.testing.pdfs import make_pdf, sample_paper_pages
 from papercast.web import WebConfig, create_app
-from web_world import PAST, SUMMARY_ONLY_WORD, WEEK, WebWorld, build_world, csrf_of
+from web_world import (
+    PAST,
+    SUMMARY_ONLY_WORD,
+    WEEK,
+    WebWorld,
+    build_world,
+    csrf_of,
+    past_protein_papers,
+)
 
 LOCAL = "http://127.0.0.1:8765"
 
@@ -274,6 +282,38 @@ def test_feedback_is_history_and_undo_restores_the_previous_verdict(
         "/feedback", data={"csrf": token, "paper_id": "arxiv:0000.00000", "verdict": "up"}
     )
     assert bad.status_code == 404
+
+
+def _week_order(world: WebWorld) -> list[str]:
+    """This week's candidates as the next ranking orders them (the weekly run's own calls)."""
+    from papercast.rank import load_profile, rank_papers
+
+    with world.db() as db:
+        profile = load_profile(db, world.settings, exclude_issue=WEEK)
+        ranked = rank_papers(world.papers, profile, world.settings, db=db)
+    return [r.paper.id for r in ranked]
+
+
+def test_feedback_moves_the_next_ranking(client: TestClient, world: WebWorld) -> None:
+    graph = {p.id for p in world.papers if "cs.LG" in p.categories}
+    half = len(world.papers) // 2
+    token = csrf_of(client.get("/").text)
+
+    def verdicts(up: list[str], down: list[str]) -> None:
+        for paper_id, verdict in [(u, "up") for u in up] + [(d, "down") for d in down]:
+            answer = client.post(
+                "/feedback", data={"csrf": token, "paper_id": paper_id, "verdict": verdict}
+            )
+            assert answer.status_code == 303
+
+    past_graph = [f"arxiv:2410.{100 + n:05d}" for n in range(3)]
+    past_protein = [p.id for p in past_protein_papers()]
+    verdicts(up=past_graph, down=past_protein)
+    first = _week_order(world)
+    assert set(first[:half]) == graph  # every graph paper above every protein paper
+    verdicts(up=past_protein, down=past_graph)  # the reader changes their mind
+    second = _week_order(world)
+    assert not set(second[:half]) & graph
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -95,9 +95,14 @@ def build_world(root: Path, *, candidates: int = 24, **sections: dict[str, objec
     return WebWorld(settings=settings, layout=layout, papers=papers)
 
 
+def past_protein_papers() -> list[Paper]:
+    """Papers of the week before, in the store but in no issue (for feedback from search)."""
+    return [topic_paper(200 + n, "protein", week=PAST) for n in range(3)]
+
+
 def _past_issue(db: Database, layout: Layout) -> None:
     past = [topic_paper(100 + n, "graph", week=PAST) for n in range(3)]
-    for p in past:
+    for p in [*past, *past_protein_papers()]:
         PaperStore(db).upsert(p)
     entries = [IssueEntry(paper=p, score=0.9, why="picked by you") for p in past]
     issue = Issue(

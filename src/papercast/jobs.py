@@ -64,8 +64,11 @@ class RunJob:
 
     @property
     def stages_done(self) -> int:
+        """Stages finished (a resumed run skips some: an ended run counts them all)."""
+        if self.status != "running":
+            return len(STAGES)
         started = {e.stage for e in self.events if e.stage in STAGES}
-        return max(0, len(started) - (1 if self.status == "running" else 0))
+        return max(0, len(started) - 1)
 
     @property
     def stage_count(self) -> int:
