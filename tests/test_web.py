@@ -468,3 +468,21 @@ def test_unknown_pages_and_weeks_are_clear_errors(client: TestClient) -> None:
     assert client.get("/jobs/nope").status_code == 404
     assert client.get(f"/weeks/{WEEK}?page=0").status_code == 400
     assert HOSTILE_TITLE  # (imported for the escaping test above)
+
+
+def test_an_empty_store_offers_to_prepare_the_week_and_says_why_nothing_came(
+    tmp_path: Path,
+) -> None:
+    world = build_world(tmp_path, arxiv={"enabled": False})
+    world.layout.db_path.unlink()  # an empty store (no week ranked yet)
+    app = create_app(WebConfig(settings=world.settings, layout=world.layout))
+    with TestClient(app, base_url=LOCAL, follow_redirects=False) as c:
+        page = c.get("/")
+        assert "No week has been ranked yet" in page.text
+        week = re.search(r'action="/weeks/([0-9]{4}-W[0-9]{2})/prepare"', page.text)
+        assert week is not None
+        started = c.post(f"/weeks/{week.group(1)}/prepare", data={"csrf": csrf_of(page.text)})
+        assert started.status_code == 303
+        c.get(started.headers["location"] + "/events")  # until it ends
+        done = c.get(started.headers["location"]).text
+        assert "no sources are configured" in done
