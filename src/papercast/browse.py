@@ -40,7 +40,7 @@ def fts_query(text: str) -> str | None:
     """
     terms: list[str] = []
     for phrase, word in _TERMS.findall(text[:MAX_QUERY_CHARS]):
-        term = phrase if phrase else word
+        term = phrase if phrase else word.strip('"')
         if _WORDY.search(term):
             terms.append('"' + term.replace('"', '""') + '"')
     if not terms:
