@@ -486,3 +486,49 @@ def test_an_empty_store_offers_to_prepare_the_week_and_says_why_nothing_came(
         c.get(started.headers["location"] + "/events")  # until it ends
         done = c.get(started.headers["location"]).text
         assert "no sources are configured" in done
+
+
+def test_a_paid_model_shows_the_cost_and_calls_nothing_before_the_reader_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papercast.testing.fake_openai import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-serve-0123456789")
+    with FakeOpenAI() as fake:
+        world = build_world(
+            tmp_path,
+            llm={
+                "backend": "openai",
+                "base_url": fake.base_url,
+                "model": "gpt-4o-mini",
+                "max_retries": 0,
+            },
+        )
+        app = create_app(WebConfig(settings=world.settings, layout=world.layout))
+        pdf = make_pdf(sample_paper_pages("Costly Capybaras", "We count capybaras at 12 sites."))
+        with TestClient(app, base_url=LOCAL, follow_redirects=False) as c:
+            token = csrf_of(c.get("/summarize").text)
+            asked = c.post(
+                "/summarize",
+                data={"csrf": token},
+                files={"pdf": ("c.pdf", pdf, "application/pdf")},
+            )
+            assert asked.status_code == 200
+            assert "expected cost <strong>$0.0" in asked.text and "gpt-4o-mini" in asked.text
+            assert fake.calls == []  # nothing paid for yet
+            reference = re.search(r'name="reference" value="(upload:[0-9a-f]{64})"', asked.text)
+            assert reference is not None
+            done = c.post(
+                "/summarize",
+                data={"csrf": token, "reference": reference.group(1), "confirm": "1"},
+            )
+            assert done.status_code == 303, done.text
+            assert len(fake.calls) == 1
+            page = c.get(done.headers["location"]).text
+            assert "Costly Capybaras" in page and "By gpt-4o-mini" in page
+            again = c.post(  # the same paper again: from the cache, no question, no call
+                "/summarize",
+                data={"csrf": token},
+                files={"pdf": ("c.pdf", pdf, "application/pdf")},
+            )
+            assert again.status_code == 303 and len(fake.calls) == 1
