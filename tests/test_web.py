@@ -532,3 +532,22 @@ def test_a_paid_model_shows_the_cost_and_calls_nothing_before_the_reader_agrees(
                 files={"pdf": ("c.pdf", pdf, "application/pdf")},
             )
             assert again.status_code == 303 and len(fake.calls) == 1
+
+
+def test_rerank_puts_what_the_feedback_likes_first_and_keeps_the_picks(
+    client: TestClient, world: WebWorld
+) -> None:
+    protein = {p.id for p in world.papers if "q-bio.BM" in p.categories}
+    _pick(client, world.papers[0].id)  # a graph paper, picked
+    token = csrf_of(client.get("/").text)
+    for paper_id in [p.id for p in past_protein_papers()]:
+        client.post("/feedback", data={"csrf": token, "paper_id": paper_id, "verdict": "up"})
+    for paper_id in [f"arxiv:2410.{100 + n:05d}" for n in range(3)]:
+        client.post("/feedback", data={"csrf": token, "paper_id": paper_id, "verdict": "down"})
+    assert client.post(f"/weeks/{WEEK}/rerank", data={"csrf": token}).status_code == 303
+    shown = _rows(client.get(f"/weeks/{WEEK}").text)
+    assert len(shown) == 10 and set(shown) <= protein  # the first page: all protein now
+    with world.db() as db:
+        state = WeeklyStore(db).get(WEEK)
+    assert state is not None and state.ranked[0].id == world.papers[0].id and state.ranked[0].picked
+    assert "1 picked" in client.get("/").text

@@ -570,6 +570,23 @@ def _rank(
     return WeeklyState(issue_id=issue_id, window=window.label, ranked=picked_first(refs))
 
 
+def rerank_week(settings: Settings, layout: Layout, issue_id: str) -> WeeklyState:
+    """Rank a week's frozen candidates again with what the reader taught since (picks of other
+    weeks, feedback, history); this week's picks stay picked. Under the run lock."""
+    from papercast.errors import NotFoundError
+
+    with run_lock(layout), Database(layout.db_path) as db:
+        weekly = WeeklyStore(db)
+        state = weekly.get(issue_id)
+        if state is None:
+            raise NotFoundError(f"{issue_id} has not been ranked yet")
+        papers = _load_papers(db, state)
+        fresh = _rank(settings, db, issue_id, parse_week(state.window), papers)
+        fresh.stage = "waiting-for-picks" if state.stage == "done" else state.stage
+        weekly.save(fresh)
+        return fresh
+
+
 def _why(ref: RankedRef) -> str:
     if not ref.picked:
         return ref.why

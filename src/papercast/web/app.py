@@ -38,7 +38,7 @@ from papercast.feedback import parse_verdict, record_feedback, verdict_name
 from papercast.jobs import JobRunner
 from papercast.layout import Layout, published_file, safe_name
 from papercast.picking import set_pick
-from papercast.pipeline import STAGES
+from papercast.pipeline import STAGES, rerank_week
 from papercast.render import (
     SOURCE_LABELS,
     clock,
@@ -245,6 +245,14 @@ def _feedback_of(web: Web, paper_ids: list[str]) -> dict[str, bool]:
     from papercast.store.feedback import FeedbackStore
 
     return FeedbackStore(web.db).many(paper_ids)
+
+
+async def rerank(request: Request) -> Response:
+    web = _web(request)
+    label = browse.check_week(request.path_params["week"])
+    await checked_form(request)
+    await anyio.to_thread.run_sync(rerank_week, web.settings, web.layout, label)
+    return RedirectResponse(f"/weeks/{label}", 303)
 
 
 async def build(request: Request) -> Response:
@@ -499,6 +507,7 @@ def create_app(config: WebConfig, *, token: str | None = None) -> Starlette:
         Route("/weeks/{week}", week),
         Route("/weeks/{week}/picks", pick, methods=["POST"]),
         Route("/weeks/{week}/build", build, methods=["POST"]),
+        Route("/weeks/{week}/rerank", rerank, methods=["POST"]),
         Route("/weeks/{week}/prepare", prepare, methods=["POST"]),
         Route("/jobs/{job}", job_page),
         Route("/jobs/{job}/events", job_events),
