@@ -54,8 +54,11 @@ def test_a_store_made_before_the_index_is_indexed_by_its_migration(tmp_path: Pat
         PaperStore(db).upsert(paper(1, title="Capybara dynamics"))
         SummaryStore(db).put(summary(1, tldr="Capybaras swim."))
         db.conn.execute("DROP TABLE paper_search")
+        db.conn.execute("DROP TABLE paper_categories")
         for name in ("insert", "update", "delete", "summary"):
             db.conn.execute(f"DROP TRIGGER paper_search_{name}")
+        for name in ("insert", "update", "delete"):
+            db.conn.execute(f"DROP TRIGGER paper_categories_{name}")
         db.conn.execute("DELETE FROM migrations WHERE number = 60")
     with Database(path) as db:
         assert search(db, "capybara").total == 1
@@ -66,3 +69,23 @@ def test_marks_are_added_after_escaping() -> None:
     text = f"<b>{MARK_START}x</b>{MARK_END} & {MARK_START}y"
     assert str(marked(text)) == "&lt;b&gt;<mark>x&lt;/b&gt;</mark> &amp; <mark>y</mark>"
     assert str(marked(f"{MARK_END}a{MARK_START}")) == "a<mark></mark>"
+
+
+def test_a_broad_query_comes_newest_first_unless_relevance_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papercast.browse as browse
+
+    with Database(tmp_path / "p.db") as db:
+        store = PaperStore(db)
+        store.upsert(paper(1, title="Otter otter otter", abstract="otter"))
+        store.upsert(paper(2, title="Rivers", abstract="An otter swims."))
+        store.upsert(paper(3, title="Lakes", abstract="One otter."))
+        ranked = [r.paper.id for r in search(db, "otter").rows]
+        assert ranked[0] == "arxiv:2410.00001" and not search(db, "otter").newest_first
+        monkeypatch.setattr(browse, "BROAD_MATCHES", 2)
+        broad = search(db, "otter")
+        assert broad.newest_first and broad.total == 3
+        assert [r.paper.id for r in broad.rows] == [f"arxiv:2410.0000{n}" for n in (3, 2, 1)]
+        assert [r.paper.id for r in search(db, "otter", relevance=True).rows] == ranked
+        assert all(MARK_START in r.title + r.abstract for r in broad.rows)

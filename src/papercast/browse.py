@@ -23,13 +23,15 @@ from papercast.store.feedback import FeedbackStore
 from papercast.store.issues import IssueStore
 from papercast.store.search import SearchFilters, SearchRow, SearchStore
 from papercast.store.summaries import SummaryStore
-from papercast.store.weekly import WeeklyStore
 from papercast.window import parse_week
 
 _TERMS = re.compile(r'"([^"]*)"|(\S+)')
 _WORDY = re.compile(r"\w")
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
+# More matches than this are shown most recently fetched first unless the reader asks for
+# relevance: scoring every one of 20,000 matches by bm25 takes a second, the newest 20 do not.
+BROAD_MATCHES = 2000
 
 
 def fts_query(text: str) -> str | None:
@@ -116,50 +118,58 @@ def week_page(
     with_facets: bool = True,
 ) -> WeekPage:
     """One page of a week's candidates, best first, with counts and the filter choices."""
-    state = WeeklyStore(db).get(issue_id)
-    if state is None:
+    store = CandidateStore(db)
+    counts = store.counts(issue_id)
+    if counts is None:
         raise NotFoundError(
             f"{issue_id} has not been ranked yet",
             f"run `papercast run --week {issue_id} --pick` (or prepare it in the app)",
         )
-    store = CandidateStore(db)
     size = settings.serve.page_size
     page = max(1, page)
     rows = store.page(issue_id, filters, limit=size, offset=(page - 1) * size)
-    picked = sum(r.picked for r in state.ranked)
     unfiltered = filters == CandidateFilters()
     return WeekPage(
         issue_id=issue_id,
-        stage=state.stage,
+        stage=counts.stage,
         rows=rows,
-        total=len(state.ranked) if unfiltered else store.count(issue_id, filters),
-        candidates=len(state.ranked),
-        picked=picked,
-        highlights=highlight_count(settings, picked),
+        total=counts.candidates if unfiltered else store.count(issue_id, filters),
+        candidates=counts.candidates,
+        picked=counts.picked,
+        highlights=highlight_count(settings, counts.picked),
         page=page,
         page_size=size,
         categories=store.categories(issue_id) if with_facets else [],
         sources=store.sources(issue_id) if with_facets else [],
         feedback=FeedbackStore(db).many(r.paper.id for r in rows),
-        issue_built=IssueStore(db).get(issue_id) is not None,
+        issue_built=issue_id in IssueStore(db).ids(),
+    )
+
+
+@dataclass
+class WeekSummary:
+    issue_id: str
+    candidates: int
+    picked: int
+    highlights: int
+
+
+def week_summary(db: Database, settings: Settings, issue_id: str) -> WeekSummary:
+    """The week's counts (candidates, picks, the issue's highlights), nothing else."""
+    counts = CandidateStore(db).counts(issue_id)
+    if counts is None:
+        raise NotFoundError(f"{issue_id} has not been ranked yet")
+    return WeekSummary(
+        issue_id, counts.candidates, counts.picked, highlight_count(settings, counts.picked)
     )
 
 
 def candidate(db: Database, issue_id: str, paper_id: str) -> CandidateRow:
     """One candidate of a week, as listed (for redrawing its row after a pick)."""
-    state = WeeklyStore(db).get(issue_id)
-    if state is None:
-        raise NotFoundError(f"{issue_id} has not been ranked yet")
-    ordered = sorted(enumerate(state.ranked), key=lambda item: (-item[1].score, item[0]))
-    for rank, (_, ref) in enumerate(ordered, start=1):
-        if ref.id == paper_id:
-            paper = PaperStore(db).get(paper_id)
-            if paper is None:
-                break
-            return CandidateRow(
-                rank=rank, paper=paper, score=ref.score, why=ref.why, picked=ref.picked
-            )
-    raise NotFoundError(f"{paper_id} is not a candidate of {issue_id}")
+    rows = CandidateStore(db).page(issue_id, CandidateFilters(paper_id=paper_id), limit=1)
+    if not rows:
+        raise NotFoundError(f"{paper_id} is not a candidate of {issue_id}")
+    return rows[0]
 
 
 # --- search -------------------------------------------------------------------------------
@@ -177,6 +187,7 @@ class SearchPage:
     sources: list[str]
     weeks: list[str]
     feedback: dict[str, bool] = field(default_factory=dict)
+    newest_first: bool = False  # a broad query, shown most recently fetched first
 
     @property
     def has_next(self) -> bool:
@@ -191,8 +202,10 @@ def search(
     source: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    relevance: bool = False,
 ) -> SearchPage:
-    """Every stored paper and summary matching all the words of ``text``, best (bm25) first."""
+    """Every stored paper and summary matching all the words of ``text``, best (bm25) first;
+    more than ``BROAD_MATCHES`` matches come most recently fetched first unless ``relevance``."""
     store = SearchStore(db)
     week = check_week(week) if week else None
     filters = SearchFilters(source=source or None)
@@ -203,15 +216,19 @@ def search(
         )
     match = fts_query(text)
     page = max(1, page)
+    total = store.count(match, filters) if match else 0
+    newest = total > BROAD_MATCHES and not relevance
+    offset = (page - 1) * page_size
     rows = (
-        store.search(match, filters, limit=page_size, offset=(page - 1) * page_size)
+        store.search(match, filters, limit=page_size, offset=offset, newest_first=newest)
         if match
         else []
     )
     return SearchPage(
         text=text,
         rows=rows,
-        total=store.count(match, filters) if match else 0,
+        total=total,
+        newest_first=newest,
         page=page,
         page_size=page_size,
         week=week,

@@ -96,21 +96,35 @@ def picked_first(refs: list[RankedRef]) -> list[RankedRef]:
 
 def set_pick(db: Database, issue_id: str, paper_id: str, picked: bool) -> WeeklyState:
     """Pick (or unpick) one candidate of a week, as ``papercast pick`` would record the whole
-    choice: the same pick records, the picked papers first in the frozen selection."""
+    choice: the same pick records, the picked papers first in the frozen selection.
+
+    Once every candidate of the week carries a label, a toggle changes only its own."""
+    from papercast.store.picks import PickStore
+
     weekly = WeeklyStore(db)
     state = weekly.get(issue_id)
     if state is None:
         raise NotFoundError(
             f"{issue_id} has not been ranked yet", f"run `papercast run --week {issue_id} --pick`"
         )
+    if paper_id not in {r.id for r in state.ranked}:
+        raise InputError(f"{paper_id} is not a candidate of {issue_id}", "pick from the list")
     state.ranked.sort(key=lambda r: -r.score)  # rank order, as `papercast pick` sees it
-    chosen = [
-        r.id
-        for r in state.ranked
-        if (r.picked and r.id != paper_id) or (picked and r.id == paper_id)
-    ]
+    picks = PickStore(db)
     with db.transaction():
-        state = apply_picks(db, state, chosen)
+        if picks.count(issue_id) >= len(state.ranked):
+            picks.set_one(issue_id, paper_id, picked)
+            for ref in state.ranked:
+                if ref.id == paper_id:
+                    ref.picked = picked
+            state.ranked = picked_first(state.ranked)
+        else:
+            chosen = [
+                r.id
+                for r in state.ranked
+                if (r.picked or r.id == paper_id) and (picked or r.id != paper_id)
+            ]
+            state = apply_picks(db, state, chosen)
         if state.stage == "done":  # picks changed after the issue was built: build it again
             state.stage = "waiting-for-picks"
         weekly.save(state)

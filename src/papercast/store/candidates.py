@@ -30,6 +30,7 @@ class CandidateFilters:
     source: str | None = None
     match: str | None = None  # an FTS5 query over title, authors, abstract and summary
     picked: bool | None = None
+    paper_id: str | None = None  # just this candidate (with its rank among all)
 
 
 @dataclass(frozen=True)
@@ -47,42 +48,69 @@ class Facet:
     count: int
 
 
+@dataclass(frozen=True)
+class WeekCounts:
+    stage: str
+    candidates: int
+    picked: int
+
+
 class CandidateStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def counts(self, issue_id: str) -> WeekCounts | None:
+        """The week's stage, candidates and picks, without reading the candidates' papers."""
+        row = self.db.query_one(
+            "SELECT stage, json_array_length(ranked) AS n, (SELECT COUNT(*) FROM "
+            "json_each(ranked) r WHERE json_extract(r.value, '$.picked')) AS picked "
+            "FROM weekly WHERE issue_id = ?",
+            (issue_id,),
+        )
+        if row is None:
+            return None
+        return WeekCounts(str(row["stage"]), int(row["n"]), int(row["picked"]))
 
     def _where(self, filters: CandidateFilters) -> tuple[str, dict[str, object]]:
         where: list[str] = []
         params: dict[str, object] = {}
         if filters.category:
             where.append(
-                "EXISTS (SELECT 1 FROM json_each(p.data, '$.categories') c WHERE c.value = :cat)"
+                "EXISTS (SELECT 1 FROM paper_categories c WHERE c.paper_id = ranked.id "
+                "AND c.category = :cat)"
             )
             params["cat"] = filters.category
         if filters.source:
-            where.append("p.source = :source")
+            where.append("ranked.id IN (SELECT id FROM papers WHERE source = :source)")
             params["source"] = filters.source
         if filters.match:
             where.append(
-                "p.rowid IN (SELECT rowid FROM paper_search WHERE paper_search MATCH :match)"
+                "ranked.id IN (SELECT p.id FROM papers p WHERE p.rowid IN "
+                "(SELECT rowid FROM paper_search WHERE paper_search MATCH :match))"
             )
             params["match"] = filters.match
         if filters.picked is not None:
             where.append("ranked.picked = :picked")
             params["picked"] = int(filters.picked)
+        if filters.paper_id is not None:
+            where.append("ranked.id = :paper_id")
+            params["paper_id"] = filters.paper_id
         return (" WHERE " + " AND ".join(where)) if where else "", params
 
     def page(
         self, issue_id: str, filters: CandidateFilters, *, limit: int, offset: int = 0
     ) -> list[CandidateRow]:
-        """Candidates best score first (picked or not: picking does not move a paper)."""
+        """Candidates best score first (picked or not: picking does not move a paper).
+
+        The page is chosen on the frozen selection alone; only its papers are read."""
         where, params = self._where(filters)
         sql = (
             _RANKED + ", ordered AS (SELECT ranked.*, ROW_NUMBER() OVER "
-            "(ORDER BY ranked.score DESC, ranked.position) AS rank FROM ranked) "
-            "SELECT ranked.rank, ranked.score, ranked.why, ranked.picked, p.data "
-            "FROM ordered ranked JOIN papers p ON p.id = ranked.id"
-            f"{where} ORDER BY ranked.rank LIMIT :limit OFFSET :offset"
+            "(ORDER BY ranked.score DESC, ranked.position) AS rank FROM ranked), "
+            f"chosen AS (SELECT * FROM ordered ranked{where} "
+            "ORDER BY ranked.rank LIMIT :limit OFFSET :offset) "
+            "SELECT chosen.rank, chosen.score, chosen.why, chosen.picked, p.data "
+            "FROM chosen JOIN papers p ON p.id = chosen.id ORDER BY chosen.rank"
         )
         rows = self.db.query(
             sql, {"issue": issue_id, **params, "limit": int(limit), "offset": int(offset)}
@@ -100,16 +128,17 @@ class CandidateStore:
 
     def count(self, issue_id: str, filters: CandidateFilters) -> int:
         where, params = self._where(filters)
-        sql = _RANKED + f"SELECT COUNT(*) AS n FROM ranked JOIN papers p ON p.id = ranked.id{where}"
-        row = self.db.query_one(sql, {"issue": issue_id, **params})
+        row = self.db.query_one(
+            _RANKED + f"SELECT COUNT(*) AS n FROM ranked{where}", {"issue": issue_id, **params}
+        )
         return int(row["n"]) if row else 0
 
     def categories(self, issue_id: str) -> list[Facet]:
         """The week's categories, most candidates first."""
         rows = self.db.query(
-            _RANKED + "SELECT c.value AS value, COUNT(*) AS n FROM ranked "
-            "JOIN papers p ON p.id = ranked.id, json_each(p.data, '$.categories') c "
-            "GROUP BY c.value ORDER BY n DESC, c.value",
+            _RANKED + "SELECT c.category AS value, COUNT(*) AS n FROM ranked "
+            "JOIN paper_categories c ON c.paper_id = ranked.id "
+            "GROUP BY c.category ORDER BY n DESC, c.category",
             {"issue": issue_id},
         )
         return [Facet(str(r["value"]), int(r["n"])) for r in rows]

@@ -241,7 +241,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         60,
-        "search: full-text index over papers and their summaries",
+        "search: full-text index over papers and their summaries; categories by paper",
         f"""
         CREATE VIRTUAL TABLE paper_search USING fts5(
             title, authors, abstract, summary,
@@ -250,6 +250,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         INSERT INTO paper_search (rowid, title, authors, abstract, summary)
             SELECT p.rowid, p.title, {_authors("p.data")}, p.abstract, {_latest_summary("p.id")}
             FROM papers p;
+        CREATE TABLE paper_categories (
+            paper_id TEXT NOT NULL,
+            category TEXT NOT NULL,
+            PRIMARY KEY (paper_id, category)
+        ) WITHOUT ROWID;
+        CREATE INDEX paper_categories_category ON paper_categories(category);
+        INSERT OR IGNORE INTO paper_categories (paper_id, category)
+            SELECT p.id, c.value FROM papers p, json_each(p.data, '$.categories') c;
+        CREATE TRIGGER paper_categories_insert AFTER INSERT ON papers BEGIN
+            INSERT OR IGNORE INTO paper_categories (paper_id, category)
+            SELECT new.id, c.value FROM json_each(new.data, '$.categories') c;
+        END;
+        CREATE TRIGGER paper_categories_update AFTER UPDATE OF data ON papers BEGIN
+            DELETE FROM paper_categories WHERE paper_id = old.id;
+            INSERT OR IGNORE INTO paper_categories (paper_id, category)
+            SELECT new.id, c.value FROM json_each(new.data, '$.categories') c;
+        END;
+        CREATE TRIGGER paper_categories_delete AFTER DELETE ON papers BEGIN
+            DELETE FROM paper_categories WHERE paper_id = old.id;
+        END;
         CREATE TRIGGER paper_search_insert AFTER INSERT ON papers BEGIN
             INSERT INTO paper_search (rowid, title, authors, abstract, summary)
             VALUES (new.rowid, new.title, {_authors("new.data")}, new.abstract,

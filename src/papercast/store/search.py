@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,6 +23,7 @@ MARK_END = "\x03"
 # bm25 weights per column: title, authors, abstract, summary
 WEIGHTS = (8.0, 4.0, 2.0, 1.0)
 SNIPPET_TOKENS = 28
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # as migration 60 made the index
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,50 @@ def _brief(row: sqlite3.Row) -> PaperBrief:
     )
 
 
+_MARKER = threading.local()
+
+
+def _marker() -> sqlite3.Connection:
+    """This thread's in-memory FTS5 table with the index's tokenizer, to mark a page of
+    results: highlight() on the big index would load every match's positions (a common
+    word's tens of thousands), on the page's 20 rows it costs nothing, with the same matches."""
+    conn: sqlite3.Connection | None = getattr(_MARKER, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:", check_same_thread=True)
+        conn.execute(
+            "CREATE VIRTUAL TABLE marks USING fts5(title, authors, abstract, summary, "
+            f"tokenize = '{TOKENIZER}')"
+        )
+        _MARKER.conn = conn
+    return conn
+
+
+Marked = tuple[str, str, str, str, float]  # title, authors, abstract, summary, bm25
+
+
+def _mark(match: str, rows: list[tuple[int, sqlite3.Row]]) -> dict[int, Marked]:
+    conn = _marker()
+    try:
+        conn.executemany(
+            "INSERT INTO marks (rowid, title, authors, abstract, summary) VALUES (?, ?, ?, ?, ?)",
+            [(rid, r["title"], r["authors"], r["abstract"], r["summary"]) for rid, r in rows],
+        )
+        found = conn.execute(
+            "SELECT rowid, highlight(marks, 0, ?1, ?2), highlight(marks, 1, ?1, ?2), "
+            f"snippet(marks, 2, ?1, ?2, '…', {SNIPPET_TOKENS}), "
+            f"snippet(marks, 3, ?1, ?2, '…', {SNIPPET_TOKENS}), "
+            f"bm25(marks, {', '.join(str(w) for w in WEIGHTS)}) "
+            "FROM marks WHERE marks MATCH ?3",
+            (MARK_START, MARK_END, match),
+        ).fetchall()
+    finally:
+        conn.execute("DELETE FROM marks")
+    return {
+        int(rid): (str(title), str(authors), str(abstract), str(summary), float(score))
+        for rid, title, authors, abstract, summary, score in found
+    }
+
+
 class SearchStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -102,9 +148,16 @@ class SearchStore:
         return " AND ".join(where), params
 
     def search(
-        self, match: str, filters: SearchFilters, *, limit: int, offset: int = 0
+        self,
+        match: str,
+        filters: SearchFilters,
+        *,
+        limit: int,
+        offset: int = 0,
+        newest_first: bool = False,
     ) -> list[SearchRow]:
-        """Best first. ``match`` is an FTS5 query (see ``papercast.browse.fts_query``).
+        """Best first (bm25), or the most recently stored first: a broad query's thousands of
+        matches need not all be scored. ``match`` is an FTS5 query (``browse.fts_query``).
 
         Two steps: the page's rowids by bm25 alone, then the marked text of those rows only
         (SQLite would otherwise compute highlight() and snippet() for every match before
@@ -112,9 +165,10 @@ class SearchStore:
         """
         where, params = self._where(match, filters)
         weights = ", ".join(str(w) for w in WEIGHTS)
+        order = "paper_search.rowid DESC" if newest_first else f"bm25(paper_search, {weights})"
         top = self.db.query(
             f"SELECT paper_search.rowid AS rid FROM paper_search WHERE {where} "
-            f"ORDER BY bm25(paper_search, {weights}) LIMIT ? OFFSET ?",
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, int(limit), int(offset)],
         )
         rowids = [int(r["rid"]) for r in top]
@@ -122,27 +176,18 @@ class SearchStore:
             return []
         marks = ", ".join("?" * len(rowids))
         rows = self.db.query(
-            "SELECT p.id, p.source, p.published, json_extract(p.data, '$.origin') AS origin, "
-            "json_extract(p.data, '$.categories') AS categories, "
-            "highlight(paper_search, 0, ?, ?) AS title, "
-            "highlight(paper_search, 1, ?, ?) AS authors, "
-            f"snippet(paper_search, 2, ?, ?, '…', {SNIPPET_TOKENS}) AS abstract, "
-            f"snippet(paper_search, 3, ?, ?, '…', {SNIPPET_TOKENS}) AS summary, "
-            f"bm25(paper_search, {weights}) AS score "
-            "FROM paper_search JOIN papers p ON p.rowid = paper_search.rowid "
-            f"WHERE paper_search MATCH ? AND paper_search.rowid IN ({marks}) ORDER BY score",
-            [*(MARK_START, MARK_END) * 4, match, *rowids],
+            "SELECT s.rowid AS rid, s.title, s.authors, s.abstract, s.summary, p.id, p.source, "
+            "p.published, json_extract(p.data, '$.origin') AS origin, "
+            "json_extract(p.data, '$.categories') AS categories "
+            f"FROM paper_search s JOIN papers p ON p.rowid = s.rowid WHERE s.rowid IN ({marks})",
+            rowids,
         )
+        marked = _mark(match, [(int(r["rid"]), r) for r in rows])
+        by_rowid = {int(r["rid"]): r for r in rows}
         return [
-            SearchRow(
-                paper=_brief(r),
-                title=str(r["title"]),
-                authors=str(r["authors"]),
-                abstract=str(r["abstract"]),
-                summary=str(r["summary"]),
-                score=float(r["score"]),
-            )
-            for r in rows
+            SearchRow(_brief(by_rowid[rowid]), *marked[rowid])
+            for rowid in rowids
+            if rowid in by_rowid and rowid in marked
         ]
 
     def count(self, match: str, filters: SearchFilters) -> int:

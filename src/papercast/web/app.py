@@ -228,13 +228,12 @@ async def pick(request: Request) -> Response:
         if not _htmx(request):
             return RedirectResponse(_back(form.get("back"), f"/weeks/{label}"), 303)
         row = browse.candidate(web.db, label, paper_id)
-        page = browse.week_page(web.db, web.settings, label, CandidateFilters(), with_facets=False)
         return web.render(
             request,
             "pick_result.html.j2",
             row=row,
-            page=page,
-            feedback=page.feedback | _feedback_of(web, [paper_id]),
+            page=browse.week_summary(web.db, web.settings, label),
+            feedback=_feedback_of(web, [paper_id]),
             back=_back(form.get("back"), f"/weeks/{label}"),
         )
 
@@ -374,14 +373,16 @@ async def search(request: Request) -> Response:
             week=params.get("week") or None,
             source=params.get("source") or None,
             page=browse.page_number(params.get("page")),
+            relevance=params.get("sort") == "relevance",
         )
-        query = {k: v for k, v in params.items() if k in ("q", "week", "source") and v}
+        query = {k: v for k, v in params.items() if k in ("q", "week", "source", "sort") and v}
         return web.render(
             request,
             "search.html.j2",
             result=result,
             next_url=_url("/search", {**query, "page": result.page + 1}),
             prev_url=_url("/search", {**query, "page": result.page - 1}),
+            relevance_url=_url("/search", {**query, "sort": "relevance"}),
         )
 
     return await anyio.to_thread.run_sync(work)
