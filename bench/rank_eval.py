@@ -11,6 +11,7 @@ the same candidates in the same run:
   keywords    only the stated interest text (the cold start; no history)
   tfidf       the default: TF-IDF word+char n-grams + class-weighted logistic regression
   tfidf+int   tfidf with the interest text as an extra positive
+  hybrid      tfidf + the static embedding model shipped in the wordllama wheel (when installed)
   embeddings  the embeddings backend against papercast.testing.fake_openai (hashed bag of
               words: this checks the plumbing, it is NOT a real embedding model)
 
@@ -22,16 +23,31 @@ averaged over 10 seeds.
 Metrics: MAP (average precision of the ranking), recall@10% and recall@20% (share of relevant
 candidates in the top 10% / 20% of the list); "ideal" is the best any ranking could do.
 
+A real reader. ../shared/ranking-dev/screening-2024-06-07.csv (or --real-reader PATH) holds
+6,805 titles that the author of the weekly AI-papers newsletter screened in June-July 2024 and
+the 180 he picked. Protocol (its README): the history is everything screened before 2024-07-10,
+the candidates are ranked per later screening day; batches with at least 20 rows and one pick
+are scored (average precision and recall in the top 20%, mean over batches). Every backend runs
+through the real CLI (`papercast rank --history H --candidates C`, a subprocess: titles and
+links only, in a fixed shuffled order so that no ranker profits from the file's own order),
+against same-run baselines: random (expected value over 200 shuffles) and a plain TF-IDF
+(word 1-2-grams, sublinear tf, English stop words) + balanced logistic regression. The spread
+is shown per batch and as a bootstrap over batches. A diagnostic (it uses the paper dates, which
+no ranker sees) shows how much of each batch was the backlog since the previous screening.
+
 Speed. 20,000 history rows x 5,000 candidates through the real CLI (`papercast rank ...`, a
 subprocess), against the keyword-only backend on the same files in the same run.
 
-    python bench/rank_eval.py [--listings DIR] [--skip-speed] [--skip-quality] [--skip-embeddings]
+    python bench/rank_eval.py [--listings DIR] [--real-reader PATH] [--skip-real]
+                              [--skip-speed] [--skip-quality] [--skip-embeddings]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import importlib.util
 import json
 import os
 import random
@@ -50,7 +66,9 @@ from papercast.config import Settings
 from papercast.models import Paper
 from papercast.rank import Profile, ProfileItem, rank_papers
 
-DEFAULT_LISTINGS = Path(__file__).resolve().parents[2] / "shared" / "examples"
+HAS_STATIC = importlib.util.find_spec("wordllama") is not None  # the hybrid backend's model
+LISTINGS_DIR = Path("examples")
+REAL_READER_FILE = Path("ranking-dev") / "screening-2024-06-07.csv"
 CLUSTERS = {
     "mlp": "paper-listing-mlp-architectures.txt",
     "scaling": "paper-listing-scaling-and-sequence-models.txt",
@@ -209,6 +227,9 @@ def run_method(name: str, split: Split, liked: str, settings: Settings) -> list[
     elif name == "tfidf":
         profile = to_profile(split.history)
         backend = "tfidf"
+    elif name == "hybrid":
+        profile = to_profile(split.history)
+        backend = "hybrid"
     elif name == "tfidf+int":
         profile = to_profile(split.history, INTERESTS[liked])
         backend = "tfidf"
@@ -264,6 +285,294 @@ def print_quality(
                 f"| {regime} | {method} | {mean['MAP']:.3f} | {mean['R@10%']:.3f} "
                 f"| {mean['R@20%']:.3f} |"
             )
+
+
+# --- the real reader ----------------------------------------------------------------------
+
+CUTOFF = "2024-07-10"  # the protocol: learn from what was screened before, rank what came after
+MIN_BATCH = 20
+BOOTSTRAP = 2000
+COLUMNS = {"title", "url", "paper_date", "screened_on", "picked"}
+
+
+@dataclass(frozen=True)
+class Screened:
+    title: str
+    url: str
+    paper_date: str
+    screened_on: str
+    picked: bool
+
+
+@dataclass(frozen=True)
+class RealSplit:
+    history: list[Screened]
+    batches: dict[str, list[Screened]]  # scored screening days only
+    unscored: int  # later screening days too small or without a pick
+
+
+def find_shared(relative: Path) -> tuple[Path | None, list[Path]]:
+    """shared/<relative> beside the repository (../shared), or beside any folder above it (a
+    git worktree sits deeper than the main checkout); also returns every place looked at."""
+    tried = []
+    for parent in Path(__file__).resolve().parents[1:]:
+        path = parent / "shared" / relative
+        tried.append(path)
+        if path.exists():
+            return path, tried
+    return None, tried
+
+
+def find_listings(given: Path | None) -> Path:
+    listings, tried = (given, [given]) if given else find_shared(LISTINGS_DIR)
+    if listings is None or not listings.is_dir():
+        looked = ", ".join(str(t) for t in tried)
+        raise SystemExit(f"the example listings are not there (looked in {looked}); use --listings")
+    return listings
+
+
+def find_real_reader(given: Path | None) -> tuple[Path | None, list[Path]]:
+    """The file given (or the file in the folder given), else the one found by find_shared."""
+    if given is None:
+        return find_shared(REAL_READER_FILE)
+    path = given / REAL_READER_FILE.name if given.is_dir() else given
+    return (path if path.is_file() else None), [path]
+
+
+def load_screening(path: Path) -> list[Screened]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = COLUMNS - set(reader.fieldnames or [])
+        if missing:
+            raise SystemExit(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        return [
+            Screened(
+                row["title"],
+                row["url"],
+                row["paper_date"],
+                row["screened_on"],
+                row["picked"] == "1",
+            )
+            for row in reader
+        ]
+
+
+def real_split(rows: Sequence[Screened]) -> RealSplit:
+    history = [r for r in rows if r.screened_on < CUTOFF]
+    days: dict[str, list[Screened]] = {}
+    for row in rows:
+        if row.screened_on >= CUTOFF:
+            days.setdefault(row.screened_on, []).append(row)
+    batches = {
+        day: batch
+        for day, batch in sorted(days.items())
+        if len(batch) >= MIN_BATCH and any(r.picked for r in batch)
+    }
+    return RealSplit(history, batches, len(days) - len(batches))
+
+
+def write_real_history(path: Path, history: Sequence[Screened]) -> None:
+    """What the reader saw before: the screening day is the date (recency weighting uses it)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["title", "url", "picked", "date"])
+        for row in history:
+            writer.writerow([row.title, row.url, int(row.picked), row.screened_on])
+
+
+def shuffled_batch(batch: Sequence[Screened], day: str) -> list[Screened]:
+    """A fixed shuffle: the file lists papers newest first, which a tie-breaking ranker would
+    otherwise inherit (and newest-first alone is a strong signal in this log: see below)."""
+    order = list(batch)
+    random.Random(f"real-reader:{day}").shuffle(order)
+    return order
+
+
+def cli_rank(
+    backend: str, history: Path, batch: Sequence[Screened], env: dict[str, str]
+) -> list[Screened]:
+    """``batch`` in the order `papercast rank` puts it (the candidate ids are the urls)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        candidates = Path(tmp) / "candidates.jsonl"
+        candidates.write_text(
+            "".join(json.dumps({"id": r.url, "title": r.title}) + "\n" for r in batch),
+            encoding="utf-8",
+        )
+        out = Path(tmp) / "ranked.jsonl"
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "papercast"),
+                "rank",
+                "--history",
+                str(history),
+                "--candidates",
+                str(candidates),
+                "--backend",
+                backend,
+                "--out",
+                str(out),
+            ],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        by_url = {r.url: r for r in batch}
+        ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(ids) == sorted(by_url), "the CLI must return every candidate id as given"
+    return [by_url[i] for i in ids]
+
+
+def plain_tfidf_lr(history: Sequence[Screened], batch: Sequence[Screened]) -> list[bool]:
+    """The README's baseline: word 1-2-grams, sublinear tf, English stop words; balanced LR."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
+    matrix = vectorizer.fit_transform([r.title for r in history] + [r.title for r in batch])
+    model = LogisticRegression(class_weight="balanced", max_iter=1000)
+    model.fit(matrix[: len(history)], [r.picked for r in history])
+    scores = model.decision_function(matrix[len(history) :])
+    order = sorted(range(len(batch)), key=lambda i: (-scores[i], i))
+    return [batch[i].picked for i in order]
+
+
+def newest_listing(batch: Sequence[Screened]) -> set[str]:
+    """Urls of the papers from the batch's newest listing day, or older than a week (hand-added);
+    the rest is the backlog of listing days since the previous screening."""
+    newest = max(r.paper_date for r in batch)
+    week_before = (datetime.fromisoformat(newest) - timedelta(days=7)).date().isoformat()
+    return {r.url for r in batch if r.paper_date == newest or r.paper_date < week_before}
+
+
+def real_metrics(relevant: Sequence[bool]) -> tuple[float, float]:
+    return average_precision(relevant), recall_at(relevant, 0.20)
+
+
+def bootstrap(per_batch: Sequence[tuple[float, float]], seed: int = 0) -> list[tuple[float, float]]:
+    """5th and 95th percentile of (MAP, R@20%) over batches drawn with replacement."""
+    rng = random.Random(seed)
+    n = len(per_batch)
+    draws = []
+    for _ in range(BOOTSTRAP):
+        sample = [per_batch[rng.randrange(n)] for _ in range(n)]
+        draws.append(
+            (statistics.fmean(s[0] for s in sample), statistics.fmean(s[1] for s in sample))
+        )
+    bounds = []
+    for k in (0, 1):
+        values = sorted(d[k] for d in draws)
+        bounds.append((values[int(0.05 * BOOTSTRAP)], values[int(0.95 * BOOTSTRAP) - 1]))
+    return bounds
+
+
+def real_reader(given: Path | None, with_embeddings: bool) -> None:
+    path, tried = find_real_reader(given)
+    if path is None:
+        print("real reader: skipped, no screening history found; looked for:")
+        for candidate in tried:
+            print(f"  {candidate}")
+        print("pass --real-reader PATH (the CSV or its folder)")
+        return
+    split = real_split(load_screening(path))
+    n_picks = sum(r.picked for r in split.history)
+    print(
+        f"real reader: {path} ({len(split.history)} history rows with {n_picks} picks before "
+        f"{CUTOFF}; {len(split.batches)} scored batches, {split.unscored} later days unscored)"
+    )
+    backends = ["tfidf", "hybrid", "keywords"] if HAS_STATIC else ["tfidf", "keywords"]
+    notes = {"keywords": "no interests given: the (shuffled) file order"}
+    if with_embeddings:
+        backends.append("embeddings")
+        notes["embeddings"] = "fake BoW server: plumbing only"
+    if importlib.util.find_spec("sentence_transformers") is None:
+        print("(local backend skipped: sentence-transformers is not installed)")
+    else:
+        backends.append("local")
+    per_batch: dict[str, list[tuple[float, float]]] = {}
+    diagnostic: dict[str, list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        env = {**os.environ, "PAPERCAST_HOME": str(Path(tmp) / "home")}
+        if with_embeddings:
+            from papercast.testing.fake_openai import FakeOpenAI
+
+            fake = stack.enter_context(FakeOpenAI())
+            env["PAPERCAST_RANK__EMBEDDING_BASE_URL"] = fake.base_url
+        history = Path(tmp) / "history.csv"
+        write_real_history(history, split.history)
+        for day, batch in split.batches.items():
+            order = shuffled_batch(batch, day)
+            rng = random.Random(0)
+            draws = []
+            for _ in range(200):
+                labels = [r.picked for r in order]
+                rng.shuffle(labels)
+                draws.append(real_metrics(labels))
+            per_batch.setdefault("random", []).append(
+                (statistics.fmean(d[0] for d in draws), statistics.fmean(d[1] for d in draws))
+            )
+            per_batch.setdefault("plain TF-IDF+LR", []).append(
+                real_metrics(plain_tfidf_lr(split.history, order))
+            )
+            fresh = newest_listing(order)
+            for backend in backends:
+                ranked = cli_rank(backend, history, order, env)
+                per_batch.setdefault(backend, []).append(real_metrics([r.picked for r in ranked]))
+                if backend == "tfidf":
+                    first = sorted(ranked, key=lambda r: r.url not in fresh)  # stable
+                    diagnostic.setdefault("tfidf, newest listing first", []).append(
+                        real_metrics([r.picked for r in first])
+                    )
+            draws = []
+            for _ in range(200):
+                rows = list(order)
+                rng.shuffle(rows)
+                first = sorted(rows, key=lambda r: r.url not in fresh)  # stable
+                draws.append(real_metrics([r.picked for r in first]))
+            diagnostic.setdefault("random, newest listing first", []).append(
+                (statistics.fmean(d[0] for d in draws), statistics.fmean(d[1] for d in draws))
+            )
+    print()
+    print("| method | MAP | R@20% | MAP 90% interval | R@20% 90% interval |")
+    print("|---|---:|---:|---|---|")
+    for method, values in per_batch.items():
+        (map_lo, map_hi), (rec_lo, rec_hi) = bootstrap(values)
+        note = f" ({notes[method]})" if method in notes else ""
+        print(
+            f"| {method}{note} | {statistics.fmean(v[0] for v in values):.3f} "
+            f"| {statistics.fmean(v[1] for v in values):.3f} | {map_lo:.3f}-{map_hi:.3f} "
+            f"| {rec_lo:.3f}-{rec_hi:.3f} |"
+        )
+    print()
+    methods = list(per_batch)
+    print("| batch | rows | picks | " + " | ".join(f"{m} AP / R@20%" for m in methods) + " |")
+    print("|---|---:|---:|" + "---|" * len(methods))
+    for index, (day, batch) in enumerate(split.batches.items()):
+        cells = " | ".join(
+            f"{per_batch[m][index][0]:.3f} / {per_batch[m][index][1]:.2f}" for m in methods
+        )
+        print(f"| {day} | {len(batch)} | {sum(r.picked for r in batch)} | {cells} |")
+    print()
+    print("Diagnostic (uses the paper dates, which no ranker sees): newest listing vs backlog")
+    print(
+        "| batch | rows | newest listing (+ hand-added) rows | picks there | picks in the backlog |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for day, batch in split.batches.items():
+        fresh = newest_listing(batch)
+        print(
+            f"| {day} | {len(batch)} | {len(fresh)} | "
+            f"{sum(r.picked for r in batch if r.url in fresh)} | "
+            f"{sum(r.picked for r in batch if r.url not in fresh)} |"
+        )
+    print()
+    print("| diagnostic ranking (knows the listing dates) | MAP | R@20% |")
+    print("|---|---:|---:|")
+    for method, values in diagnostic.items():
+        print(
+            f"| {method} | {statistics.fmean(v[0] for v in values):.3f} "
+            f"| {statistics.fmean(v[1] for v in values):.3f} |"
+        )
 
 
 # --- speed --------------------------------------------------------------------------------
@@ -330,10 +639,15 @@ def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
             f"{with_why:.1f} s); keyword-only baseline {baseline:.1f} s; "
             f"ratio {tfidf / baseline:.2f}x"
         )
+        if HAS_STATIC:
+            hybrid = time_cli([*common, "--backend", "hybrid", "--out", str(out)], env)
+            print(f"speed: hybrid {hybrid:.1f} s; ratio to the baseline {hybrid / baseline:.2f}x")
 
 
 def quality(pool: list[Doc], with_embeddings: bool) -> None:
     methods = ["ideal", "random", "keywords", "tfidf", "tfidf+int"]
+    if HAS_STATIC:
+        methods.append("hybrid")
     if not with_embeddings:
         print_quality(evaluate(pool, methods, Settings()), methods, pool)
         return
@@ -347,16 +661,31 @@ def quality(pool: list[Doc], with_embeddings: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--listings", type=Path, default=DEFAULT_LISTINGS)
+    parser.add_argument(
+        "--listings", type=Path, default=None, help="default: shared/examples beside the repo"
+    )
+    parser.add_argument(
+        "--real-reader",
+        type=Path,
+        default=None,
+        help="the real reader's screening CSV (or its folder); default: shared/"
+        + str(REAL_READER_FILE),
+    )
+    parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-embeddings", action="store_true")
     parser.add_argument("--history", type=int, default=20000)
     parser.add_argument("--candidates", type=int, default=5000)
     args = parser.parse_args()
-    pool = load_pool(args.listings)
+    pool: list[Doc] = []
+    if not (args.skip_quality and args.skip_speed):
+        pool = load_pool(find_listings(args.listings))
     if not args.skip_quality:
         quality(pool, with_embeddings=not args.skip_embeddings)
+    if not args.skip_real:
+        print()
+        real_reader(args.real_reader, with_embeddings=not args.skip_embeddings)
     if not args.skip_speed:
         print()
         speed(pool, args.history, args.candidates)

@@ -357,9 +357,10 @@ class PublishConfig(Section):
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "embeddings", "local", "keywords"] = Field(
+    backend: Literal["tfidf", "hybrid", "embeddings", "local", "keywords"] = Field(
         default="tfidf",
-        description="tfidf (offline default), embeddings, local (sentence-transformers) or keywords",
+        description="tfidf (offline default), hybrid (tfidf + a static embedding model: "
+        "papercast[static]), embeddings, local (sentence-transformers) or keywords",
     )
     interests: str = Field(default="", description="what you want to read, in your own words")
     boosts: dict[str, float] = Field(
@@ -381,6 +382,11 @@ class RankConfig(Section):
     local_model: str = Field(
         default="sentence-transformers/all-MiniLM-L6-v2",
         description="backend 'local': a sentence-transformers model name or path",
+    )
+    static_model_dir: Path | None = Field(
+        default=None,
+        description="backend 'hybrid': a folder of WordLlama weights/ and tokenizers/ "
+        "(default: the model shipped in the wordllama package)",
     )
     embedding_base_url: str | None = Field(
         default=None, description="OpenAI-compatible URL for embeddings (default: [llm] base_url)"

@@ -53,7 +53,7 @@ def rank(
         Path | None, typer.Option(help="Write the JSONL here instead of stdout.")
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="tfidf (default), embeddings, local or keywords.")
+        str | None, typer.Option(help="tfidf (default), hybrid, embeddings, local or keywords.")
     ] = None,
     why: Annotated[bool, typer.Option("--why", help="Add a 'why' field to each line.")] = False,
 ) -> None:

@@ -19,6 +19,16 @@ def _tfidf(settings: Settings, db: Database | None) -> Ranker:
     return TfidfRanker(settings.rank.recency_half_life_days, settings.rank.regularization)
 
 
+def _hybrid(settings: Settings, db: Database | None) -> Ranker:
+    from papercast.rank.static import HybridRanker
+
+    return HybridRanker(
+        settings.rank.recency_half_life_days,
+        settings.rank.regularization,
+        settings.rank.static_model_dir,
+    )
+
+
 def _keywords(settings: Settings, db: Database | None) -> Ranker:
     from papercast.rank.keywords import KeywordRanker
 
@@ -38,7 +48,13 @@ def _local(settings: Settings, db: Database | None) -> Ranker:
 
 
 BACKENDS: Mapping[str, Factory] = MappingProxyType(
-    {"tfidf": _tfidf, "keywords": _keywords, "embeddings": _embeddings, "local": _local}
+    {
+        "tfidf": _tfidf,
+        "hybrid": _hybrid,
+        "keywords": _keywords,
+        "embeddings": _embeddings,
+        "local": _local,
+    }
 )
 
 

@@ -7,7 +7,7 @@ catch topics ("state space model"), character 3-5-grams over titles catch spelli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,12 +35,19 @@ def _fit(vectorizer: Any, texts: list[str]) -> tuple[Any, list[str]]:
     return matrix, [str(n) for n in vectorizer.get_feature_names_out()]
 
 
+ExtraFeatures = Callable[[list[str]], Any]  # texts -> one dense or sparse row per text
+
+
 class TfidfRanker:
     name = "tfidf"
 
     def __init__(self, half_life_days: float = 365.0, regularization: float = 0.3) -> None:
         self.half_life_days = half_life_days
         self.regularization = regularization
+
+    def extra_features(self) -> ExtraFeatures | None:
+        """More feature columns beside the n-grams (the hybrid ranker adds embeddings)."""
+        return None
 
     def score(self, candidates: Sequence[Paper], profile: Profile, explain: bool) -> Scored:
         from scipy.sparse import hstack
@@ -71,7 +78,11 @@ class TfidfRanker:
         titles = [item.title for item in training.items] + [p.title for p in candidates]
         word_matrix, names = _fit(words, item_texts + cand_texts)
         char_matrix, _ = _fit(chars, titles)
-        matrix = hstack([word_matrix, char_matrix * CHAR_WEIGHT], format="csr")
+        blocks = [word_matrix, char_matrix * CHAR_WEIGHT]
+        extra = self.extra_features()
+        if extra is not None:
+            blocks.append(extra(item_texts + cand_texts))
+        matrix = hstack(blocks, format="csr")
         if matrix.shape[1] == 0:
             return Scored(np.zeros(len(candidates)), ["no words to match"] * len(candidates))
         n_items = len(item_texts)
