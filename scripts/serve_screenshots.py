@@ -37,6 +37,9 @@ SHOTS = (
 )
 
 
+PICKED = "!!document.querySelector('li.cand.current button.pick[aria-pressed=\"true\"]')"
+
+
 def sample_home(home: Path) -> None:
     if (home / "sample" / "papercast.db").is_file():
         return
@@ -90,7 +93,11 @@ def shoot(browser: Browser, base: str, out: Path) -> None:
         for key in keys:
             browser.call("Input.dispatchKeyEvent", type="keyDown", key=key, text=key)
             browser.call("Input.dispatchKeyEvent", type="keyUp", key=key)
-            time.sleep(0.3)  # let htmx redraw a picked row before the picture
+            if key == "x":  # wait for htmx to redraw the picked row
+                for _ in range(100):
+                    if browser.evaluate(PICKED):
+                        break
+                    time.sleep(0.1)
         shot = browser.call("Page.captureScreenshot", format="png")
         target = out / f"{name}.png"
         target.write_bytes(base64.b64decode(shot["data"]))
