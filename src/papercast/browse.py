@@ -172,6 +172,11 @@ def candidate(db: Database, issue_id: str, paper_id: str) -> CandidateRow:
     return rows[0]
 
 
+def feedback(db: Database, paper_ids: list[str]) -> dict[str, bool]:
+    """The reader's verdicts on these papers (thumbs up: True), for those that have one."""
+    return FeedbackStore(db).many(paper_ids)
+
+
 # --- search -------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ swaps just the part that changed.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,9 +150,6 @@ def _text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-Handler = Callable[[Request], Awaitable[Response]]
-
-
 # --- the week ------------------------------------------------------------------------------
 
 
@@ -233,17 +231,11 @@ async def pick(request: Request) -> Response:
             "pick_result.html.j2",
             row=row,
             page=browse.week_summary(web.db, web.settings, label),
-            feedback=_feedback_of(web, [paper_id]),
+            feedback=browse.feedback(web.db, [paper_id]),
             back=_back(form.get("back"), f"/weeks/{label}"),
         )
 
     return await anyio.to_thread.run_sync(work)
-
-
-def _feedback_of(web: Web, paper_ids: list[str]) -> dict[str, bool]:
-    from papercast.store.feedback import FeedbackStore
-
-    return FeedbackStore(web.db).many(paper_ids)
 
 
 async def rerank(request: Request) -> Response:
@@ -524,6 +516,7 @@ def create_app(config: WebConfig, *, token: str | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
+    @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
@@ -534,15 +527,9 @@ def create_app(config: WebConfig, *, token: str | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         exception_handlers={PapercastError: papercast_error, HTTPException: http_error},
-        lifespan=_lifespan(lifespan),
+        lifespan=lifespan,
     )
     app.state.web = web
     guard = Guard(token, local=is_local(config.host))
     app.add_middleware(SecurityMiddleware, guard=guard)
     return app
-
-
-def _lifespan(function: Callable[[Starlette], AsyncIterator[None]]) -> Any:
-    from contextlib import asynccontextmanager
-
-    return asynccontextmanager(function)
