@@ -1,8 +1,8 @@
 """A minimal headless-Chromium driver over the DevTools protocol (websocket-client).
 
 Only what the browser tests need: open a local file at a given viewport width, evaluate a
-script, take a full-page screenshot. Chromium is Debian's ``chromium`` package; a missing
-browser is an error, never a skip.
+script, take a full-page screenshot. Chromium is Debian's ``chromium`` package; tests marked
+``browser`` skip where it is missing, or fail where ``TESTS_REQUIRE`` names it (tests/optional.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import Any
 
 import websocket
 
+from optional import chromium_path
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -35,14 +37,13 @@ CHROMIUM_FLAGS = [
 
 
 def find_chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise RuntimeError(
-        "headless Chromium is required for the browser tests but was not found on PATH; "
-        "install it with `apt-get install -y chromium` (.ci/run does this)"
-    )
+    path = chromium_path()
+    if path is None:
+        raise RuntimeError(
+            "headless Chromium is required for the browser tests but was not found on PATH; "
+            "install it with `apt-get install -y chromium` (.ci/run does this)"
+        )
+    return path
 
 
 class Browser:

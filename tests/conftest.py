@@ -8,9 +8,21 @@ from pathlib import Path
 
 import pytest
 
+import optional
 from papercast.testing import FixtureServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    optional.required()  # a typo in TESTS_REQUIRE is an error, not a silent skip
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked for an optional piece skip where it is missing (fail where required)."""
+    for piece, marker in optional.PIECES.items():
+        if item.get_closest_marker(marker) is not None:
+            optional.need(piece)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """issue.html and email.html in a real headless Chromium at phone and desktop widths:
 no horizontal overflow, every paper present, every link visible and clickable, no script runs.
-Screenshots land in test-artifacts/browser/. A missing Chromium fails the test (no skip)."""
+Screenshots land in test-artifacts/browser/. Where Chromium is missing the test skips with the
+reason, and fails instead where TESTS_REQUIRE names chromium (as .ci/run sets it)."""
 
 from __future__ import annotations
 

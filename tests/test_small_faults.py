@@ -163,7 +163,8 @@ def test_an_api_key_written_in_the_config_file_is_warned_about() -> None:
     said = " ".join(result.output.split())
     assert "[llm] api_key is written in" in said and "OPENAI_API_KEY" in said
     assert "[email] password is written in" in said and "PAPERCAST_EMAIL__PASSWORD" in said
-    assert "papercast.toml" in said
+    # the log handler folds a long path at the terminal width and indents the rest
+    assert "papercast.toml" in "".join(result.output.split())
     assert key not in result.output and "hunter2" not in result.output
     Path("papercast.toml").write_text("[llm]\nmodel = 'gpt-4o-mini'\n")
     quiet = runner.invoke(app, ["status"])

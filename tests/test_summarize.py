@@ -246,22 +246,41 @@ def test_empty_abstract_and_no_pdf_fails_clearly() -> None:
     assert len(fake.completion_calls) == 1
 
 
-def test_context_overflow_shrinks_then_falls_back_to_abstract(
+def test_context_overflow_refits_the_text_to_the_limit_the_server_names(
     fixture_server: FixtureServer,
 ) -> None:
     fixture_server.route(
         "/pdf/long", Reply(body=make_many_page_pdf(60), content_type="application/pdf")
     )
     paper = make_paper(1, pdf_url=fixture_server.url("/pdf/long"))
-    with FakeOpenAI(context_tokens=2500) as fake:
+    # The configuration claims 128k tokens of context; the server has 6000.
+    with FakeOpenAI(context_tokens=6000) as fake:
         env = Env.create(make_settings(fake, fulltext_max_tokens=8000))
         result = run(env, [paper])
-        sizes = [len(c.text()) for c in fake.completion_calls]
+        calls = fake.completion_calls
+    assert [c.status for c in calls] == [400, 200]
+    assert result.records[paper.id].source_text == "full" and paper.id not in result.notes
+    assert len(calls[1].text()) < len(calls[0].text())
+    statuses = [r["status"] for r in SummaryStore(env.db).calls(paper.id)]
+    assert statuses == ["error", "ok"]
+
+
+def test_context_overflow_without_room_for_text_falls_back_to_abstract(
+    fixture_server: FixtureServer,
+) -> None:
+    fixture_server.route(
+        "/pdf/long", Reply(body=make_many_page_pdf(60), content_type="application/pdf")
+    )
+    paper = make_paper(1, pdf_url=fixture_server.url("/pdf/long"))
+    with FakeOpenAI(context_tokens=2500) as fake:  # less than max_output_tokens + the prompt
+        env = Env.create(make_settings(fake, fulltext_max_tokens=8000))
+        result = run(env, [paper])
+        calls = fake.completion_calls
     record = result.records[paper.id]
     assert record.source_text == "abstract"
     assert "did not fit" in result.notes[paper.id]
-    assert [c.status for c in fake.completion_calls] == [400, 400, 200]
-    assert sizes[0] > sizes[1] > sizes[2]
+    assert [c.status for c in calls] == [400, 200]
+    assert len(calls[0].text()) > len(calls[1].text())
 
 
 def test_300_page_pdf_is_read_within_the_page_cap(fixture_server: FixtureServer) -> None:
@@ -318,9 +337,11 @@ def test_malformed_json_is_repaired_once() -> None:
         result = run(env, [make_paper(1)])
         calls = fake.completion_calls
     assert make_paper(1).id in result.records
-    assert calls[0].body["response_format"]["type"] == "json_schema"
-    assert calls[1].body["response_format"]["type"] == "json_object"
-    assert "could not be used" in calls[1].body["messages"][-1]["content"]
+    # The repair turn keeps the format that worked, quotes the bad reply and says what is wrong.
+    assert [c.body["response_format"]["type"] for c in calls] == ["json_schema", "json_schema"]
+    repair = calls[1].body["messages"]
+    assert repair[-2] == {"role": "assistant", "content": '{"tldr": "unterminated'}
+    assert "could not be used" in repair[-1]["content"]
 
 
 def test_invalid_json_twice_fails_that_paper() -> None:

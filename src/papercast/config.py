@@ -140,10 +140,15 @@ class LLMConfig(Section):
         default=4,
         ge=0,
         le=10,
-        description="retries per request on 429/5xx/timeouts (honouring Retry-After)",
+        description=(
+            "retries per request on 429/5xx/timeouts (honouring Retry-After); "
+            "not for a 5xx repeated word for word"
+        ),
     )
     context_tokens: int = Field(
-        default=128000, ge=2048, description="the model's context window, to budget the paper text"
+        default=128000,
+        ge=2048,
+        description="the server's context window (a local server's n_ctx), to budget the paper text",
     )
     max_output_tokens: int = Field(
         default=1800, ge=256, description="the most tokens one summary may use"

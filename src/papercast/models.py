@@ -247,6 +247,9 @@ class Usage(Model):
     output_tokens: int = 0
     cost_usd: float = 0.0
     requests: int = 0
+    estimated: bool = Field(
+        default=False, description="some tokens were estimated: the server reported no usage"
+    )
 
 
 class SummaryRecord(Model):

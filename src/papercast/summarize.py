@@ -166,6 +166,28 @@ def build_jobs(
     return jobs, skipped
 
 
+MIN_TEXT_TOKENS = 500  # below this, the abstract says as much as the shortened full text
+
+
+def tighter_budget(
+    budget: int, job: SummaryJob, overflow: ContextOverflowError, max_output_tokens: int
+) -> int:
+    """A text budget that fits, after the server said the prompt did not.
+
+    When the server names its limit and what was asked (llama.cpp, vLLM and OpenAI do), the
+    budget is fitted to them, measuring how the server's tokenizer counts against our estimate;
+    otherwise it is halved. Always at least 10% smaller than before.
+    """
+    prompt = overflow.sent_tokens or estimate_tokens(job.system + job.user)
+    text = min(budget, estimate_tokens(job.text))
+    fitted = budget // 2
+    if overflow.limit and overflow.prompt_tokens:
+        ratio = max(1.0, overflow.prompt_tokens / prompt)  # server tokens per estimated token
+        room = (overflow.limit - max_output_tokens) / ratio - (prompt - text)
+        fitted = int(room * 0.9)
+    return max(0, min(fitted, int(budget * 0.9)))
+
+
 class _Budget:
     """Reserve a call's worst-case cost before it starts; settle with the real cost after."""
 
@@ -244,6 +266,7 @@ class _Summarizer:
             usage.output_tokens += call.output_tokens
             usage.cost_usd += call.cost_usd
             usage.requests += 1
+            usage.estimated = usage.estimated or call.usage_estimated
             self.store.log_call(
                 call,
                 paper_id=paper.id,
@@ -319,13 +342,16 @@ class _Summarizer:
         if not full.available:
             return await self.call(self.job(paper, paper.abstract, "abstract"))
         budget = self.text_budget
-        for _ in range(2):
+        for _ in range(2):  # the budgeted text, then once more with a tighter budget
+            text = budget_text(full.text or "", budget)
+            job = self.job(paper, text, "full")
             try:
-                text = budget_text(full.text or "", budget)
-                return await self.call(self.job(paper, text, "full"))
-            except ContextOverflowError:
-                budget //= 2
+                return await self.call(job)
+            except ContextOverflowError as exc:
+                budget = tighter_budget(budget, job, exc, self.settings.llm.max_output_tokens)
                 log.info("%s: context overflow; retrying with %d tokens", paper.id, budget)
+                if budget < MIN_TEXT_TOKENS:
+                    break
         if not paper.abstract.strip():
             raise ContextOverflowError(f"{paper.id}: the text does not fit the model's context")
         self.result.notes[paper.id] = "full text did not fit the model's context"

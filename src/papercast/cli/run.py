@@ -147,7 +147,11 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
         ("summarized", f"{report.summarized} new, {report.from_cache} from cache"),
         ("failed", str(len(report.failed))),
         ("model", f"{report.model} ({report.backend})" if report.backend else ""),
-        ("tokens", f"{report.usage.input_tokens} in, {report.usage.output_tokens} out"),
+        (
+            "tokens",
+            f"{report.usage.input_tokens} in, {report.usage.output_tokens} out"
+            + (" (estimated: the LLM server reported none)" if report.usage.estimated else ""),
+        ),
         ("cost", f"${report.usage.cost_usd:.4f}"),
         ("audio", report.audio_duration or ""),
         ("time", ", ".join(f"{s.stage} {s.seconds:.1f}s" for s in report.stages)),

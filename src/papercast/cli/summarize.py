@@ -240,7 +240,8 @@ def _summarize(
     if usage.requests:
         err.print(
             f"{usage.requests} requests, {usage.input_tokens} tokens in, "
-            f"{usage.output_tokens} out, ${usage.cost_usd:.4f}",
+            f"{usage.output_tokens} out, ${usage.cost_usd:.4f}"
+            + (" (tokens estimated: the server reported no usage)" if usage.estimated else ""),
             highlight=False,
         )
     if len(papers) == 1 and result.failures and not items:

@@ -38,6 +38,9 @@ class CallLog(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    usage_estimated: bool = Field(
+        default=False, description="the server reported no usage: tokens estimated from the text"
+    )
     duration_ms: int = 0
     error: str | None = None
     options: dict[str, object] = Field(default_factory=dict)
@@ -62,7 +65,25 @@ class LLMCallError(LLMError):
 
 
 class ContextOverflowError(LLMCallError):
-    """The prompt did not fit the model's context window."""
+    """The prompt did not fit the model's context window.
+
+    ``limit`` (the context) and ``prompt_tokens`` (the prompt sent) are the token counts the
+    server named, in its own tokens, when it did; ``sent_tokens`` is papercast's estimate of
+    the same prompt (every message as sent, JSON-mode schema included).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        limit: int | None = None,
+        prompt_tokens: int | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.limit = limit
+        self.prompt_tokens = prompt_tokens
+        self.sent_tokens: int | None = None
 
 
 class SummaryBackend(Protocol):

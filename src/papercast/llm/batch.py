@@ -9,7 +9,6 @@ marked collected. Both are resumable: rerun ``collect`` until nothing is pending
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
@@ -27,6 +26,7 @@ from papercast.layout import Layout
 from papercast.llm.base import CallLog, SummaryJob
 from papercast.llm.pricing import cost_usd, estimate_tokens
 from papercast.llm.registry import base_url, resolve_backend_name
+from papercast.llm.schema import summary_response_format
 from papercast.models import SUMMARY_SCHEMA_VERSION, Paper, Summary, SummaryRecord, Usage
 from papercast.store.db import Database
 from papercast.store.summaries import BatchInfo, BatchItem, SummaryStore
@@ -48,27 +48,6 @@ class CollectResult(BaseModel):
     records: dict[str, SummaryRecord] = Field(default_factory=dict)
     failures: dict[str, str] = Field(default_factory=dict)
     usage: Usage = Field(default_factory=Usage)
-
-
-def _strict(node: Any) -> Any:
-    if isinstance(node, dict):
-        node = {k: _strict(v) for k, v in node.items() if k != "default"}
-        if node.get("type") == "object" and "properties" in node:
-            node["additionalProperties"] = False
-            node["required"] = list(node["properties"])
-        return node
-    if isinstance(node, list):
-        return [_strict(v) for v in node]
-    return node
-
-
-def summary_response_format() -> dict[str, Any]:
-    """The strict json_schema response_format for Summary (as structured outputs send it)."""
-    schema = _strict(copy.deepcopy(Summary.model_json_schema()))
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": "Summary", "schema": schema, "strict": True},
-    }
 
 
 def _client(settings: Settings) -> openai.OpenAI:

@@ -1,25 +1,47 @@
 """Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter) via the SDK.
 
-Structured outputs first (``chat.completions.parse`` with the pydantic ``Summary``). A server
-that rejects ``json_schema`` is remembered and gets JSON mode instead: the schema goes in the
-prompt, the reply is validated, and one repair turn is tried before giving up. Retries with
-backoff (honouring ``Retry-After`` on 429) and timeouts are the SDK's, configured from [llm].
+What each server does with structured outputs, JSON mode, usage and long prompts is in
+docs/llm-servers.md; this module is written against that table, not against OpenAI alone:
+
+- **Response formats, strongest first** (``papercast.llm.schema.FORMATS``): ``json_schema``
+  (structured outputs), ``json_object`` with the schema beside it (llama.cpp's server constrains
+  its output to it), plain ``json_object``, then the prompt alone. Below the first rung the
+  schema is also written into the system prompt. A server that rejects a rung, whatever the
+  status code (llama-cpp-python answers 500), is recognised by its error body or by the same
+  5xx twice in a row; the next rung is tried at once and, when it works, remembered for the
+  rest of the run. Every reply is validated against ``Summary``; an invalid one gets one repair
+  turn with the validation error.
+- **Retries are ours, not the SDK's** (tenacity): connection errors, timeouts, 429 (honouring
+  ``Retry-After``), 408/409/425 and 5xx are retried up to ``[llm] max_retries`` times with
+  exponential backoff; an error that says what is wrong with the request (a rejected format, a
+  context overflow, another 4xx) and a 5xx repeated word for word are not: waiting would not
+  change the answer. Every attempt has a hard deadline (``[llm] timeout``), so nothing hangs.
+- **Usage**: from the server's ``usage`` when it reports one, else estimated from the text
+  (4 characters a token) and marked ``usage_estimated``.
+- **Output cap**: ``max_completion_tokens`` for OpenAI itself, ``max_tokens`` for every other
+  server (Ollama, for one, ignores the newer name).
+
 Errors become LLMCallError with a message that says what to do; the key is never shown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import re
 import time
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import openai
 import pydantic
 from pydantic import BaseModel, ConfigDict
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from papercast.config import LLMConfig
+from papercast.http import parse_retry_after
 from papercast.llm.base import (
     BackendResult,
     CallLog,
@@ -29,8 +51,9 @@ from papercast.llm.base import (
     Recorder,
     SummaryJob,
 )
-from papercast.llm.pricing import cost_usd
+from papercast.llm.pricing import cost_usd, estimate_tokens
 from papercast.llm.prompts import PromptSet
+from papercast.llm.schema import FORMATS, ResponseFormat, summary_response_format
 from papercast.logs import redact
 from papercast.models import Summary, Usage
 
@@ -38,6 +61,35 @@ log = logging.getLogger(__name__)
 
 _NO_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+_RETRY_STATUSES = frozenset({408, 409, 425, 429})
+_CUT_OFF = "the reply was cut off"
+_MAX_BACKOFF = 8.0
+_MAX_RETRY_AFTER = 60.0
+_FORMAT_WORDS = (
+    "response_format",
+    "json_schema",
+    "json_object",
+    "json schema",
+    "grammar",
+    "schema",
+)
+_OVERFLOW_WORDS = (
+    "context_length",
+    "context length",
+    "context window",
+    "maximum model length",
+    "too many tokens",
+    "exceed context",
+)
+_OVERFLOW_LIMIT = re.compile(
+    r"(?:context (?:length|window) (?:is|of)|maximum model length(?: is)?)\D{0,12}(\d+)", re.I
+)
+_OVERFLOW_PROMPT = (  # the prompt's size in the server's tokens, most precise wording first
+    re.compile(r"(\d+) in the messages", re.I),
+    re.compile(r"prompt contains(?: at least)? (\d+)", re.I),
+    re.compile(r"(?:messages )?resulted in (\d+) tokens", re.I),
+    re.compile(r"requested(?: tokens)? \(?(\d+)", re.I),  # prompt + completion: conservative
+)
 
 
 class OpenAIOptions(BaseModel):
@@ -55,11 +107,64 @@ class OpenAIOptions(BaseModel):
 
 
 class _Invalid(Exception):
-    """The reply was not a valid Summary (bad JSON or wrong shape)."""
+    """The reply was not a valid Summary (bad JSON, wrong shape, cut off)."""
 
 
-class _SchemaUnsupported(Exception):
-    """The server does not accept response_format json_schema."""
+class _FormatRejected(Exception):
+    """The server does not accept the response_format rung that was asked for.
+
+    ``certain``: the error says so; otherwise the same 5xx came twice, which may or may not be
+    about the format (one step down tells).
+    """
+
+    def __init__(self, reason: str, *, certain: bool) -> None:
+        super().__init__(reason)
+        self.certain = certain
+
+
+class _Attempts:
+    """Retry bookkeeping for one request: which errors are transient, and how long to wait."""
+
+    def __init__(self, sends_format: bool) -> None:
+        self.sends_format = sends_format
+        self.count = 0
+        self.last_5xx: str | None = None
+        self.repeated_5xx = False
+
+    def transient(self, exc: BaseException) -> bool:
+        self.count += 1
+        if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError | TimeoutError):
+            return True
+        if not isinstance(exc, openai.APIStatusError):
+            return False
+        if _is_context_overflow(exc) or (self.sends_format and _rejects_format(exc)):
+            return False
+        if exc.status_code in _RETRY_STATUSES:
+            return True
+        if exc.status_code >= 500:
+            body = _error_text(exc)
+            if body == self.last_5xx:  # the same answer twice: a bug, not an outage
+                self.repeated_5xx = True
+                return False
+            self.last_5xx = body
+            return True
+        return False
+
+    @staticmethod
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, openai.APIStatusError):
+            headers = exc.response.headers
+            millis = headers.get("retry-after-ms")
+            after = (
+                float(millis) / 1000
+                if millis and millis.replace(".", "", 1).isdigit()
+                else parse_retry_after(headers.get("retry-after"))
+            )
+            if after is not None:
+                return min(after, _MAX_RETRY_AFTER)
+        backoff = min(_MAX_BACKOFF, 0.5 * 2.0 ** (state.attempt_number - 1))
+        return float(backoff * (1 + random.random() / 4))
 
 
 def _describe_validation(exc: pydantic.ValidationError | ValueError) -> str:
@@ -68,6 +173,24 @@ def _describe_validation(exc: pydantic.ValidationError | ValueError) -> str:
         where = ".".join(str(p) for p in first["loc"]) or "reply"
         return f"{where}: {first['msg']}"
     return str(exc)
+
+
+def parse_summary(reply: str) -> Summary:
+    """The Summary in a reply: fences and any prose around the JSON object are ignored."""
+    text = _FENCE.sub("", reply).strip()
+    if not text:
+        raise _Invalid("the reply was empty")
+    start = text.find("{")
+    if start < 0:
+        raise _Invalid("the reply holds no JSON object")
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:])
+    except ValueError as exc:
+        raise _Invalid(f"invalid JSON: {exc}") from None
+    try:
+        return Summary.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise _Invalid(_describe_validation(exc)) from None
 
 
 class OpenAIBackend:
@@ -81,147 +204,159 @@ class OpenAIBackend:
         self.model = options.model
         self.config = config
         self.prompts = prompts
-        self.structured = True
+        self.rung = 0  # index into FORMATS: the strongest format this server has accepted
+        self.official = options.base_url is None or (
+            urlsplit(options.base_url).hostname or ""
+        ).endswith("api.openai.com")
         self.client = openai.AsyncOpenAI(
             api_key=options.api_key or "not-needed",
             base_url=options.base_url,
             timeout=options.timeout,
-            max_retries=options.max_retries,
+            max_retries=0,  # retries are ours: see _Attempts
         )
 
     @property
     def where(self) -> str:
         return self.options.base_url or "api.openai.com"
 
+    @property
+    def structured(self) -> bool:
+        return FORMATS[self.rung] == "json_schema"
+
     async def aclose(self) -> None:
         await self.client.close()
 
-    def _params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "model": self.model,
-            "max_completion_tokens": self.options.max_output_tokens,
-        }
+    def _params(self, fmt: ResponseFormat) -> dict[str, Any]:
+        cap = "max_completion_tokens" if self.official else "max_tokens"
+        params: dict[str, Any] = {"model": self.model, cap: self.options.max_output_tokens}
         if not self.model.startswith(_NO_TEMPERATURE):
             params["temperature"] = self.options.temperature
+        response_format = summary_response_format(fmt)
+        if response_format is not None:
+            params["response_format"] = response_format
         return params
 
+    def _messages(
+        self, job: SummaryJob, fmt: ResponseFormat, repair: tuple[str, str] | None
+    ) -> list[dict[str, str]]:
+        system = job.system
+        if fmt != "json_schema":
+            system = system + "\n" + self.prompts.json_mode()
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": job.user}]
+        if repair is not None:
+            reply, error = repair
+            if not error.startswith(_CUT_OFF):  # a cut-off reply is not worth its context
+                messages.append({"role": "assistant", "content": reply[:4000]})
+            messages.append({"role": "user", "content": self.prompts.repair(error)})
+        return messages
+
     async def summarize(self, job: SummaryJob, record: Recorder) -> BackendResult:
-        messages = [
-            {"role": "system", "content": job.system},
-            {"role": "user", "content": job.user},
-        ]
         usage = Usage()
-        if self.structured:
+        repair: tuple[str, str] | None = None
+        error = ""
+        for purpose in ("summary", "summary-repair"):
+            reply, call, problem = await self._complete(job, repair, record, usage, purpose)
             try:
-                summary = await self._structured(messages, record, usage)
-                return BackendResult(summary=summary, usage=usage)
-            except _SchemaUnsupported:
-                log.info("%s does not support json_schema; using JSON mode", self.where)
-                self.structured = False
+                if problem is not None:
+                    raise _Invalid(problem)
+                summary = parse_summary(reply)
             except _Invalid as exc:
-                # One repair turn, in JSON mode, with the validation error.
-                summary = await self._json_mode(messages, record, usage, first_error=str(exc))
-                return BackendResult(summary=summary, usage=usage)
-        summary = await self._json_mode(messages, record, usage)
-        return BackendResult(summary=summary, usage=usage)
-
-    async def _structured(
-        self, messages: list[dict[str, str]], record: Recorder, usage: Usage
-    ) -> Summary:
-        started = time.monotonic()
-        try:
-            raw = await self.client.chat.completions.with_raw_response.parse(
-                messages=messages,  # type: ignore[arg-type]
-                response_format=Summary,
-                **self._params(),
-            )
-        except openai.BadRequestError as exc:
-            if _is_schema_unsupported(exc):
-                self._log(record, started, "error", error="json_schema unsupported")
-                raise _SchemaUnsupported from None
-            raise self._fail(exc, record, started) from None
-        except openai.OpenAIError as exc:
-            raise self._fail(exc, record, started) from None
-        data = _json_body(raw.http_response)
-        call = self._log_usage(record, started, data, usage)
-        try:
-            completion = raw.parse()
-        except openai.LengthFinishReasonError:
-            call.status = "invalid"
-            record(call)
-            raise _Invalid("the reply was cut off at max_output_tokens") from None
-        except openai.ContentFilterFinishReasonError:
-            call.status = "refusal"
-            record(call)
-            raise LLMCallError("the model's content filter stopped the reply") from None
-        except (pydantic.ValidationError, ValueError) as exc:
-            call.status = "invalid"
-            record(call)
-            raise _Invalid(_describe_validation(exc)) from None
-        message = completion.choices[0].message
-        if message.refusal:
-            call.status = "refusal"
-            record(call)
-            raise LLMCallError(
-                f"the model refused to summarize: {message.refusal[:200]}",
-                "try another model, or the extractive backend (--backend extractive)",
-            )
-        record(call)
-        if message.parsed is None:
-            raise _Invalid("the reply was empty")
-        return message.parsed
-
-    async def _json_mode(
-        self,
-        messages: list[dict[str, str]],
-        record: Recorder,
-        usage: Usage,
-        first_error: str | None = None,
-    ) -> Summary:
-        convo = [
-            {"role": "system", "content": messages[0]["content"] + "\n" + self.prompts.json_mode()},
-            *messages[1:],
-        ]
-        error = first_error
-        attempts = 1 if first_error is not None else 2
-        for attempt in range(attempts):
-            if error is not None:
-                convo.append({"role": "user", "content": self.prompts.repair(error)})
-            reply, call = await self._json_call(convo, record, usage, repair=error is not None)
-            try:
-                summary = Summary.model_validate_json(_FENCE.sub("", reply))
-            except (pydantic.ValidationError, ValueError) as exc:
+                error = str(exc)
                 call.status = "invalid"
+                call.error = redact(error)[:300]
                 record(call)
-                error = _describe_validation(exc)
-                log.info("invalid JSON reply (attempt %d): %s", attempt + 1, error)
-                convo.append({"role": "assistant", "content": reply[:4000]})
+                log.info("%s: invalid reply (%s): %s", job.paper.id, purpose, error)
+                repair = (reply, error)
                 continue
             record(call)
-            return summary
+            return BackendResult(summary=summary, usage=usage)
         raise LLMCallError(
-            f"the model returned invalid JSON twice ({error})",
-            "try a stronger model, or one that supports structured outputs",
+            f"the model returned invalid JSON twice ({error[:200]})",
+            "try a stronger model (or raise [llm] max_output_tokens if replies are cut off)",
         )
 
-    async def _json_call(
-        self, convo: list[dict[str, str]], record: Recorder, usage: Usage, *, repair: bool
-    ) -> tuple[str, CallLog]:
-        """One JSON-mode request: (reply text, its call log, recorded by the caller)."""
+    async def _complete(
+        self,
+        job: SummaryJob,
+        repair: tuple[str, str] | None,
+        record: Recorder,
+        usage: Usage,
+        purpose: str,
+    ) -> tuple[str, CallLog, str | None]:
+        """One answer, stepping down the format ladder while the server rejects a rung."""
+        rung = self.rung
+        guessed = False  # stepped down once already on a repeated 5xx that named no format
+        while True:
+            fmt = FORMATS[rung]
+            messages = self._messages(job, fmt, repair)
+            try:
+                answer = await self._call(messages, fmt, record, usage, purpose)
+            except _FormatRejected as exc:
+                if not exc.certain and guessed:
+                    raise LLMCallError(
+                        f"the LLM server at {self.where} answered the same error twice for "
+                        f"two request formats ({exc}): not an outage, so not retried further",
+                        "check the server's log and [llm] settings (docs/llm-servers.md)",
+                    ) from None
+                if rung + 1 >= len(FORMATS):
+                    raise LLMCallError(
+                        f"the LLM server at {self.where} rejected every request format ({exc})",
+                        "check the server's log; docs/llm-servers.md lists what each server needs",
+                    ) from None
+                guessed = guessed or not exc.certain
+                rung += 1
+                if exc.certain:  # the server said so: no need to ask again this run
+                    self.rung = max(self.rung, rung)
+                log.info("%s rejected %s (%s); trying %s", self.where, fmt, exc, FORMATS[rung])
+                continue
+            if rung > self.rung:
+                log.info("%s: using response format %s from now on", self.where, fmt)
+                self.rung = rung
+            return answer
+
+    async def _call(
+        self,
+        messages: list[dict[str, str]],
+        fmt: ResponseFormat,
+        record: Recorder,
+        usage: Usage,
+        purpose: str,
+    ) -> tuple[str, CallLog, str | None]:
+        """One request (with retries): reply, call log (recorded by the caller), any problem."""
         started = time.monotonic()
-        purpose = "summary-repair" if repair else "summary"
+        params = self._params(fmt)
+        attempts = _Attempts(sends_format="response_format" in params)
         try:
-            raw = await self.client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
-                messages=convo,
-                response_format={"type": "json_object"},
-                **self._params(),
-            )
-        except openai.OpenAIError as exc:
-            raise self._fail(exc, record, started, purpose) from None
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(1 + self.options.max_retries),
+                wait=_Attempts.wait,
+                retry=retry_if_exception(attempts.transient),
+                reraise=True,
+            ):
+                with attempt:
+                    async with asyncio.timeout(self.options.timeout + 5):  # a hard deadline
+                        raw = await self.client.chat.completions.with_raw_response.create(
+                            messages=messages,  # type: ignore[arg-type]
+                            **params,
+                        )
+        except (openai.OpenAIError, TimeoutError) as exc:
+            if isinstance(exc, openai.APIStatusError) and attempts.sends_format:
+                if _rejects_format(exc) and not _is_context_overflow(exc):
+                    self._log(record, started, "error", fmt, purpose, _status_line(exc))
+                    raise _FormatRejected(_status_line(exc), certain=True) from None
+                if attempts.repeated_5xx:
+                    self._log(record, started, "error", fmt, purpose, _status_line(exc))
+                    raise _FormatRejected(f"{_status_line(exc)}, twice", certain=False) from None
+            error = self._fail(exc, record, started, fmt, purpose, attempts)
+            if isinstance(error, ContextOverflowError):
+                error.sent_tokens = sum(estimate_tokens(m["content"]) for m in messages)
+            raise error from None
         data = _json_body(raw.http_response)
-        call = self._log_usage(record, started, data, usage, purpose)
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
+        content = message.get("content")
+        reply = content if isinstance(content, str) else ""
+        call = self._log_usage(started, data, messages, reply, usage, fmt, purpose)
         if message.get("refusal"):
             call.status = "refusal"
             record(call)
@@ -229,8 +364,24 @@ class OpenAIBackend:
                 f"the model refused to summarize: {str(message['refusal'])[:200]}",
                 "try another model, or the extractive backend (--backend extractive)",
             )
-        content = message.get("content")
-        return (content if isinstance(content, str) else ""), call
+        finish = choice.get("finish_reason")
+        if finish == "content_filter":
+            call.status = "refusal"
+            record(call)
+            raise LLMCallError("the model's content filter stopped the reply")
+        if finish == "length":
+            # Validation decides: a reply cut off after its closing brace is still whole.
+            try:
+                parse_summary(reply)
+            except _Invalid:
+                limit = self.options.max_output_tokens
+                where = (
+                    f"max_output_tokens ({limit})"
+                    if call.output_tokens >= limit or call.usage_estimated
+                    else f"the end of the server's context, after {call.output_tokens} tokens"
+                )
+                return reply, call, f"{_CUT_OFF} at {where}: keep every field shorter"
+        return reply, call, None
 
     # --- bookkeeping ------------------------------------------------------------------
 
@@ -239,9 +390,9 @@ class OpenAIBackend:
         record: Recorder,
         started: float,
         status: CallStatus,
-        *,
+        fmt: ResponseFormat,
+        purpose: str,
         error: str | None = None,
-        purpose: str = "summary",
     ) -> None:
         record(
             CallLog(
@@ -249,14 +400,15 @@ class OpenAIBackend:
                 purpose=purpose,
                 status=status,
                 duration_ms=int((time.monotonic() - started) * 1000),
-                error=redact(error) if error else None,
-                options=self._logged_options(),
+                error=redact(error)[:300] if error else None,
+                options=self._logged_options(fmt),
             )
         )
 
-    def _logged_options(self) -> dict[str, object]:
+    def _logged_options(self, fmt: ResponseFormat) -> dict[str, object]:
         options: dict[str, object] = {
-            "structured": self.structured,
+            "structured": fmt == "json_schema",
+            "response_format": fmt,
             "max_output_tokens": self.options.max_output_tokens,
         }
         if not self.model.startswith(_NO_TEMPERATURE):
@@ -267,45 +419,68 @@ class OpenAIBackend:
 
     def _log_usage(
         self,
-        record: Recorder,
         started: float,
         data: dict[str, Any],
+        messages: list[dict[str, str]],
+        reply: str,
         usage: Usage,
-        purpose: str = "summary",
+        fmt: ResponseFormat,
+        purpose: str,
     ) -> CallLog:
-        """A CallLog for a successful HTTP exchange (recorded by the caller), usage added up."""
-        raw_usage = data.get("usage") or {}
-        tokens_in = int(raw_usage.get("prompt_tokens") or raw_usage.get("input_tokens") or 0)
-        tokens_out = int(raw_usage.get("completion_tokens") or raw_usage.get("output_tokens") or 0)
+        """A CallLog for an answered request (recorded by the caller), usage added up.
+
+        Servers that report no usage (or zeros) get an estimate from the text, marked as such.
+        """
+        raw_usage = data.get("usage")
+        raw_usage = raw_usage if isinstance(raw_usage, dict) else {}
+        tokens_in = _int(raw_usage.get("prompt_tokens") or raw_usage.get("input_tokens"))
+        tokens_out = _int(raw_usage.get("completion_tokens") or raw_usage.get("output_tokens"))
+        estimated = False
+        if tokens_in <= 0:
+            tokens_in = sum(estimate_tokens(m["content"]) for m in messages)
+            estimated = True
+        if tokens_out <= 0 and reply:
+            tokens_out = estimate_tokens(reply)
+            estimated = True
         cost = cost_usd(self.config, self.model, tokens_in, tokens_out)
         usage.input_tokens += tokens_in
         usage.output_tokens += tokens_out
         usage.cost_usd += cost
         usage.requests += 1
+        usage.estimated = usage.estimated or estimated
         return CallLog(
             model=self.model,
             purpose=purpose,
             input_tokens=tokens_in,
             output_tokens=tokens_out,
             cost_usd=cost,
+            usage_estimated=estimated,
             duration_ms=int((time.monotonic() - started) * 1000),
-            options=self._logged_options(),
+            options=self._logged_options(fmt),
         )
 
     def _fail(
-        self, exc: openai.OpenAIError, record: Recorder, started: float, purpose: str = "summary"
+        self,
+        exc: openai.OpenAIError | TimeoutError,
+        record: Recorder,
+        started: float,
+        fmt: ResponseFormat,
+        purpose: str,
+        attempts: _Attempts,
     ) -> LLMCallError:
-        error = self._translate(exc)
+        error = self._translate(exc, attempts)
         status: CallStatus = "error"
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, openai.APITimeoutError | TimeoutError):
             status = "timeout"
         elif isinstance(exc, openai.RateLimitError):
             status = "rate_limited"
-        self._log(record, started, status, error=error.message, purpose=purpose)
+        self._log(record, started, status, fmt, purpose, error.message)
         return error
 
-    def _translate(self, exc: openai.OpenAIError) -> LLMCallError:
-        retries = self.options.max_retries
+    def _translate(
+        self, exc: openai.OpenAIError | TimeoutError, attempts: _Attempts
+    ) -> LLMCallError:
+        tries = f"{attempts.count} attempt{'s' if attempts.count != 1 else ''}"
         if isinstance(exc, openai.AuthenticationError):
             return LLMCallError(
                 f"the LLM server at {self.where} rejected the API key (401)",
@@ -324,33 +499,56 @@ class OpenAIBackend:
                 "set [llm] model (or --model) to a model the server lists at /v1/models",
                 fatal=True,
             )
-        if isinstance(exc, openai.BadRequestError) and _is_context_overflow(exc):
+        if isinstance(exc, openai.APIStatusError) and _is_context_overflow(exc):
+            text = _error_text(exc)
             return ContextOverflowError(
                 f"the paper did not fit {self.model}'s context window",
-                "lower [llm] context_tokens or fulltext_max_tokens",
+                "set [llm] context_tokens to the server's context size (docs/llm-servers.md)",
+                limit=_first_int(_OVERFLOW_LIMIT, text),
+                prompt_tokens=_first_int(_OVERFLOW_PROMPT, text),
             )
         if isinstance(exc, openai.RateLimitError):
             return LLMCallError(
-                f"rate limited by {self.where} after {retries} retries",
+                f"rate limited by {self.where} ({tries})",
                 "lower [llm] max_concurrency, or use --batch",
             )
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, openai.APITimeoutError | TimeoutError):
             return LLMCallError(
-                f"no answer from {self.where} within {self.options.timeout:g}s ({retries} retries)",
+                f"no answer from {self.where} within {self.options.timeout:g}s ({tries})",
                 "raise [llm] timeout or check the server",
             )
         if isinstance(exc, openai.APIConnectionError):
             return LLMCallError(
-                f"cannot connect to the LLM server at {self.where}",
+                f"cannot connect to the LLM server at {self.where} ({tries})",
                 "check [llm] base_url / OPENAI_BASE_URL and that the server is running",
             )
         if isinstance(exc, openai.APIStatusError):
+            if attempts.repeated_5xx:
+                return LLMCallError(
+                    f"the LLM server at {self.where} answered the same error twice "
+                    f"({_status_line(exc)}): not an outage, so not retried further",
+                    "check the server's log and [llm] settings (docs/llm-servers.md)",
+                )
             return LLMCallError(
-                f"the LLM server at {self.where} answered HTTP {exc.status_code}: "
-                f"{redact(_error_message(exc))[:200]}",
+                f"the LLM server at {self.where} answered {_status_line(exc)} ({tries})",
                 "try again later" if exc.status_code >= 500 else "check [llm] settings",
             )
         return LLMCallError(f"LLM call failed: {redact(str(exc))[:200]}")
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _first_int(patterns: re.Pattern[str] | tuple[re.Pattern[str], ...], text: str) -> int | None:
+    for pattern in patterns if isinstance(patterns, tuple) else (patterns,):
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def _json_body(response: Any) -> dict[str, Any]:
@@ -369,14 +567,37 @@ def _error_message(exc: openai.APIStatusError) -> str:
             return str(inner["message"])
         if isinstance(body.get("message"), str):
             return str(body["message"])
+        if body.get("detail"):  # FastAPI's validation errors (llama-cpp-python's 422)
+            return json.dumps(body["detail"])[:1000]
+    if isinstance(body, str) and body.strip():
+        return body
     return str(exc.message)
 
 
-def _is_context_overflow(exc: openai.BadRequestError) -> bool:
-    text = (_error_message(exc) + " " + str(getattr(exc, "code", "") or "")).lower()
-    return "context_length" in text or "context length" in text or "too many tokens" in text
+def _error_text(exc: openai.APIStatusError) -> str:
+    """Everything the error says (message, code, body), to recognise what it is about."""
+    body = exc.body
+    dumped = json.dumps(body, default=str) if body is not None else exc.response.text
+    code = str(getattr(exc, "code", "") or "")
+    return f"{_error_message(exc)} {code} {dumped}"[:4000]
 
 
-def _is_schema_unsupported(exc: openai.BadRequestError) -> bool:
-    text = _error_message(exc).lower()
-    return ("json_schema" in text or "response_format" in text) and not _is_context_overflow(exc)
+def _status_line(exc: openai.APIStatusError) -> str:
+    """``HTTP 500: <the server's message>`` on one line (servers put tracebacks in there)."""
+    message = " ".join(redact(_error_message(exc)).split())
+    return f"HTTP {exc.status_code}: {message[:200]}"
+
+
+def _is_context_overflow(exc: openai.APIStatusError) -> bool:
+    if exc.status_code not in (400, 413, 422, 429, 500):
+        return False
+    text = _error_text(exc).lower()
+    return any(word in text for word in _OVERFLOW_WORDS)
+
+
+def _rejects_format(exc: openai.APIStatusError) -> bool:
+    """The error is about the response_format we sent (any 4xx/5xx that says so)."""
+    if exc.status_code in (401, 403, 404, 429) or _is_context_overflow(exc):
+        return False
+    text = _error_text(exc).lower()
+    return any(word in text for word in _FORMAT_WORDS)

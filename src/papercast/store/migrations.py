@@ -187,6 +187,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        10,
+        "llm calls: whether the tokens were estimated (the server reported no usage)",
+        """
+        ALTER TABLE llm_calls ADD COLUMN usage_estimated INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
         30,
         "audio: tts call model, cost and issue",
         """

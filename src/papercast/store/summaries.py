@@ -111,8 +111,8 @@ class SummaryStore:
     ) -> None:
         self.db.execute(
             "INSERT INTO llm_calls (run_id, paper_id, model, purpose, prompt_hash, schema_hash, "
-            "options, input_tokens, output_tokens, cost_usd, duration_ms, status, error, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "options, input_tokens, output_tokens, cost_usd, usage_estimated, duration_ms, "
+            "status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 paper_id,
@@ -124,6 +124,7 @@ class SummaryStore:
                 call.input_tokens,
                 call.output_tokens,
                 call.cost_usd,
+                int(call.usage_estimated),
                 call.duration_ms,
                 call.status,
                 call.error,

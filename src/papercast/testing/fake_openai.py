@@ -18,13 +18,17 @@ Answers are derived from the paper text: the part of the last user message insid
 *obeys* "ignore previous instructions" when that phrase appears outside such a delimited block
 (it then answers ``HACKED`` instead of JSON), so tests can prove the delimiting works.
 
-Knobs: ``latency`` (seconds per request), ``json_schema_support`` (False answers 400 to
-``json_schema`` like many local servers), ``context_tokens`` (longer prompts get the real
-``context_length_exceeded`` error), ``models`` (others get 404), ``api_key`` (others get 401),
+Knobs: ``latency`` (seconds per request), ``json_schema_support`` (False rejects
+``json_schema`` like many local servers, with ``json_schema_status``: 400, or 500 as
+llama-cpp-python's server does; ``json_object`` with a ``schema`` beside it is honoured, as
+llama.cpp does), ``usage`` (False: replies carry no token counts, as some servers do),
+``context_tokens`` (longer prompts get the real ``context_length_exceeded`` error), ``models``
+(others get 404), ``api_key`` (others get 401),
 ``batch_polls`` (retrievals before a batch completes), ``answer_next(content)`` to script an
 exact answer, and faults: ``fail_next(kind, ...)`` for
 scripted faults and ``fail_randomly(kind, probability)`` (seeded). Fault kinds: ``429`` (with
-Retry-After), ``500``, ``timeout`` (hang until the client gives up), ``drop`` (close the
+Retry-After), ``500`` (OpenAI's wording, a new request id each time), ``500-same`` (the same
+body every time, as a server bug answers), ``timeout`` (hang until the client gives up), ``drop`` (close the
 connection), ``malformed`` (the model's message is not JSON), ``refusal``, ``401``, ``404``
 (model not found), ``context_length``, ``length`` (output cut at max tokens).
 """
@@ -47,6 +51,7 @@ from papercast.testing import fake_openai_content as content
 FaultKind = Literal[
     "429",
     "500",
+    "500-same",
     "timeout",
     "drop",
     "malformed",
@@ -192,6 +197,8 @@ class FakeOpenAI:
         latency: float = 0.0,
         seed: int = 0,
         json_schema_support: bool = True,
+        json_schema_status: int = 400,
+        usage: bool = True,
         context_tokens: int | None = None,
         models: list[str] | None = None,
         api_key: str | None = None,
@@ -200,6 +207,8 @@ class FakeOpenAI:
     ) -> None:
         self.latency = latency
         self.json_schema_support = json_schema_support
+        self.json_schema_status = json_schema_status
+        self.usage = usage
         self.context_tokens = context_tokens
         self.models = models
         self.api_key = api_key
@@ -408,7 +417,15 @@ class FakeOpenAI:
             body = {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}}
             return _json(429, body, headers)
         if fault is not None and fault.kind == "500":
-            return _error(500, "The server had an error", "server_error", None)
+            return _error(
+                500,
+                "The server had an error while processing your request. Sorry about that! "
+                f"(Please include the request ID {self._next_id('req')} in your message.)",
+                "server_error",
+                None,
+            )
+        if fault is not None and fault.kind == "500-same":
+            return _error(500, "Internal Server Error", "server_error", None)
         if path == "/v1/files" and method == "POST":
             return self._upload(call, ctype)
         if path.startswith("/v1/files"):
@@ -457,7 +474,17 @@ class FakeOpenAI:
         return _error(404, f"unknown path {path}", "invalid_request_error", None)
 
     def _bad(self, body: dict[str, Any], fault: Fault | None) -> _Response | None:
-        """Request-level errors for completions: context length, unsupported json_schema."""
+        """Request-level errors for completions: unsupported json_schema, context length.
+
+        The format is checked first, as a server validates a request before it tokenizes it.
+        """
+        if not self.json_schema_support and _wanted_schema(body) is not None:
+            return _error(
+                self.json_schema_status,
+                "response_format json_schema is not supported by this server",
+                "invalid_request_error" if self.json_schema_status < 500 else "server_error",
+                None,
+            )
         prompt_tokens = content.tokens_for(_request_text(body))
         too_long = self.context_tokens is not None and prompt_tokens > self.context_tokens
         if (fault is not None and fault.kind == "context_length") or too_long:
@@ -468,13 +495,6 @@ class FakeOpenAI:
                 f"messages resulted in {prompt_tokens} tokens. Please reduce the length.",
                 "invalid_request_error",
                 "context_length_exceeded",
-            )
-        if not self.json_schema_support and _wanted_schema(body) is not None:
-            return _error(
-                400,
-                "response_format json_schema is not supported by this server",
-                "invalid_request_error",
-                None,
             )
         return None
 
@@ -490,7 +510,7 @@ class FakeOpenAI:
             return "HACKED"
         if fault is not None and fault.kind == "malformed":
             return '{"tldr": "unterminated'
-        schema = _wanted_schema(body)
+        schema = _wanted_schema(body) or _json_object_schema(body)
         if schema is None and _wants_json_object(body):
             schema = content.find_embedded_schema(_system_text(body) + _last_user_text(body))
             if schema is None:
@@ -511,7 +531,10 @@ class FakeOpenAI:
             finish = "length"
         prompt_tokens = content.tokens_for(_request_text(body))
         completion_tokens = content.tokens_for(text)
-        return {
+        if finish == "length":  # cut at the cap: a real server has spent all of it
+            cap = body.get("max_tokens") or body.get("max_completion_tokens")
+            completion_tokens = int(cap) if isinstance(cap, int) else completion_tokens
+        reply: dict[str, Any] = {
             "id": self._next_id("chatcmpl"),
             "object": "chat.completion",
             "created": int(time.time()),
@@ -520,12 +543,14 @@ class FakeOpenAI:
             "choices": [
                 {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
             ],
-            "usage": {
+        }
+        if self.usage:
+            reply["usage"] = {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
-            },
-        }
+            }
+        return reply
 
     def response(self, body: dict[str, Any], fault: Fault | None = None) -> dict[str, Any]:
         text = self.answer_text(body, fault)
@@ -765,6 +790,15 @@ def _wanted_schema(body: dict[str, Any]) -> dict[str, Any] | None:
         if isinstance(tfmt, dict) and tfmt.get("type") == "json_schema":
             schema = tfmt.get("schema")
             return schema if isinstance(schema, dict) else None
+    return None
+
+
+def _json_object_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema given beside ``json_object`` (llama.cpp's way of constraining JSON mode)."""
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        schema = fmt.get("schema")
+        return schema if isinstance(schema, dict) else None
     return None
 
 
