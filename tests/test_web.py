@@ -551,3 +551,46 @@ def test_rerank_puts_what_the_feedback_likes_first_and_keeps_the_picks(
         state = WeeklyStore(db).get(WEEK)
     assert state is not None and state.ranked[0].id == world.papers[0].id and state.ranked[0].picked
     assert "1 picked" in client.get("/").text
+
+
+@pytest.mark.parametrize("sample", [False, True])
+def test_papercast_serve_listens_answers_and_stops_on_sigterm(sample: bool) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "papercast", "serve", "--port", str(port)]
+        + (["--sample"] if sample else []),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        answer = None
+        for _ in range(600):  # a hang guard: the server answers once it listens
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[0]
+                time.sleep(0.1)
+        assert answer is not None and answer.status_code == 200
+        assert "No week has been ranked yet" in answer.text
+        assert ("The sample store (2024-W41" in answer.text) == sample
+        hint = "papercast run --sample</code> first" if sample else "papercast serve --sample"
+        assert hint in answer.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=60)[0]
+    # uvicorn shuts down gracefully, then lets SIGTERM end the process as it would have
+    assert proc.returncode in (0, -signal.SIGTERM), output
+    assert "Traceback" not in output
+    assert f"http://127.0.0.1:{port}/" in output
