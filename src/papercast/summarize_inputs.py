@@ -25,7 +25,7 @@ from papercast.errors import InputError, NotFoundError, PapercastError
 from papercast.fulltext import ExtractedPdf, FullTextError, FullTextFetcher, split_sections
 from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
-from papercast.layout import Layout, atomic_write_bytes
+from papercast.layout import Layout, write_cache_bytes
 from papercast.models import Author, Paper
 from papercast.pdfmeta import PdfIdentity
 
@@ -218,7 +218,7 @@ class InputResolver:
             )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
-            atomic_write_bytes(cached, data, private=True)
+            write_cache_bytes(cached, data)
         return paper
 
     def _arxiv_pdf_paper(

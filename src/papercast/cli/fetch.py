@@ -28,6 +28,7 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
     for column in (
         "source",
         "fetched",
+        "outside",
         "new",
         "updated",
         "dupes",
@@ -41,6 +42,7 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
         table.add_row(
             s.source,
             str(s.fetched),
+            str(s.out_of_window),
             str(s.new),
             str(s.updated),
             str(s.duplicates),
@@ -52,6 +54,10 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
             notes.append(f"[red]{escape(s.source)}: failed[/] — {escape(s.error)}")
         elif s.empty_reason:
             notes.append(f"[yellow]{escape(s.source)}: nothing new[/] — {escape(s.empty_reason)}")
+        if s.out_of_window and s.fetched:
+            notes.append(
+                escape(f"{s.source}: {s.out_of_window} papers dated outside the window dropped")
+            )
         if s.excluded_by and not s.error:
             rules = ", ".join(f"{rule} ×{n}" for rule, n in list(s.excluded_by.items())[:6])
             notes.append(escape(f"{s.source}: excluded by {rules}"))
