@@ -18,6 +18,7 @@ from papercast.store import Database
 from papercast.store.history import HistoryStore
 from papercast.store.picks import PickStore
 from papercast.store.weekly import WeeklyStore
+from papercast.testing import FixtureServer, Reply
 from papercast.testing.pdfs import make_pdf, sample_paper_pages
 from papercast.web import WebConfig, create_app
 from web_world import (
@@ -431,6 +432,51 @@ def test_one_pdf_upload_is_summarized_like_papercast_summarize(client: TestClien
     page = client.get(location).text
     assert "Sparse Zebra Attention" in page and "Extractive" in page
     assert client.get("/search?q=zebra").text.count("data-paper-id=") == 1
+
+
+def test_one_paper_by_arxiv_id_link_or_doi_is_summarized_like_papercast_summarize(
+    tmp_path: Path, fixture_server: FixtureServer
+) -> None:
+    from arxiv_pages import page, real_entries, with_id
+    from test_sources_biorxiv import page_json, record
+
+    arxiv_id, doi = "2410.05258", "10.1101/2024.10.03.600003"
+    entry = with_id(real_entries()[0], f"{arxiv_id}v1", "2024-10-07T10:00:00Z")
+
+    def arxiv(req):  # type: ignore[no-untyped-def]
+        found = [entry] if arxiv_id in req.param("id_list") else []
+        return Reply(
+            body=page(found, total=len(found), start=0), content_type="application/atom+xml"
+        )
+
+    fixture_server.route("/api/query", arxiv)
+    fixture_server.route(
+        f"/details/biorxiv/{doi}/na/json",
+        Reply(body=page_json([record(3)], cursor=0, total=1), content_type="application/json"),
+    )
+    world = build_world(
+        tmp_path,
+        arxiv={"api_url": fixture_server.url("/api/query"), "delay_seconds": 0, "num_retries": 0},
+        biorxiv={"api_url": fixture_server.url(""), "num_retries": 0},
+    )
+    app = create_app(WebConfig(settings=world.settings, layout=world.layout))
+    with TestClient(app, base_url=LOCAL, follow_redirects=False) as c:
+        token = csrf_of(c.get("/summarize").text)
+        for reference, paper_id in [
+            (arxiv_id, f"arxiv:{arxiv_id}"),
+            (f"https://arxiv.org/abs/{arxiv_id}v1", f"arxiv:{arxiv_id}"),
+            (f"doi:{doi}", f"biorxiv:{doi}"),
+        ]:
+            answer = c.post("/summarize", data={"csrf": token, "reference": reference})
+            assert answer.status_code == 303, answer.text
+            assert answer.headers["location"] == f"/papers/{paper_id}"
+            shown = c.get(answer.headers["location"]).text
+            assert "Extractive" in shown and "TL;DR" in shown
+        missing = c.post("/summarize", data={"csrf": token, "reference": "2410.99999"})
+        assert missing.status_code == 400 and "2410.99999" in missing.text
+    with world.db() as db:
+        summarized = {r["paper_id"] for r in db.query("SELECT paper_id FROM summaries")}
+    assert {f"arxiv:{arxiv_id}", f"biorxiv:{doi}"} <= summarized
 
 
 def test_one_paper_refuses_files_that_are_not_pdfs_and_paths(client: TestClient) -> None:

@@ -166,10 +166,10 @@ def week_summary(db: Database, settings: Settings, issue_id: str) -> WeekSummary
 
 def candidate(db: Database, issue_id: str, paper_id: str) -> CandidateRow:
     """One candidate of a week, as listed (for redrawing its row after a pick)."""
-    rows = CandidateStore(db).page(issue_id, CandidateFilters(paper_id=paper_id), limit=1)
-    if not rows:
+    row = CandidateStore(db).one(issue_id, paper_id)
+    if row is None:
         raise NotFoundError(f"{paper_id} is not a candidate of {issue_id}")
-    return rows[0]
+    return row
 
 
 def feedback(db: Database, paper_ids: list[str]) -> dict[str, bool]:

@@ -94,38 +94,38 @@ def picked_first(refs: list[RankedRef]) -> list[RankedRef]:
     return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
 
 
-def set_pick(db: Database, issue_id: str, paper_id: str, picked: bool) -> WeeklyState:
+def set_pick(db: Database, issue_id: str, paper_id: str, picked: bool) -> None:
     """Pick (or unpick) one candidate of a week, as ``papercast pick`` would record the whole
-    choice: the same pick records, the picked papers first in the frozen selection.
+    choice: the same pick records, the picked papers first in the frozen selection (then the
+    others, best score first).
 
-    Once every candidate of the week carries a label, a toggle changes only its own."""
+    The first pick of a week labels every candidate (the rest as passed over), as `papercast
+    pick` does; once they all carry a label, a toggle changes only its own rows."""
     from papercast.store.picks import PickStore
 
     weekly = WeeklyStore(db)
-    state = weekly.get(issue_id)
-    if state is None:
-        raise NotFoundError(
-            f"{issue_id} has not been ranked yet", f"run `papercast run --week {issue_id} --pick`"
-        )
-    if paper_id not in {r.id for r in state.ranked}:
-        raise InputError(f"{paper_id} is not a candidate of {issue_id}", "pick from the list")
-    state.ranked.sort(key=lambda r: -r.score)  # rank order, as `papercast pick` sees it
     picks = PickStore(db)
     with db.transaction():
-        if picks.count(issue_id) >= len(state.ranked):
+        stage = weekly.stage(issue_id)
+        if stage is None:
+            raise NotFoundError(
+                f"{issue_id} has not been ranked yet",
+                f"run `papercast run --week {issue_id} --pick`",
+            )
+        if not weekly.has(issue_id, paper_id):
+            raise InputError(f"{paper_id} is not a candidate of {issue_id}", "pick from the list")
+        if picks.count(issue_id) >= weekly.candidate_count(issue_id):
             picks.set_one(issue_id, paper_id, picked)
-            for ref in state.ranked:
-                if ref.id == paper_id:
-                    ref.picked = picked
-            state.ranked = picked_first(state.ranked)
+            weekly.set_picked(issue_id, paper_id, picked)
         else:
+            state = weekly.get(issue_id)
+            assert state is not None  # checked above, in the same transaction
+            state.ranked.sort(key=lambda r: -r.score)  # rank order, as `papercast pick` sees it
             chosen = [
                 r.id
                 for r in state.ranked
                 if (r.picked or r.id == paper_id) and (picked or r.id != paper_id)
             ]
-            state = apply_picks(db, state, chosen)
-        if state.stage == "done":  # picks changed after the issue was built: build it again
-            state.stage = "waiting-for-picks"
-        weekly.save(state)
-    return state
+            weekly.save(apply_picks(db, state, chosen))
+        if stage == "done":  # picks changed after the issue was built: build it again
+            weekly.set_stage(issue_id, "waiting-for-picks")

@@ -1,7 +1,7 @@
 """A week's ranked candidates, a page at a time, filtered in SQL (for `papercast serve`).
 
-The frozen selection (``weekly.ranked``, a JSON list) is read with ``json_each`` and joined
-to the papers, so a page of 50 out of 5,000 candidates parses 50 papers, not 5,000.
+The frozen selection (``weekly_refs``, one row per candidate) is ordered and filtered in SQL
+and joined to the papers, so a page of 50 out of 5,000 candidates parses 50 papers, not 5,000.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ from papercast.store.db import Database
 
 _RANKED = """
 WITH ranked AS (
-    SELECT CAST(r.key AS INTEGER) AS position,
-           json_extract(r.value, '$.id') AS id,
-           json_extract(r.value, '$.score') AS score,
-           COALESCE(json_extract(r.value, '$.why'), '') AS why,
-           COALESCE(json_extract(r.value, '$.picked'), 0) AS picked
-    FROM weekly w, json_each(w.ranked) r
-    WHERE w.issue_id = :issue
+    SELECT position, paper_id AS id, score, why, picked
+    FROM weekly_refs
+    WHERE issue_id = :issue
 )
 """
 
@@ -62,9 +58,9 @@ class CandidateStore:
     def counts(self, issue_id: str) -> WeekCounts | None:
         """The week's stage, candidates and picks, without reading the candidates' papers."""
         row = self.db.query_one(
-            "SELECT stage, json_array_length(ranked) AS n, (SELECT COUNT(*) FROM "
-            "json_each(ranked) r WHERE json_extract(r.value, '$.picked')) AS picked "
-            "FROM weekly WHERE issue_id = ?",
+            "SELECT w.stage, COUNT(r.paper_id) AS n, COALESCE(SUM(r.picked), 0) AS picked "
+            "FROM weekly w LEFT JOIN weekly_refs r ON r.issue_id = w.issue_id "
+            "WHERE w.issue_id = ? GROUP BY w.issue_id",
             (issue_id,),
         )
         if row is None:
@@ -126,6 +122,26 @@ class CandidateStore:
             for r in rows
         ]
 
+    def one(self, issue_id: str, paper_id: str) -> CandidateRow | None:
+        """One candidate with its rank among all, counted on the index (not a window over the
+        week)."""
+        row = self.db.query_one(
+            "SELECT r.score, r.why, r.picked, p.data, 1 + (SELECT COUNT(*) FROM weekly_refs o "
+            "WHERE o.issue_id = r.issue_id AND (o.score > r.score OR (o.score = r.score AND "
+            "o.position < r.position))) AS rank FROM weekly_refs r JOIN papers p "
+            "ON p.id = r.paper_id WHERE r.issue_id = ? AND r.paper_id = ?",
+            (issue_id, paper_id),
+        )
+        if row is None:
+            return None
+        return CandidateRow(
+            rank=int(row["rank"]),
+            paper=Paper.model_validate_json(row["data"]),
+            score=float(row["score"]),
+            why=str(row["why"]),
+            picked=bool(row["picked"]),
+        )
+
     def count(self, issue_id: str, filters: CandidateFilters) -> int:
         where, params = self._where(filters)
         row = self.db.query_one(
@@ -159,8 +175,7 @@ class CandidateStore:
     def weeks_of(self, paper_id: str) -> list[str]:
         """The weeks whose candidates included this paper, newest first."""
         rows = self.db.query(
-            "SELECT w.issue_id FROM weekly w WHERE EXISTS (SELECT 1 FROM json_each(w.ranked) r "
-            "WHERE json_extract(r.value, '$.id') = ?) ORDER BY w.issue_id DESC",
+            "SELECT issue_id FROM weekly_refs WHERE paper_id = ? ORDER BY issue_id DESC",
             (paper_id,),
         )
         return [str(r["issue_id"]) for r in rows]

@@ -298,4 +298,29 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         END;
         """,
     ),
+    (
+        51,
+        "pipeline: the frozen selection as rows (a pick changes one row, a page reads 50)",
+        """
+        CREATE TABLE weekly_refs (
+            issue_id TEXT NOT NULL,
+            paper_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            score REAL NOT NULL,
+            why TEXT NOT NULL DEFAULT '',
+            picked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (issue_id, paper_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX weekly_refs_position ON weekly_refs(issue_id, position);
+        CREATE INDEX weekly_refs_rank ON weekly_refs(issue_id, score DESC, position);
+        CREATE INDEX weekly_refs_paper ON weekly_refs(paper_id);
+        INSERT OR IGNORE INTO weekly_refs (issue_id, paper_id, position, score, why, picked)
+            SELECT w.issue_id, json_extract(r.value, '$.id'), CAST(r.key AS INTEGER),
+                   json_extract(r.value, '$.score'),
+                   COALESCE(json_extract(r.value, '$.why'), ''),
+                   COALESCE(json_extract(r.value, '$.picked'), 0)
+            FROM weekly w, json_each(w.ranked) r;
+        ALTER TABLE weekly DROP COLUMN ranked;
+        """,
+    ),
 ]

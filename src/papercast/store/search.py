@@ -132,10 +132,7 @@ class SearchStore:
             dated.append("substr(p.published, 1, 10) BETWEEN ? AND ?")
             params += [filters.since.isoformat(), filters.until.isoformat()]
         if filters.week:
-            dated.append(
-                "p.id IN (SELECT json_extract(r.value, '$.id') FROM weekly w, "
-                "json_each(w.ranked) r WHERE w.issue_id = ?)"
-            )
+            dated.append("p.id IN (SELECT paper_id FROM weekly_refs WHERE issue_id = ?)")
             params.append(filters.week)
         if dated:
             paper.append("(" + " OR ".join(dated) + ")")
