@@ -89,3 +89,16 @@ def test_a_broad_query_comes_newest_first_unless_relevance_is_asked(
         assert [r.paper.id for r in broad.rows] == [f"arxiv:2410.0000{n}" for n in (3, 2, 1)]
         assert [r.paper.id for r in search(db, "otter", relevance=True).rows] == ranked
         assert all(MARK_START in r.title + r.abstract for r in broad.rows)
+
+
+def test_the_source_filter_offers_every_source_in_the_store_once(tmp_path: Path) -> None:
+    from papercast.store.search import SearchStore
+
+    with Database(tmp_path / "p.db") as db:
+        store = PaperStore(db)
+        assert SearchStore(db).sources() == []
+        for n, source in enumerate(["medrxiv", "arxiv", "feed", "arxiv", "biorxiv", "medrxiv"]):
+            store.upsert(paper(n, id=f"{source}:x{n}", source=source))
+        assert SearchStore(db).sources() == ["arxiv", "biorxiv", "feed", "medrxiv"]
+        page = search(db, "study")
+        assert page.sources == ["arxiv", "biorxiv", "feed", "medrxiv"]

