@@ -9,7 +9,8 @@ client):
 
 - the first screen of the week (``/``, 50 candidates, filters and counts), cold and warm;
 - a pick (the htmx POST that redraws one row and the counts);
-- search (``/search?q=...``, one or two words, the last one as a prefix) p50 and p95;
+- search (``/search?q=...``, one or two words, the last one as a prefix) p50 and p95, and the
+  p95 of each query's best of three runs (a loaded machine's noise taken out);
 - the server's memory (VmRSS and its peak, VmHWM) after all of it.
 
 Same-run baseline: the same at one tenth of the size (500 candidates, 5,000 papers), so the
@@ -172,12 +173,17 @@ def measure(home: Path, n_queries: int, picks: int) -> dict[str, float]:
                 assert answer.status_code == 200, answer.text[:200]
                 pick_times.append(server_ms(answer))
             search_times = []
+            best_times = []
             hits = []
             broad = 0
             for text in queries(n_queries, seed=4):
                 answer = client.get("/search", params={"q": text})
                 assert answer.status_code == 200
                 search_times.append(server_ms(answer))
+                # the same query twice more: the least of three is the work, without the
+                # moments the loaded machine gave the CPU to something else
+                again = [server_ms(client.get("/search", params={"q": text})) for _ in range(2)]
+                best_times.append(min(search_times[-1], *again))
                 hits.append(answer.text.count('class="hit"'))
                 broad += "the most recently fetched first" in answer.text
             relevance = sorted(
@@ -189,6 +195,7 @@ def measure(home: Path, n_queries: int, picks: int) -> dict[str, float]:
         proc.terminate()
         proc.wait(timeout=30)
     search_times.sort()
+    best_times.sort()
     return {
         "first_cold_ms": server_ms(cold),
         "first_warm_ms": statistics.median(warm),
@@ -196,6 +203,7 @@ def measure(home: Path, n_queries: int, picks: int) -> dict[str, float]:
         "pick_p95_ms": sorted(pick_times)[int(0.95 * (len(pick_times) - 1))],
         "search_p50_ms": statistics.median(search_times),
         "search_p95_ms": search_times[int(0.95 * (len(search_times) - 1))],
+        "search_best_p95_ms": best_times[int(0.95 * (len(best_times) - 1))],
         "search_hits": statistics.mean(hits),
         "broad_share": broad / n_queries,
         "relevance_p95_ms": relevance[int(0.95 * (len(relevance) - 1))],
@@ -315,7 +323,9 @@ def main() -> None:
         f"{full['broad_share']:.0%} of the queries matched more than 2,000 papers (shown newest "
         f"first); with sort=relevance (bm25 over every match, whatever the size; "
         f"{args.queries // 4} queries) p95 {full['relevance_p95_ms']:.0f} ms "
-        f"(baseline {base['relevance_p95_ms']:.0f} ms)."
+        f"(baseline {base['relevance_p95_ms']:.0f} ms). Search p95 with each query's best of "
+        f"3 runs (the machine's noise taken out): {full['search_best_p95_ms']:.1f} ms "
+        f"(baseline {base['search_best_p95_ms']:.1f} ms)."
     )
 
 
