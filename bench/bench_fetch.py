@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -20,12 +21,14 @@ from pathlib import Path
 import feedparser
 from arxiv import _feed
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+
 from papercast.config import load_settings
 from papercast.fetch import fetch_window
 from papercast.models import DateWindow
+from papercast.sample.server import FixtureServer
 from papercast.store import Database
-from papercast.testing import FixtureServer
-from papercast.testing.payloads import ArxivApiHandler, arxiv_atom, synthetic_arxiv_week
+from support.payloads import ArxivApiHandler, arxiv_atom, synthetic_arxiv_week
 
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13), label="2024-W41")
 

@@ -3,7 +3,7 @@
     python bench/bench_pdf.py [--repeat 3]
 
 1. Libraries: each extracts the same PDFs in a fresh subprocess (so peak RSS is its own): the
-   sample PDFs in data/sample/pdf plus generated papers (papercast.testing.pdfs: a 12-page
+   sample PDFs in data/sample/pdf plus generated papers (support.pdfs: a 12-page
    paper and a 300-page report).
 2. Cleaning, on the LaTeX corpus (tests/corpus: pdflatex-built papers with an arXiv stamp,
    running headers, page and line numbers, line-end hyphenation, ligatures): artefacts per
@@ -89,7 +89,8 @@ def worker(library: str, paths: list[str], repeat: int) -> None:
 
 def inputs(folder: Path) -> list[Path]:
     sys.path.insert(0, str(ROOT / "src"))
-    from papercast.testing.pdfs import make_many_page_pdf, make_pdf, sample_paper_pages
+    sys.path.insert(0, str(ROOT / "tests"))  # tests/support
+    from support.pdfs import make_many_page_pdf, make_pdf, sample_paper_pages
 
     paths = sorted((ROOT / "data" / "sample" / "pdf").glob("*.pdf"))
     paper = folder / "paper-12p.pdf"
@@ -135,8 +136,8 @@ def _raw_pages(data: bytes) -> list[str]:
 def corpus_report(repeat: int) -> None:
     """Artefacts before/after cleaning and pages/s, on the LaTeX corpus."""
     sys.path.insert(0, str(ROOT / "src"))
-    from papercast.fulltext import PdfExtractor
-    from papercast.pdftext import clean_pages, rejoin
+    from papercast.summarize.fulltext import PdfExtractor
+    from papercast.summarize.pdftext import clean_pages, rejoin
 
     corpus = ROOT / "tests" / "corpus"
     manifest = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))["papers"]

@@ -11,15 +11,19 @@ alternating the two so a busy machine slows both alike. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
 
 import papercast.models as models
 from papercast.models import Paper
 from papercast.sources.biorxiv import record_to_paper
-from papercast.testing.payloads import synthetic_biorxiv_records
+from support.payloads import synthetic_biorxiv_records
 
 
 def stored_papers(n: int) -> list[str]:

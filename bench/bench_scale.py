@@ -1,6 +1,6 @@
 """Scale: 5,000 candidates and 500 summaries through the weekly pipeline (issue 8).
 
-A synthetic arXiv week of N entries (papercast.testing.payloads, paged by the real client) and
+A synthetic arXiv week of N entries (support.payloads, paged by the real client) and
 the fake OpenAI server (summaries and TTS) on 127.0.0.1; ``run_week`` does everything: fetch,
 store, rank, summarize, assemble, audio, render, export. Each configuration runs in a fresh
 subprocess, so its peak RSS is its own (``os.wait4``).
@@ -32,9 +32,11 @@ def worker(candidates: int, summaries: int, latency: float, audio: bool) -> dict
     from papercast.config import load_settings
     from papercast.layout import Layout
     from papercast.pipeline import run_week
-    from papercast.testing import FixtureServer
-    from papercast.testing.fake_openai import FakeOpenAI
-    from papercast.testing.payloads import ArxivApiHandler, synthetic_arxiv_week
+    from papercast.sample.server import FixtureServer
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+    from support.fake_openai import FakeOpenAI
+    from support.payloads import ArxivApiHandler, synthetic_arxiv_week
 
     entries = synthetic_arxiv_week(
         candidates, seed=8, since=date(2024, 10, 7), until=date(2024, 10, 13), categories=["cs.LG"]

@@ -36,7 +36,9 @@ from pathlib import Path
 import httpx
 
 from papercast.models import Author, Paper, Summary, SummaryRecord
-from papercast.testing.payloads import words
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+from support.payloads import words
 
 WEEK = "2024-W41"
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')

@@ -21,13 +21,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/support
 
 from papercast.config import load_settings  # noqa: E402
 from papercast.layout import Layout  # noqa: E402
 from papercast.models import Paper  # noqa: E402
 from papercast.store import Database  # noqa: E402
-from papercast.summarize import summarize_papers  # noqa: E402
-from papercast.testing.fake_openai import FakeOpenAI  # noqa: E402
+from papercast.summarize import SummarizeRequest, summarize_papers  # noqa: E402
+from support.fake_openai import FakeOpenAI  # noqa: E402
 
 
 def papers(n: int) -> list[Paper]:
@@ -61,7 +62,7 @@ def timed(fake: FakeOpenAI, home: Path, batch: list[Paper], concurrency: int) ->
     layout.ensure()
     with Database(layout.db_path) as db:
         started = time.perf_counter()
-        result = summarize_papers(batch, settings=settings, db=db, layout=layout)
+        result = summarize_papers(SummarizeRequest(batch, settings, db, layout))
         elapsed = time.perf_counter() - started
     assert not result.failures, result.failures
     return elapsed, result.requests

@@ -24,9 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from papercast.audio import build_episode
-from papercast.audio.engines.base import wav_seconds
 from papercast.audio.engines.piper import PiperEngine
 from papercast.audio.spoken import to_spoken
+from papercast.audio.wav import wav_seconds
 from papercast.config import Settings
 from papercast.layout import Layout
 from papercast.models import Issue, IssueEntry, Paper, Summary, SummaryRecord

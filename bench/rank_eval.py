@@ -12,7 +12,7 @@ the same candidates in the same run:
   tfidf       the default: TF-IDF word+char n-grams + class-weighted logistic regression
   tfidf+int   tfidf with the interest text as an extra positive
   hybrid      tfidf + the static embedding model shipped in the wordllama wheel (when installed)
-  embeddings  the embeddings backend against papercast.testing.fake_openai (hashed bag of
+  embeddings  the embeddings backend against support.fake_openai (hashed bag of
               words: this checks the plumbing, it is NOT a real embedding model)
 
 Three regimes: "all" (the reader picked every liked paper; ~half the pool is relevant),
@@ -494,7 +494,8 @@ def real_reader(given: Path | None, with_embeddings: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         env = {**os.environ, "PAPERCAST_HOME": str(Path(tmp) / "home")}
         if with_embeddings:
-            from papercast.testing.fake_openai import FakeOpenAI
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+            from support.fake_openai import FakeOpenAI
 
             fake = stack.enter_context(FakeOpenAI())
             env["PAPERCAST_RANK__EMBEDDING_BASE_URL"] = fake.base_url
@@ -651,7 +652,8 @@ def quality(pool: list[Doc], with_embeddings: bool) -> None:
     if not with_embeddings:
         print_quality(evaluate(pool, methods, Settings()), methods, pool)
         return
-    from papercast.testing.fake_openai import FakeOpenAI
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+    from support.fake_openai import FakeOpenAI
 
     methods.append("embeddings")
     with FakeOpenAI() as fake:

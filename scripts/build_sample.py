@@ -6,7 +6,7 @@ What is real and what is reconstructed is spelled out in data/sample/README.md. 
 the five arXiv papers from the reference newsletter (weekly-ai-papers-2024-10-13) keep their
 real ids, titles and authors; the other arXiv entries take real titles and abstracts from the
 paper-listing files but synthetic ids (2410.9NNNN, which arXiv never issued), synthetic authors
-and dates in the week. Every payload is written by papercast.testing.payloads in the services'
+and dates in the week. Every payload is written by support.payloads in the services'
 real formats, and the run is deterministic (seeded).
 """
 
@@ -16,12 +16,15 @@ import argparse
 import hashlib
 import json
 import random
+import sys
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from papercast.testing.payloads import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+
+from support.payloads import (
     ArxivEntry,
     BiorxivRecord,
     RssItem,
@@ -33,8 +36,8 @@ from papercast.testing.payloads import (
     rss_item_from_entry,
     words,
 )
-from papercast.testing.payloads.biorxiv import jats_url
-from papercast.testing.pdfs import make_pdf
+from support.payloads.biorxiv import jats_url
+from support.pdfs import make_pdf
 
 SINCE, UNTIL = date(2024, 10, 7), date(2024, 10, 13)
 CATEGORIES = ("cs.LG", "cs.CL", "cs.AI")

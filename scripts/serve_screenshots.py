@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_cdp import Browser  # noqa: E402
+from support.browser_cdp import Browser  # noqa: E402
 
 SHOTS = (
     # name, path, width, height, keys to press first

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import optional
-from papercast.testing import FixtureServer
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from papercast.sample.server import FixtureServer
+from support import optional
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,11 +42,3 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 def fixture_server() -> Iterator[FixtureServer]:
     with FixtureServer() as server:
         yield server
-
-
-def fixture_bytes(name: str) -> bytes:
-    """A recorded payload from tests/fixtures; a missing fixture is a loud error."""
-    path = FIXTURES / name
-    if not path.is_file():
-        raise FileNotFoundError(f"test fixture {name} is missing from {FIXTURES}")
-    return path.read_bytes()

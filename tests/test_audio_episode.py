@@ -19,7 +19,6 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from audio_fakes import RATE, ToneEngine, decode_mp3, entry, make_issue, wav_seconds
 from papercast.audio import build_episode, speak
 from papercast.audio.cache import segment_key
 from papercast.audio.engines.piper import PiperEngine, default_voice
@@ -29,6 +28,7 @@ from papercast.errors import AudioError
 from papercast.layout import Layout
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
+from support.audio_fakes import RATE, ToneEngine, decode_mp3, entry, make_issue, wav_seconds
 
 # Small pauses keep the tests quick; the arithmetic below uses them.
 AUDIO = {"paragraph_pause_ms": 300, "chapter_pause_ms": 700}
@@ -312,7 +312,7 @@ def test_music_plays_before_the_voice_and_chapters_shift_with_it(
     music = tmp_path / "music.wav"
     t = np.arange(RATE * 20) / RATE
     tune = (0.5 * np.sin(2 * np.pi * 523 * t) * 32767).astype("<i2").tobytes()
-    from papercast.audio.engines.base import pcm_to_wav
+    from papercast.audio.wav import pcm_to_wav
 
     music.write_bytes(pcm_to_wav(tune, RATE))
     plain = build_episode(

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from audio_fakes import entry, make_issue
 from papercast.audio import build_episode, speak
-from papercast.audio.engines import get_engine
+from papercast.audio.engines import create_engine
 from papercast.audio.script import build_script
 from papercast.audio.spoken import split_sentences
 from papercast.config import Settings
@@ -21,7 +20,8 @@ from papercast.errors import AudioError, ConfigError
 from papercast.layout import Layout
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.audio_fakes import entry, make_issue
+from support.fake_openai import FakeOpenAI
 
 SECRET = "sk-test-SENTINEL-5e1f0a9b7c"
 SPEECH = "/v1/audio/speech"
@@ -201,12 +201,12 @@ def test_a_server_error_is_retried(
 
 def test_no_key_and_no_server_is_a_clear_error() -> None:
     with pytest.raises(AudioError, match="needs an API key"):
-        get_engine(Settings(audio={"engine": "openai"}))
+        create_engine(Settings(audio={"engine": "openai"}))
 
 
 def test_unknown_engine_name_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="unknown TTS engine 'espeak'"):
-        get_engine(Settings(), "espeak")
+    with pytest.raises(ConfigError, match="unknown \\[audio\\] engine 'espeak'"):
+        create_engine(Settings(), "espeak")
 
 
 class JunkSpeechServer:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from audio_fakes import entry, make_issue
 from papercast.audio.script import build_script, parse_script
 from papercast.config import Settings
 from papercast.errors import AudioError
+from support.audio_fakes import entry, make_issue
 
 
 def test_script_has_intro_one_chapter_per_highlight_and_outro() -> None:

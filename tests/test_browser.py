@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from browser_cdp import Browser
-from issue_builders import paper, sample_issue, summary
 from papercast.config import Settings
 from papercast.models import IssueEntry
 from papercast.render import render_issue
+from support.browser_cdp import Browser
+from support.issue_builders import paper, sample_issue, summary
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 WIDTHS = (375, 1200)

@@ -11,12 +11,12 @@ import pytest
 from mutagen.id3 import ID3
 from typer.testing import CliRunner
 
-from audio_fakes import entry, make_issue
 from papercast.cli import app
 from papercast.store import Database
 from papercast.store.issues import IssueStore
 from papercast.store.tts import TTSCallStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.audio_fakes import entry, make_issue
+from support.fake_openai import FakeOpenAI
 
 runner = CliRunner()
 SECRET = "sk-cli-SENTINEL-77aa99bb"
@@ -51,7 +51,8 @@ def test_audio_builds_the_episode_of_a_stored_issue_and_records_it(
     assert [c["title"] for c in chapters][:2] == ["Intro", "Round and Round"]
     with Database(_home() / "papercast.db") as db:
         stored = IssueStore(db).get("2024-W41")
-        assert stored is not None and stored.audio_file == str(mp3.resolve())
+        # as the weekly run stores it: the name, found in the issue's folder by the feed and site
+        assert stored is not None and stored.audio_file == "episode.mp3"
         assert stored.audio_duration_seconds and stored.audio_duration_seconds > 10
         assert stored.audio_duration is not None and ":" in stored.audio_duration
         assert TTSCallStore(db).totals()["calls"] == len(fake.calls_to("/v1/audio/speech"))
@@ -60,6 +61,13 @@ def test_audio_builds_the_episode_of_a_stored_issue_and_records_it(
     again = runner.invoke(app, ["audio", "latest", "--engine", "openai"])
     assert again.exit_code == 0, again.output
     assert "0 segment(s) synthesized" in again.output
+    elsewhere = tmp_path / "elsewhere"
+    moved = runner.invoke(app, ["audio", "latest", "--engine", "openai", "--out", str(elsewhere)])
+    assert moved.exit_code == 0, moved.output
+    with Database(_home() / "papercast.db") as db:
+        stored = IssueStore(db).get("2024-W41")
+        assert stored is not None  # outside the issue's folder: the whole path
+        assert stored.audio_file == str((elsewhere / "episode.mp3").resolve())
 
 
 def test_audio_max_minutes_leaves_out_the_least_significant(
@@ -122,7 +130,7 @@ def test_speak_rejects_a_non_mp3_output(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_speak_with_an_invalid_rate_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
     result = runner.invoke(app, ["speak", "Hi.", "--rate", "9"])
-    assert result.exit_code == 2 and "invalid audio option" in result.output
+    assert result.exit_code == 2 and "audio.speaking_rate" in result.output
 
 
 def test_commands_have_help_with_an_example() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from arxiv_pages import ERROR_FEED, page, real_entries, with_id
 from papercast.cli import app
-from papercast.testing import FixtureServer, Reply
-from test_sources_feeds import ARXIV_RSS
+from papercast.sample.server import FixtureServer, Reply
+from support.arxiv_pages import ERROR_FEED, page, real_entries, with_id
+from support.fixtures import ARXIV_RSS
 
 runner = CliRunner()
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from issue_builders import sample_issue
 from papercast.cli import app
 from papercast.config import Settings
 from papercast.layout import Layout, safe_name
 from papercast.store import Database
 from papercast.store.issues import IssueStore
-from smtp_server import smtp_server
+from support.issue_builders import sample_issue
+from support.smtp_server import smtp_server
 
 runner = CliRunner()
 COMMANDS = ("render", "email", "site", "feed", "notes", "issues")

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from arxiv_pages import page, real_entries, with_id
-from corpus_papers import NAMES as CORPUS_NAMES
-from corpus_papers import corpus_pdf
-from corpus_papers import expected as corpus_expected
-from llm_helpers import SENTINEL_KEY
 from papercast.cli import app
+from papercast.sample.server import FixtureServer, Reply
 from papercast.store import Database
-from papercast.store.summaries import SummaryStore
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.pdfs import make_image_only_pdf, make_pdf, sample_paper_pages
-from test_sources_biorxiv import page_json, record
+from papercast.store.calls import CallStore
+from support.arxiv_pages import page, real_entries, with_id
+from support.corpus_papers import NAMES as CORPUS_NAMES
+from support.corpus_papers import corpus_pdf
+from support.corpus_papers import expected as corpus_expected
+from support.fake_openai import FakeOpenAI
+from support.fixtures import page_json, record
+from support.llm_helpers import SENTINEL_KEY
+from support.pdfs import make_image_only_pdf, make_pdf, sample_paper_pages
 
 runner = CliRunner()
 ARXIV_ID = "2410.05258"
@@ -286,4 +286,4 @@ def test_batch_submit_then_collect(fake: FakeOpenAI, sources: FixtureServer) -> 
     assert json.loads(cached.stdout)["cached"] is True
     assert fake.calls_to("/v1/chat/completions") == []
     db = Database(Path.cwd().parent / "home" / "papercast.db")
-    assert {c["purpose"] for c in SummaryStore(db).calls()} == {"summary-batch"}
+    assert {c["purpose"] for c in CallStore(db).calls()} == {"summary-batch"}

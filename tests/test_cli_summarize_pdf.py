@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from corpus_papers import corpus_pdf, expected
-from llm_helpers import SENTINEL_KEY
 from papercast.cli import app
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.http_server import RecordedRequest
-from papercast.testing.payloads.arxiv import ATOM_CONTENT_TYPE, ArxivEntry, arxiv_atom
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
+from support.corpus_papers import corpus_pdf, expected
+from support.fake_openai import FakeOpenAI
+from support.llm_helpers import SENTINEL_KEY
+from support.payloads.arxiv import ATOM_CONTENT_TYPE, ArxivEntry, arxiv_atom
 
 runner = CliRunner()
 API_ABSTRACT = "The abstract as the arXiv API serves it: we speed up decoding by 1.87x."

@@ -84,6 +84,14 @@ def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert load_settings(path).publish.out_dir == tmp_path / "cfg" / "out"
 
 
+def test_a_path_from_the_home_folder_is_not_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    path = write(tmp_path / "papercast.toml", '[publish]\nnotes_dir = "~/Obsidian/Papers"\n')
+    assert load_settings(path).publish.notes_dir == tmp_path / "me" / "Obsidian" / "Papers"
+
+
 def test_api_key_from_environment_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SENTINEL-123456")
     settings = load_settings()

@@ -24,12 +24,12 @@ from typing import Any
 
 import pytest
 
-from arxiv_pages import page
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 from papercast.store import Database
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import ISSUE_FILES, SENTINEL_KEY, World, digest, week_entries
-from smtp_server import Recorder, SmtpServer, smtp_server
+from support.arxiv_pages import page
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import ISSUE_FILES, SENTINEL_KEY, World, digest, week_entries
+from support.smtp_server import Recorder, SmtpServer, smtp_server
 
 WEEK = "2024-W41"
 PAPERS, SUMMARIES = 8, 6

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.export.email import parse_recipients, send_issue
 from papercast.layout import Layout, safe_name
 from papercast.store import Database
 from papercast.store.emails import EmailStore
-from smtp_server import SmtpServer, smtp_server
+from support.issue_builders import sample_issue
+from support.smtp_server import SmtpServer, smtp_server
 
 PASSWORD = "s3cret-PASSWORD-sentinel"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from issue_builders import HOSTILE_TITLE, sample_issue
 from papercast.export.notes import tag, write_notes
+from support.issue_builders import HOSTILE_TITLE, sample_issue
 
 
 def _frontmatter(text: str) -> dict[str, object]:

@@ -8,11 +8,11 @@ import feedparser
 import pytest
 from lxml import etree
 
-from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError
 from papercast.export.podcast_feed import ITUNES_NS, PODCAST_NS, build_podcast_feed
 from papercast.models import Issue
+from support.issue_builders import sample_issue
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
 

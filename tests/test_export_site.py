@@ -8,10 +8,10 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 
-from html_checks import Tags, assert_inert
-from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.export.site import build_site
+from support.html_checks import Tags, assert_inert
+from support.issue_builders import sample_issue
 
 
 def _local_links(page: Path) -> list[str]:

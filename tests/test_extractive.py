@@ -9,17 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from corpus_papers import NAMES, corpus_pdf, expected
-from issue_builders import paper, summary
 from papercast.audio.script import build_script
 from papercast.config import Settings
 from papercast.export.notes import write_notes
-from papercast.fulltext import PdfExtractor, split_sections
 from papercast.issue import assemble_issue
 from papercast.llm.extractive import extractive_summary, is_fragment
 from papercast.models import IssueEntry, SummaryRecord
 from papercast.render import FORMATS, render_issue
-from papercast.summary_output import SummaryItem, render_summaries
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import PdfExtractor
+from papercast.summarize.output import SummaryItem, render_summaries
+from support.corpus_papers import NAMES, corpus_pdf, expected
+from support.issue_builders import paper, summary
 
 FIELDS = ("tldr", "method", "results", "critiques", "implications")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")

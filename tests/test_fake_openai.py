@@ -13,8 +13,8 @@ import pytest
 from pydantic import BaseModel
 
 from papercast.models import Summary
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.fake_openai_content import SAMPLE_RATE
+from support.fake_openai import FakeOpenAI
+from support.fake_openai_content import SAMPLE_RATE
 
 PAPER = (
     "We propose GraphMix, a method for node classification. "

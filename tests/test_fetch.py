@@ -10,13 +10,13 @@ import time
 from datetime import date
 from pathlib import Path
 
-from arxiv_pages import page, real_entries, with_id
 from papercast.config import load_settings
 from papercast.fetch import fetch_window
 from papercast.models import DateWindow
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 from papercast.store import Database, PaperStore
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from test_sources_feeds import ARXIV_RSS
+from support.arxiv_pages import page, real_entries, with_id
+from support.fixtures import ARXIV_RSS
 
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13), label="2024-W41")
 ATOM = "application/atom+xml"

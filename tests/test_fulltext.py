@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from corpus_papers import NAMES as CORPUS_NAMES
-from corpus_papers import corpus_pdf
-from corpus_papers import expected as corpus_expected
-from llm_helpers import Env, make_paper, make_settings
-from papercast.fulltext import (
+from papercast.sample.server import FixtureServer, Reply
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import (
     FullTextError,
     FullTextFetcher,
     PdfExtractor,
     budget_text,
     context_budget,
     pdf_url,
-    split_sections,
 )
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.pdfs import (
+from support.corpus_papers import NAMES as CORPUS_NAMES
+from support.corpus_papers import corpus_pdf
+from support.corpus_papers import expected as corpus_expected
+from support.llm_helpers import Env, make_paper, make_settings
+from support.pdfs import (
     make_corrupt_pdf,
     make_image_only_pdf,
     make_many_page_pdf,

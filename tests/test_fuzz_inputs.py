@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from html_checks import Tags
-from issue_builders import paper, summary
 from papercast.config import Settings, load_settings
 from papercast.errors import ConfigError, InputError
 from papercast.ids import normalize_doi, parse_arxiv_id, parse_reference
 from papercast.issue import assemble_issue
 from papercast.models import Author, IssueEntry
 from papercast.render import make_environment, render_format
+from support.html_checks import Tags
+from support.issue_builders import paper, summary
 
 FUZZ = settings(
     max_examples=150,

@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from papercast.config import Settings
 from papercast.errors import SourceError
 from papercast.models import DateWindow, Paper, normalize_text
+from papercast.sample.server import FixtureServer, Reply
 from papercast.sources.arxiv import ArxivSource
 from papercast.sources.base import SourceResult
 from papercast.sources.biorxiv import BiorxivSource
 from papercast.sources.feeds import FeedSource
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.payloads import (
+from support.payloads import (
     ArxivEntry,
     JournalItem,
     arxiv_atom,

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from html_checks import Tags
-from issue_builders import paper, summary
-from papercast.grounding import ungrounded_numbers
 from papercast.models import Author, normalize_text
-from papercast.summary_output import SummaryItem, render_summaries
+from papercast.summarize.grounding import ungrounded_numbers
+from papercast.summarize.output import SummaryItem, render_summaries
+from support.html_checks import Tags
+from support.issue_builders import paper, summary
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True)
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)

@@ -19,13 +19,14 @@ from papercast.config import Settings
 from papercast.errors import SourceError
 from papercast.fetch import fetch_window
 from papercast.models import Paper
+from papercast.sample.server import FixtureServer, Reply
 from papercast.sources.arxiv import ArxivSource
 from papercast.sources.base import SourceResult
 from papercast.sources.biorxiv import BiorxivSource
 from papercast.sources.feeds import FeedSource
 from papercast.store import Database, PaperStore
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.payloads import (
+from papercast.window import parse_week
+from support.payloads import (
     ArxivEntry,
     arxiv_atom,
     biorxiv_details_page,
@@ -33,7 +34,6 @@ from papercast.testing.payloads import (
     synthetic_arxiv_week,
     synthetic_biorxiv_records,
 )
-from papercast.window import parse_week
 
 pytestmark = pytest.mark.timeout(60)
 

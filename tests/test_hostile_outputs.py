@@ -1,6 +1,6 @@
 """Every output format against one hostile corpus (issue 12, item 4).
 
-The corpus (tests/hostile_corpus.py) carries ``<script>``, ``<img onerror>``, ``<svg onload>``,
+The corpus (tests/support/hostile_corpus.py) carries ``<script>``, ``<img onerror>``, ``<svg onload>``,
 ``javascript:`` links and remote tracking images in titles, abstracts, authors, URLs and the
 LLM's answer, plus characters no output may hold. Each format is checked the way a reader would
 meet it: HTML parsed, Markdown rendered as CommonMark with raw HTML allowed (Obsidian renders
@@ -16,7 +16,16 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from hostile_corpus import (
+from papercast.cli import app
+from papercast.config import Settings
+from papercast.export.notes import write_notes
+from papercast.export.podcast_feed import build_podcast_feed
+from papercast.export.site import build_site
+from papercast.models import Issue
+from papercast.render import render_format
+from papercast.sample.server import FixtureServer, Reply
+from support.fake_openai import FakeOpenAI
+from support.hostile_corpus import (
     HOSTILE_ABSTRACT,
     HOSTILE_AUTHORS,
     HOSTILE_SUMMARY,
@@ -31,18 +40,9 @@ from hostile_corpus import (
     hostile_issue,
     sprinkle,
 )
-from llm_helpers import SENTINEL_KEY
-from papercast.cli import app
-from papercast.config import Settings
-from papercast.export.notes import write_notes
-from papercast.export.podcast_feed import build_podcast_feed
-from papercast.export.site import build_site
-from papercast.models import Issue
-from papercast.render import render_format
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.payloads import synthetic_biorxiv_records
-from papercast.testing.payloads.biorxiv import biorxiv_details_page
+from support.llm_helpers import SENTINEL_KEY
+from support.payloads import synthetic_biorxiv_records
+from support.payloads.biorxiv import biorxiv_details_page
 
 runner = CliRunner()
 SETTINGS = Settings(issue={"highlights": 2}, podcast={"base_url": "https://cdn.example/pc"})

@@ -21,7 +21,10 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from hostile_corpus import (
+from papercast.cli import app
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
+from support.fake_openai import FakeOpenAI
+from support.hostile_corpus import (
     HOSTILE_ABSTRACT,
     HOSTILE_AUTHORS,
     HOSTILE_SUMMARY,
@@ -34,12 +37,9 @@ from hostile_corpus import (
     assert_markdown_inert,
     sprinkle,
 )
-from papercast.cli import app
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.payloads import BiorxivApiHandler, synthetic_biorxiv_records
-from papercast.testing.payloads.biorxiv import BiorxivRecord
-from pipeline_world import SENTINEL_KEY, World
+from support.payloads import BiorxivApiHandler, synthetic_biorxiv_records
+from support.payloads.biorxiv import BiorxivRecord
+from support.pipeline_world import SENTINEL_KEY, World
 
 runner = CliRunner()
 WEEKS = {"2024-W41": (date(2024, 10, 7), date(2024, 10, 13)), "2024-W42": (date(2024, 10, 14), date(2024, 10, 20))}  # fmt: skip

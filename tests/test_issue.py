@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from issue_builders import paper, sample_issue, summary
 from papercast.config import Settings
 from papercast.errors import ConfigError, InputError
 from papercast.issue import (
@@ -18,6 +17,7 @@ from papercast.issue import (
     parse_issue_id,
 )
 from papercast.models import IssueEntry
+from support.issue_builders import paper, sample_issue, summary
 
 
 def _ranked(n: int) -> list[IssueEntry]:

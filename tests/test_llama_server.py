@@ -6,7 +6,7 @@ The model writes weak summaries: these tests prove the plumbing (the server reje
 ``json_schema`` with HTTP 500 and papercast steps down to JSON mode with the schema at once,
 usage and cost recorded, a prompt longer than the server's context handled as documented),
 not summary quality. Where the server or the model is missing the tests skip with the reason;
-``.ci/run`` installs both and sets ``TESTS_REQUIRE=all`` so that they run (tests/optional.py).
+``.ci/run`` installs both and sets ``TESTS_REQUIRE=all`` so that they run (tests/support/optional.py).
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import optional
-from arxiv_pages import ATOM, page, real_entries, with_id
 from papercast.cli import app
+from papercast.sample.server import FixtureServer, Reply
 from papercast.store import Database
-from papercast.store.summaries import SummaryStore
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import World, serve_pdfs, week_entries
+from papercast.store.calls import CallStore
+from support import optional
+from support.arxiv_pages import ATOM, page, real_entries, with_id
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import World, serve_pdfs, week_entries
 
 pytestmark = [
     pytest.mark.slow,
@@ -182,7 +182,7 @@ def serve_arxiv(server: FixtureServer, monkeypatch: pytest.MonkeyPatch, arxiv_id
 
 def calls() -> list[dict[str, object]]:
     home = Path(os.environ["PAPERCAST_HOME"])
-    return SummaryStore(Database(home / "papercast.db")).calls()
+    return CallStore(Database(home / "papercast.db")).calls()
 
 
 def one_line(reason: str) -> bool:

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from llm_helpers import make_paper, make_settings
 from papercast.errors import ConfigError
-from papercast.grounding import numbers_in, ungrounded_numbers
 from papercast.llm.extractive import extractive_summary
 from papercast.llm.pricing import cost_usd, price_for
-from papercast.llm.prompts import PromptSet, neutralize_delimiters
+from papercast.llm.prompt_files import neutralize_delimiters
 from papercast.llm.registry import create_backend, resolve_backend_name
 from papercast.models import Summary
+from papercast.summarize.grounding import numbers_in, ungrounded_numbers
+from papercast.summarize.prompts import PromptSet
+from support.llm_helpers import make_paper, make_settings
 
 
 def test_prices_match_dated_model_names_and_batch_is_half() -> None:
@@ -36,7 +37,7 @@ def test_auto_backend_selection(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_openai_backend_without_key_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no API key"):
-        create_backend(make_settings(None, backend="openai"))
+        create_backend(make_settings(None, backend="openai"), PromptSet.load())
 
 
 def test_prompt_override_by_file_name_changes_the_hash(tmp_path: Path) -> None:

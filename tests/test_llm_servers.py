@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import pytest
 
-from llm_helpers import Env, make_paper, make_settings
 from papercast.llm.base import ContextOverflowError
+from papercast.llm.client import endpoint
 from papercast.llm.openai_backend import OpenAIBackend, OpenAIOptions
-from papercast.llm.prompts import PromptSet
-from papercast.store.summaries import SummaryStore
-from papercast.summarize import make_job, summarize_papers, tighter_budget
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.fake_openai_content import tokens_for
-from papercast.testing.pdfs import make_many_page_pdf
+from papercast.sample.server import FixtureServer, Reply
+from papercast.store.calls import CallStore
+from papercast.summarize import summarize_papers
+from papercast.summarize.direct import tighter_budget
+from papercast.summarize.jobs import make_job
+from papercast.summarize.prompts import PromptSet
+from support.fake_openai import FakeOpenAI
+from support.fake_openai_content import tokens_for
+from support.llm_helpers import Env, make_paper, make_settings
+from support.pdfs import make_many_page_pdf
 
 
 def run(env: Env, papers, **kw):  # type: ignore[no-untyped-def]
-    return summarize_papers(papers, settings=env.settings, db=env.db, layout=env.layout, **kw)
+    return summarize_papers(env.request(papers, **kw))
 
 
 def formats(fake: FakeOpenAI) -> list[str]:
@@ -44,7 +47,7 @@ def test_json_schema_rejected_with_500_steps_down_at_once_and_remembers() -> Non
     for call in calls[1:]:
         assert call.body["response_format"]["schema"]["required"][0] == "tldr"
         assert '"significance"' in call.body["messages"][0]["content"]  # schema in the prompt
-    rows = SummaryStore(env.db).calls()
+    rows = CallStore(env.db).calls()
     assert [(r["status"], r["error"] is not None) for r in rows] == [
         ("error", True),
         ("ok", False),
@@ -97,7 +100,7 @@ def test_usage_is_estimated_and_marked_when_the_server_reports_none() -> None:
     assert record.usage.input_tokens > 100 and record.usage.output_tokens > 20
     assert record.usage.estimated and result.usage.estimated
     assert record.usage.cost_usd > 0  # gpt-4o-mini is priced: an estimate is still a cost
-    rows = SummaryStore(env.db).calls(paper.id)
+    rows = CallStore(env.db).calls(paper.id)
     assert [(r["usage_estimated"], r["input_tokens"] > 0) for r in rows] == [(1, True)]
 
 
@@ -107,7 +110,7 @@ def test_reported_usage_is_not_marked_estimated() -> None:
         env = Env.create(make_settings(fake, fulltext=False))
         result = run(env, [paper])
     assert not result.records[paper.id].usage.estimated
-    assert [r["usage_estimated"] for r in SummaryStore(env.db).calls(paper.id)] == [0]
+    assert [r["usage_estimated"] for r in CallStore(env.db).calls(paper.id)] == [0]
 
 
 def test_other_servers_get_max_tokens_openai_gets_max_completion_tokens() -> None:
@@ -116,8 +119,11 @@ def test_other_servers_get_max_tokens_openai_gets_max_completion_tokens() -> Non
         run(env, [make_paper(1)])
         body = fake.completion_calls[0].body
     assert body["max_tokens"] == 700 and "max_completion_tokens" not in body
-    config = make_settings(None).llm
-    official = OpenAIBackend(OpenAIOptions(model="gpt-4o-mini"), config, PromptSet.load())
+    settings = make_settings(None, api_key="sk-anything")
+    config = settings.llm
+    official = OpenAIBackend(
+        OpenAIOptions(model="gpt-4o-mini"), endpoint(settings, "summary"), config, PromptSet.load()
+    )
     assert official._params("json_schema")["max_completion_tokens"] == config.max_output_tokens
     assert "max_tokens" not in official._params("json_schema")
 
@@ -206,7 +212,7 @@ def test_tighter_budget_fits_the_named_limit_or_halves() -> None:
 def test_overflow_messages_of_real_servers_are_understood(
     message: str, limit: int, prompt: int
 ) -> None:
-    from papercast.llm.openai_backend import _OVERFLOW_LIMIT, _OVERFLOW_PROMPT, _first_int
+    from papercast.llm.client import _OVERFLOW_LIMIT, _OVERFLOW_PROMPT, _first_int
 
-    assert _first_int(_OVERFLOW_LIMIT, message) == limit
+    assert _first_int((_OVERFLOW_LIMIT,), message) == limit
     assert _first_int(_OVERFLOW_PROMPT, message) == prompt

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from papercast.cli import app
 from papercast.errors import SourceError
 from papercast.http import HttpFetcher
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.pdfs import make_pdf, sample_paper_pages
-from pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
+from papercast.sample.server import FixtureServer, Reply
+from support.fake_openai import FakeOpenAI
+from support.pdfs import make_pdf, sample_paper_pages
+from support.pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
 
 runner = CliRunner()
 

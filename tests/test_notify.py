@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from papercast.cli import app
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, week_entries
-from smtp_server import smtp_server
+from papercast.sample.server import FixtureServer, Reply
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import SENTINEL_KEY, World, week_entries
+from support.smtp_server import smtp_server
 
 runner = CliRunner()
 

@@ -14,10 +14,10 @@ from arxiv import _feed
 from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
-from conftest import fixture_bytes
 from papercast.ids import parse_arxiv_id
-from papercast.testing import FixtureServer
-from papercast.testing.payloads import (
+from papercast.sample.server import FixtureServer
+from support.fixtures import fixture_bytes
+from support.payloads import (
     ArxivApiHandler,
     ArxivEntry,
     BiorxivApiHandler,

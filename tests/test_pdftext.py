@@ -11,10 +11,11 @@ import re
 import pypdfium2 as pdfium
 import pytest
 
-from corpus_papers import NAMES, corpus_pdf, expected
-from papercast.fulltext import PdfExtractor, split_sections
-from papercast.pdftext import clean_pages, rejoin
-from papercast.testing.pdfs import make_pdf, sample_paper_pages
+from papercast.sections import split_sections
+from papercast.summarize.fulltext import PdfExtractor
+from papercast.summarize.pdftext import clean_pages, rejoin
+from support.corpus_papers import NAMES, corpus_pdf, expected
+from support.pdfs import make_pdf, sample_paper_pages
 
 ARTEFACT_MARKS = ("\ufffe", "\u00ad", *(chr(c) for c in range(0xFB00, 0xFB07)))
 

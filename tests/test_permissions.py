@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from papercast.cli import app
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
+from papercast.sample.server import FixtureServer
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 runner = CliRunner()
@@ -109,9 +109,9 @@ def test_published_files_follow_the_umask_and_state_stays_private(world: World) 
 
 
 def test_a_different_umask_is_followed(umask_022: None, tmp_path: Path) -> None:
-    from issue_builders import sample_issue
     from papercast.config import Settings
     from papercast.render import render_issue
+    from support.issue_builders import sample_issue
 
     os.umask(0o027)
     written = render_issue(sample_issue(), settings=Settings(), out_dir=tmp_path, formats=["md"])

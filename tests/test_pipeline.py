@@ -16,9 +16,18 @@ from filelock import FileLock
 from typer.testing import CliRunner
 
 from papercast.cli import app
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import ISSUE_FILES, SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+from papercast.sample.server import FixtureServer
+from papercast.store import Database, RunStore
+from papercast.store.calls import CallStore
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import (
+    ISSUE_FILES,
+    SENTINEL_KEY,
+    World,
+    digest,
+    serve_pdfs,
+    week_entries,
+)
 
 runner = CliRunner()
 WEEK = "2024-W41"
@@ -272,3 +281,39 @@ def test_interactive_pick_by_keyboard(world: World) -> None:
     final = runner.invoke(app, ["run", "--week", WEEK, "--json"])
     report = json.loads(final.output)
     assert sorted(report["highlights"]) == sorted([ranked[1], ranked[4]])
+
+
+def test_every_model_call_of_a_run_is_logged_with_its_id_and_counted(world: World) -> None:
+    """The relevance pass's calls too (they used to be logged without a run, so run.json left
+    them out)."""
+    world.write_config(
+        Path.cwd(), rank={"llm_top_k": 4, "llm_batch_size": 2}, publish={"audio": False}
+    )
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    asked = len(world.fake.calls_to("/v1/chat/completions"))
+    assert asked == 6 + 2  # six summaries, two relevance batches of two
+    assert sum(report["llm_calls"].values()) == asked
+    with Database(Path(os.environ["PAPERCAST_HOME"]) / "papercast.db") as db:
+        calls = CallStore(db).calls()
+        run_id = RunStore(db).recent(1)[0]["id"]
+    assert {c["purpose"] for c in calls} == {"summary", "relevance"}
+    assert {c["run_id"] for c in calls} == {run_id}
+
+
+def test_the_commands_export_where_the_weekly_run_does(world: World) -> None:
+    """`papercast feed` and `papercast site` write the same files, in the same places, as the
+    weekly run's exports: they share one exporter."""
+    world.write_config(Path.cwd(), publish={"out_dir": "out", "site_dir": "site"})
+    result = run_cli()
+    assert result.exit_code == 0, result.output
+    made = {p: p.read_bytes() for p in (Path("out/feed.xml"), Path("out") / WEEK / "feed.xml")}
+    made.update({p: p.read_bytes() for p in Path("site").rglob("*") if p.is_file()})
+    assert Path("site/index.html") in made and Path(f"site/{WEEK}/episode.mp3") in made
+    for path in made:
+        path.unlink()
+    assert runner.invoke(app, ["feed"]).exit_code == 0
+    assert runner.invoke(app, ["site"]).exit_code == 0
+    again = {p: p.read_bytes() for p in made if p.is_file()}
+    assert again == made

@@ -164,7 +164,7 @@ def test_explain_false_skips_the_why() -> None:
 
 
 def test_unknown_backend_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="unknown ranking backend 'magic'"):
+    with pytest.raises(ConfigError, match="unknown \\[rank\\] backend 'magic'"):
         rank_papers(
             [paper(1, *MLP[0])], Profile(items=[item("A", "b")]), Settings(), backend="magic"
         )

@@ -14,7 +14,7 @@ from papercast.rank import Profile, ProfileItem, rank_papers
 from papercast.rank.embeddings import EmbeddingError
 from papercast.store import Database
 from papercast.store.embeddings import EmbeddingStore
-from papercast.testing.fake_openai import FakeOpenAI
+from support.fake_openai import FakeOpenAI
 
 KEY = "sk-sentinel-rank-0123456789"
 
@@ -64,7 +64,7 @@ def test_ranks_with_embeddings_and_caches_them(
 ) -> None:
     settings = settings_for(fake, monkeypatch)
     with Database(tmp_path / "db.sqlite") as db:
-        ranked = rank_papers(candidates(), profile(), settings, db=db)
+        ranked = rank_papers(candidates(), profile(), settings, db=db, run_id=7)
         assert [r.paper.title for r in ranked] == ["gMLP", "Hyena"]
         assert ranked[0].why.startswith("like your pick")
         assert "MLP mixer" in ranked[0].why or "Scaling MLPs" in ranked[0].why
@@ -80,9 +80,9 @@ def test_ranks_with_embeddings_and_caches_them(
         assert len(fake.calls_to("/v1/embeddings")) == len(calls)  # all from the cache
         assert [r.paper.id for r in again] == [r.paper.id for r in ranked]
 
-        logged = db.query("SELECT model, purpose, input_tokens, status FROM llm_calls")
-        assert {(r["model"], r["purpose"]) for r in logged} == {
-            ("text-embedding-3-small", "embedding")
+        logged = db.query("SELECT model, purpose, input_tokens, status, run_id FROM llm_calls")
+        assert {(r["model"], r["purpose"], r["run_id"]) for r in logged} == {
+            ("text-embedding-3-small", "embedding", 7)  # the run that asked
         }
         assert all(r["input_tokens"] > 0 and r["status"] == "ok" for r in logged)
     dump = (tmp_path / "db.sqlite").read_bytes()
@@ -107,9 +107,9 @@ def test_server_failure_is_a_clear_error(
     with Database(tmp_path / "db.sqlite") as db:
         with pytest.raises(EmbeddingError) as info:
             rank_papers(candidates(), profile(), settings, db=db)
-        logged = db.query("SELECT status, error FROM llm_calls")
-        assert [tuple(r) for r in logged] == [("error", "InternalServerError")]
-    assert "the embeddings endpoint failed: InternalServerError" in str(info.value)
+        logged = [tuple(r) for r in db.query("SELECT status, error FROM llm_calls")]
+        assert len(logged) == 1 and logged[0][0] == "error" and "HTTP 500" in logged[0][1]
+    assert "the embeddings endpoint at" in str(info.value) and "HTTP 500" in str(info.value)
     assert "backend = 'tfidf'" in str(info.value)
     assert len(fake.calls_to("/v1/embeddings")) == 2  # first try + max_retries=1
 
@@ -121,7 +121,7 @@ def test_wrong_key_is_reported_without_leaking_it(
     monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-sentinel")
     with pytest.raises(EmbeddingError) as info:
         rank_papers(candidates(), profile(), settings)
-    assert "AuthenticationError" in str(info.value)
+    assert "rejected the API key (HTTP 401)" in str(info.value)
     assert "sk-wrong-key-sentinel" not in str(info.value)
 
 

@@ -13,7 +13,7 @@ from papercast.errors import ConfigError
 from papercast.models import Paper
 from papercast.rank import Profile, ProfileItem, rank_papers
 from papercast.store import Database
-from papercast.testing.fake_openai import FakeOpenAI
+from support.fake_openai import FakeOpenAI
 
 KEY = "sk-sentinel-relevance-42"
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from html_checks import Tags, assert_inert
-from issue_builders import sample_issue
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
-from papercast.render import FORMATS, md_escape, render_format, render_issue, safe_url
+from papercast.render import FORMATS, render_format, render_issue
+from papercast.text import md_escape, safe_url
+from support.html_checks import Tags, assert_inert
+from support.issue_builders import sample_issue
 
 SECTIONS = ("TLDR", "METHOD", "RESULTS", "CRITIQUES", "IMPLICATIONS")
 

@@ -12,7 +12,7 @@ from mutagen.mp3 import MP3
 from typer.testing import CliRunner
 
 from papercast.cli import app
-from pipeline_world import ISSUE_FILES, digest
+from support.pipeline_world import ISSUE_FILES, digest
 
 runner = CliRunner()
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from issue_builders import paper, summary
 from papercast.browse import fts_query, search
 from papercast.render import marked
 from papercast.store import Database, PaperStore
 from papercast.store.search import MARK_END, MARK_START
 from papercast.store.summaries import SummaryStore
+from support.issue_builders import paper, summary
 
 
 @pytest.mark.parametrize(

@@ -24,20 +24,20 @@ from pathlib import Path
 
 import pytest
 
-from html_checks import Tags
-from issue_builders import paper, summary
 from papercast.config import Settings
 from papercast.export.notes import write_notes
 from papercast.export.site import build_site
-from papercast.fulltext import FullTextFetcher
 from papercast.issue import assemble_issue
 from papercast.layout import Layout
 from papercast.models import IssueEntry
 from papercast.render import render_issue
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
-from smtp_server import Recorder, smtp_server
+from papercast.sample.server import FixtureServer, Reply
+from papercast.summarize.fulltext import FullTextFetcher
+from support.fake_openai import FakeOpenAI
+from support.html_checks import Tags
+from support.issue_builders import paper, summary
+from support.pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
+from support.smtp_server import Recorder, smtp_server
 
 WEEK = "2024-W41"
 PASSWORD = "s3cret-PASSWORD-sentinel"

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pytest
 
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import World, week_entries
-from procs import Proc, Tracker, default_sigint
+from papercast.sample.server import FixtureServer
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import World, week_entries
+from support.procs import Proc, Tracker, default_sigint
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="tracks processes through /proc (Linux)"

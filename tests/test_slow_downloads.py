@@ -18,13 +18,13 @@ from papercast.config import load_settings
 from papercast.http import HttpFetcher, Limits, SlowDownloadError
 from papercast.layout import Layout
 from papercast.pipeline import run_week
-from papercast.sources.base import SourceResult, build_sources
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.payloads import journal_rss
-from papercast.testing.payloads.rss import JournalItem
+from papercast.sample.server import FixtureServer, Reply
+from papercast.sources import SourceResult, create_sources
 from papercast.window import parse_week
-from pipeline_world import World, pdf_for, serve_pdfs, week_entries
+from support.fake_openai import FakeOpenAI
+from support.payloads import journal_rss
+from support.payloads.rss import JournalItem
+from support.pipeline_world import World, pdf_for, serve_pdfs, week_entries
 
 KB = 1024
 WEEK = "2024-W41"
@@ -142,7 +142,7 @@ def test_a_crawling_feed_fails_that_source_alone(tmp_path: Path) -> None:
                 "download": {"min_speed_kb": 10, "stall_seconds": 1},
             }
         )
-        slow, fast = build_sources(settings)
+        slow, fast = create_sources(settings)
         with pytest.raises(SlowDownloadError, match="was given up"):
             list(slow.fetch(parse_week(WEEK), SourceResult(name=slow.name)))
         assert len(list(fast.fetch(parse_week(WEEK), SourceResult(name=fast.name)))) == 5

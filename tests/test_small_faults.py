@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from issue_builders import paper, sample_issue, summary
 from papercast.cli import app
 from papercast.config import Settings, load_settings
 from papercast.issue import assemble_issue
 from papercast.models import IssueEntry
-from papercast.render import MAX_URL_CHARS, render_format
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.pdfs import make_pdf, sample_paper_pages
+from papercast.render import render_format
+from papercast.sample.server import FixtureServer, Reply
+from papercast.text import MAX_URL_CHARS
+from support.issue_builders import paper, sample_issue, summary
+from support.pdfs import make_pdf, sample_paper_pages
 
 runner = CliRunner()
 

@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
-from arxiv_pages import ERROR_FEED, page, real_entries, with_id
 from papercast.config import load_settings
 from papercast.errors import InputError, NotFoundError, SourceError
 from papercast.models import DateWindow
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 from papercast.sources.arxiv import ArxivSource, build_query, fetch_by_ids
 from papercast.sources.base import SourceResult
-from papercast.testing import FixtureServer, RecordedRequest, Reply
+from support.arxiv_pages import ERROR_FEED, page, real_entries, with_id
 
 WIDE = DateWindow(since=date(2000, 1, 1), until=date(2026, 1, 1))
 ATOM = "application/atom+xml; charset=utf-8"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
@@ -11,49 +10,13 @@ import pytest
 from papercast.config import load_settings
 from papercast.errors import NotFoundError, SourceError
 from papercast.models import DateWindow
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
 from papercast.sources.base import SourceResult
 from papercast.sources.biorxiv import BiorxivSource, fetch_by_doi, record_to_paper
-from papercast.testing import FixtureServer, RecordedRequest, Reply
+from support.fixtures import page_json, record
 
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13))
 PATH = re.compile(r"^/details/(?P<server>\w+)/(?P<since>[\d-]+)/(?P<until>[\d-]+)/(?P<cursor>\d+)$")
-
-
-def record(i: int, *, version: int = 1, day: str = "2024-10-08", server: str = "biorxiv") -> dict:
-    return {
-        "doi": f"10.1101/2024.10.{i:02d}.6000{i:02d}",
-        "title": f"Cortical circuit {i} \n  in mice",
-        "authors": "Smith, J.; Doe, A. B.; Roe, R.",
-        "author_corresponding": "Jane Doe",
-        "author_corresponding_institution": "University of Somewhere",
-        "date": day,
-        "version": str(version),
-        "type": "new results",
-        "license": "cc_by",
-        "category": "neuroscience",
-        "jatsxml": f"https://www.biorxiv.org/content/early/2024/10/08/6000{i:02d}.source.xml",
-        "abstract": f"We recorded {i * 10} neurons.",
-        "published": "NA",
-        "server": server,
-    }
-
-
-def page_json(collection: list[dict], *, cursor: int, total: int, status: str = "ok") -> bytes:
-    return json.dumps(
-        {
-            "messages": [
-                {
-                    "status": status,
-                    "interval": "2024-10-07:2024-10-13",
-                    "cursor": cursor,
-                    "count": len(collection),
-                    "count_new_papers": str(len(collection)),
-                    "total": total,
-                }
-            ],
-            "collection": collection,
-        }
-    ).encode()
 
 
 def paging_handler(records: list[dict], page_size: int, log: list[int]):

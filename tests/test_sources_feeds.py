@@ -9,55 +9,12 @@ import pytest
 from papercast.config import load_settings
 from papercast.errors import SourceError
 from papercast.models import DateWindow
+from papercast.sample.server import FixtureServer, Reply
 from papercast.sources.base import SourceResult
 from papercast.sources.feeds import FeedSource
-from papercast.testing import FixtureServer, Reply
+from support.fixtures import ARXIV_RSS
 
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13))
-
-ARXIV_RSS = """<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0">
-  <channel>
-    <title>cs.LG updates on arXiv.org</title>
-    <link>http://rss.arxiv.org/rss/cs.LG</link>
-    <description>cs.LG updates on the arXiv.org e-print archive.</description>
-    <atom:link href="http://rss.arxiv.org/rss/cs.LG" rel="self" type="application/rss+xml"/>
-    <docs>http://www.rssboard.org/rss-specification</docs>
-    <language>en-us</language>
-    <lastBuildDate>Thu, 10 Oct 2024 04:00:00 +0000</lastBuildDate>
-    <managingEditor>rss-help@arxiv.org</managingEditor>
-    <pubDate>Thu, 10 Oct 2024 00:00:00 -0400</pubDate>
-    <skipDays>
-      <day>Sunday</day>
-      <day>Saturday</day>
-    </skipDays>
-    <item>
-      <title>Round and Round We Go! What makes Rotary Positional Encodings useful?</title>
-      <link>https://arxiv.org/abs/2410.06205</link>
-      <description>arXiv:2410.06205v1 Announce Type: new
-Abstract: Positional Encodings (PEs) are a critical component of Transformer-based Large Language Models.</description>
-      <guid isPermaLink="false">oai:arXiv.org:2410.06205v1</guid>
-      <category>cs.LG</category>
-      <category>cs.CL</category>
-      <pubDate>Thu, 10 Oct 2024 00:00:00 -0400</pubDate>
-      <arxiv:announce_type>new</arxiv:announce_type>
-      <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
-      <dc:creator>Federico Barbero, Alex Vitvitskyi, Christos Perivolaropoulos, Razvan Pascanu, Petar Veli\u010dkovi\u0107</dc:creator>
-    </item>
-    <item>
-      <title>An older paper, revised</title>
-      <link>https://arxiv.org/abs/2301.00001</link>
-      <description>arXiv:2301.00001v3 Announce Type: replace
-Abstract: A revised abstract.</description>
-      <guid isPermaLink="false">oai:arXiv.org:2301.00001v3</guid>
-      <category>cs.LG</category>
-      <pubDate>Thu, 10 Oct 2024 00:00:00 -0400</pubDate>
-      <arxiv:announce_type>replace</arxiv:announce_type>
-      <dc:creator>Ada Lovelace</dc:creator>
-    </item>
-  </channel>
-</rss>
-"""
 
 EMPTY_WEEKEND = """<?xml version='1.0' encoding='UTF-8'?>
 <rss xmlns:arxiv="http://arxiv.org/schemas/atom" version="2.0"><channel>

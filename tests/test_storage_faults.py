@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from mounts import fill, read_only_view, tmpfs
 from papercast.config import load_settings
 from papercast.layout import Layout
 from papercast.logs import RunLogHandler, without_traceback
 from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer
 from papercast.store import Database
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import World, serve_pdfs, week_entries
+from support.fake_openai import FakeOpenAI
+from support.mounts import fill, read_only_view, tmpfs
+from support.pipeline_world import World, serve_pdfs, week_entries
 
 WEEK = "2024-W41"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from issue_builders import sample_issue
 from papercast.store import Database
 from papercast.store.emails import EmailStore
 from papercast.store.issues import IssueStore
+from support.issue_builders import sample_issue
 
 
 def test_issues_round_trip_replace_and_list_newest_first() -> None:

@@ -14,11 +14,11 @@ import pytest
 from papercast.config import Settings, load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer
 from papercast.store import Database
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, digest, week_entries
-from smtp_server import Recorder, smtp_server
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import SENTINEL_KEY, World, digest, week_entries
+from support.smtp_server import Recorder, smtp_server
 
 WEEK = "2024-W41"
 SPEECH = "/v1/audio/speech"

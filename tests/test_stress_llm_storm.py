@@ -13,10 +13,10 @@ import pytest
 from papercast.config import load_settings
 from papercast.layout import Layout
 from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer
 from papercast.store import Database
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeCall, FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, week_entries
+from support.fake_openai import FakeCall, FakeOpenAI
+from support.pipeline_world import SENTINEL_KEY, World, week_entries
 
 WEEK = "2024-W41"
 PAPERS = 200

@@ -16,21 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from hostile_corpus import (
+from papercast.config import Settings, load_settings
+from papercast.layout import Layout
+from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer, RecordedRequest, Reply
+from papercast.sources.base import SourceResult
+from papercast.sources.feeds import FeedSource
+from papercast.store import Database
+from papercast.window import parse_week
+from support.fake_openai import FakeOpenAI
+from support.hostile_corpus import (
     LONE_SURROGATE_JSON,
     LONE_SURROGATE_MARK,
     assert_no_unsafe_characters,
     sprinkle,
 )
-from papercast.config import Settings, load_settings
-from papercast.layout import Layout
-from papercast.pipeline import run_week
-from papercast.sources.base import SourceResult
-from papercast.sources.feeds import FeedSource
-from papercast.store import Database
-from papercast.testing import FixtureServer, RecordedRequest, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.payloads import (
+from support.payloads import (
     ArxivApiHandler,
     BiorxivApiHandler,
     biorxiv_details_page,
@@ -38,8 +39,7 @@ from papercast.testing.payloads import (
     synthetic_arxiv_week,
     synthetic_biorxiv_records,
 )
-from papercast.window import parse_week
-from pipeline_world import SENTINEL_KEY, World
+from support.pipeline_world import SENTINEL_KEY, World
 
 WEEK = "2024-W41"
 SINCE, UNTIL = date(2024, 10, 7), date(2024, 10, 13)

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from corpus_papers import NAMES as CORPUS_NAMES
-from corpus_papers import corpus_pdf
-from corpus_papers import expected as corpus_expected
-from llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
-from papercast.fulltext import FullTextFetcher
 from papercast.models import Summary
+from papercast.sample.server import FixtureServer, Reply
+from papercast.store.calls import CallStore
 from papercast.store.summaries import SummaryStore
 from papercast.summarize import estimate_cost, summarize_papers
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.fake_openai import FakeOpenAI
-from papercast.testing.pdfs import (
+from papercast.summarize.fulltext import FullTextFetcher
+from support.corpus_papers import NAMES as CORPUS_NAMES
+from support.corpus_papers import corpus_pdf
+from support.corpus_papers import expected as corpus_expected
+from support.fake_openai import FakeOpenAI
+from support.llm_helpers import SENTINEL_KEY, Env, make_paper, make_settings
+from support.pdfs import (
     make_corrupt_pdf,
     make_image_only_pdf,
     make_many_page_pdf,
@@ -29,7 +30,7 @@ from papercast.testing.pdfs import (
 
 
 def run(env: Env, papers, **kw):  # type: ignore[no-untyped-def]
-    return summarize_papers(papers, settings=env.settings, db=env.db, layout=env.layout, **kw)
+    return summarize_papers(env.request(papers, **kw))
 
 
 def test_summaries_are_cached_and_refresh_forces() -> None:
@@ -65,7 +66,7 @@ def test_cache_key_includes_model_and_prompt(tmp_path: Path) -> None:
             .body["messages"][0]["content"]
             .startswith("You summarize papers tersely.")
         )
-    hashes = {r["prompt_hash"] for r in SummaryStore(env.db).calls()}
+    hashes = {r["prompt_hash"] for r in CallStore(env.db).calls()}
     assert len(hashes) == 2
 
 
@@ -110,7 +111,7 @@ def test_every_call_is_logged_with_tokens_and_cost_never_the_key() -> None:
         env = Env.create(make_settings(fake, fulltext=False))
         result = run(env, [paper], run_id=42)
         usage = fake.completion_calls[0]
-    calls = SummaryStore(env.db).calls(paper.id)
+    calls = CallStore(env.db).calls(paper.id)
     assert len(calls) == 1
     call = calls[0]
     assert call["model"] == "gpt-4o-mini" and call["status"] == "ok" and call["run_id"] == 42
@@ -261,7 +262,7 @@ def test_context_overflow_refits_the_text_to_the_limit_the_server_names(
     assert [c.status for c in calls] == [400, 200]
     assert result.records[paper.id].source_text == "full" and paper.id not in result.notes
     assert len(calls[1].text()) < len(calls[0].text())
-    statuses = [r["status"] for r in SummaryStore(env.db).calls(paper.id)]
+    statuses = [r["status"] for r in CallStore(env.db).calls(paper.id)]
     assert statuses == ["error", "ok"]
 
 
@@ -326,7 +327,7 @@ def test_refusal_is_a_per_paper_failure() -> None:
         result = run(env, [make_paper(1), make_paper(2)])
     assert "refused" in result.failures[make_paper(1).id]
     assert make_paper(2).id in result.records
-    statuses = {r["status"] for r in SummaryStore(env.db).calls(make_paper(1).id)}
+    statuses = {r["status"] for r in CallStore(env.db).calls(make_paper(1).id)}
     assert statuses == {"refusal"}
 
 
@@ -350,7 +351,7 @@ def test_invalid_json_twice_fails_that_paper() -> None:
         fake.fail_next("malformed", 2)
         result = run(env, [make_paper(1)])
     assert "invalid JSON twice" in result.failures[make_paper(1).id]
-    calls = SummaryStore(env.db).calls()
+    calls = CallStore(env.db).calls()
     assert [(c["purpose"], c["status"]) for c in calls] == [
         ("summary", "invalid"),
         ("summary-repair", "invalid"),
@@ -393,7 +394,7 @@ def test_estimate_counts_tokens_without_calling(fixture_server: FixtureServer) -
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake, fulltext=False))
         run(env, papers[:1])
-        estimate = estimate_cost(papers, env.settings, db=env.db, layout=env.layout)
+        estimate = estimate_cost(env.request(papers))
         calls = len(fake.calls)
     assert calls == 1
     assert [p.cached for p in estimate.papers] == [True, False]

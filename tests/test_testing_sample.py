@@ -18,9 +18,7 @@ from arxiv import _feed
 from pypdf import PdfReader
 
 from papercast.resources import sample_dir
-from papercast.testing import FixtureServer
-from papercast.testing.payloads import ArxivApiHandler, arxiv_entries_from_atom
-from papercast.testing.sample import (
+from papercast.sample.manifest import (
     SampleManifest,
     check_sample,
     load_manifest,
@@ -28,6 +26,8 @@ from papercast.testing.sample import (
     sample_pdf_urls,
     sample_settings,
 )
+from papercast.sample.server import FixtureServer
+from support.payloads import ArxivApiHandler, arxiv_entries_from_atom
 
 SINCE, UNTIL = date(2024, 10, 7), date(2024, 10, 13)
 # The reference newsletter's papers submitted in the week, with their real titles.
@@ -236,8 +236,8 @@ def test_sample_week_can_be_served_with_any_page_size(
 
 def test_the_sample_run_sends_exactly_the_recorded_arxiv_query() -> None:
     from papercast.config import load_settings
+    from papercast.sample.manifest import load_manifest
     from papercast.sources.arxiv import build_query
-    from papercast.testing.sample import load_manifest
     from papercast.window import parse_week
 
     manifest = load_manifest()

@@ -19,17 +19,17 @@ from hypothesis import strategies as st
 from lxml import etree
 from typer.testing import CliRunner
 
-from hostile_corpus import UNSAFE_CHARACTERS, assert_no_unsafe_characters, sprinkle
-from issue_builders import sample_issue
 from papercast.cli import app
 from papercast.config import Settings
 from papercast.export.podcast_feed import build_podcast_feed
 from papercast.models import Issue, Paper, Summary, SummaryRecord, safe_text
+from papercast.sample.server import FixtureServer
 from papercast.store import Database
 from papercast.store.issues import IssueStore
-from papercast.testing import FixtureServer
-from papercast.testing.fake_openai import FakeOpenAI
-from pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
+from support.fake_openai import FakeOpenAI
+from support.hostile_corpus import UNSAFE_CHARACTERS, assert_no_unsafe_characters, sprinkle
+from support.issue_builders import sample_issue
+from support.pipeline_world import SENTINEL_KEY, World, serve_pdfs, week_entries
 
 runner = CliRunner()
 
@@ -200,7 +200,7 @@ def test_one_format_failing_never_costs_the_others(world: World) -> None:
 
 def test_a_pdf_title_with_pdfiums_hyphen_mark_is_joined_not_kept() -> None:
     """PDF metadata (UTF-16, as real PDFs write non-Latin titles) carrying U+FFFE."""
-    from papercast.testing.pdfs import make_pdf, sample_paper_pages
+    from support.pdfs import make_pdf, sample_paper_pages
 
     title = "Accelerat\ufffeing Trans\u202eformers"
     encoded = ("<" + "FEFF" + title.encode("utf-16-be").hex().upper() + ">").encode()

@@ -12,16 +12,16 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from issue_builders import HOSTILE_TITLE
 from papercast.pipeline import run_lock
+from papercast.sample.server import FixtureServer, Reply
 from papercast.store import Database
 from papercast.store.history import HistoryStore
 from papercast.store.picks import PickStore
 from papercast.store.weekly import WeeklyStore
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.pdfs import make_pdf, sample_paper_pages
 from papercast.web import WebConfig, create_app
-from web_world import (
+from support.issue_builders import HOSTILE_TITLE
+from support.pdfs import make_pdf, sample_paper_pages
+from support.web_world import (
     PAST,
     SUMMARY_ONLY_WORD,
     WEEK,
@@ -437,8 +437,8 @@ def test_one_pdf_upload_is_summarized_like_papercast_summarize(client: TestClien
 def test_one_paper_by_arxiv_id_link_or_doi_is_summarized_like_papercast_summarize(
     tmp_path: Path, fixture_server: FixtureServer
 ) -> None:
-    from arxiv_pages import page, real_entries, with_id
-    from test_sources_biorxiv import page_json, record
+    from support.arxiv_pages import page, real_entries, with_id
+    from support.fixtures import page_json, record
 
     arxiv_id, doi = "2410.05258", "10.1101/2024.10.03.600003"
     entry = with_id(real_entries()[0], f"{arxiv_id}v1", "2024-10-07T10:00:00Z")
@@ -547,7 +547,7 @@ def test_an_empty_store_offers_to_prepare_the_week_and_says_why_nothing_came(
 def test_a_paid_model_shows_the_cost_and_calls_nothing_before_the_reader_agrees(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from papercast.testing.fake_openai import FakeOpenAI
+    from support.fake_openai import FakeOpenAI
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-serve-0123456789")
     with FakeOpenAI() as fake:

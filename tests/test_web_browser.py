@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from browser_cdp import Browser
 from papercast.store.history import HistoryStore
 from papercast.web import WebConfig, create_app
-from web_server import running
-from web_world import PAST, SUMMARY_ONLY_WORD, WEEK, WebWorld, build_world
+from support.browser_cdp import Browser
+from support.web_server import running
+from support.web_world import PAST, SUMMARY_ONLY_WORD, WEEK, WebWorld, build_world
 
 pytestmark = pytest.mark.browser
 

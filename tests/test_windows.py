@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from arxiv_pages import page, real_entries, with_id
 from papercast.cli import app
 from papercast.config import load_settings
 from papercast.errors import InputError
@@ -19,11 +18,12 @@ from papercast.fetch import fetch_window
 from papercast.layout import Layout
 from papercast.models import DateWindow
 from papercast.pipeline import run_week
+from papercast.sample.server import FixtureServer, Reply
 from papercast.store import Database, PaperStore
-from papercast.testing import FixtureServer, Reply
-from papercast.testing.payloads import biorxiv_details_page, synthetic_biorxiv_records
 from papercast.window import week_id
-from test_sources_feeds import ARXIV_RSS
+from support.arxiv_pages import page, real_entries, with_id
+from support.fixtures import ARXIV_RSS
+from support.payloads import biorxiv_details_page, synthetic_biorxiv_records
 
 runner = CliRunner()
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13), label="2024-W41")

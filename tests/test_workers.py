@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from papercast.workers import Lost, WorkerPool
-from procs import Tracker, default_sigint
+from support.procs import Tracker, default_sigint
 
 LINUX = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="tracks processes through /proc (Linux)"
@@ -49,7 +49,7 @@ PARENT = textwrap.dedent(
     import sys
     from papercast.workers import WorkerPool
 
-    pool = WorkerPool("worker_jobs:mark_and_sleep", sys.argv[1], size=2)
+    pool = WorkerPool("support.worker_jobs:mark_and_sleep", sys.argv[1], size=2)
     next(pool.map_unordered([(0, (0,)), (1, (1,)), (2, (2,))]))  # waits until it is stopped
     """
 )
@@ -60,7 +60,7 @@ def _start_parent(tmp_path: Path) -> tuple[subprocess.Popen[str], Tracker]:
     script, busy = tmp_path / "parent.py", tmp_path / "busy"
     script.write_text(PARENT)
     busy.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}  # for worker_jobs
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}  # for support.worker_jobs
     proc = subprocess.Popen(
         [sys.executable, str(script), str(busy)],
         stdout=subprocess.PIPE,

@@ -10,16 +10,25 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from papercast.errors import ConfigError
+from papercast.plugins import LLM_BACKENDS, RANKERS, TTS_ENGINES, Choice
 
 CONFIG_FILENAME = "papercast.toml"
+
+# Settings that name a provider: the built-ins, or a plugin's name (papercast.plugins).
+LLM_BACKEND = Choice("[llm] backend", ("auto", "openai", "extractive"), LLM_BACKENDS)
+RANK_BACKEND = Choice(
+    "[rank] backend", ("tfidf", "hybrid", "embeddings", "local", "keywords"), RANKERS
+)
+TTS_ENGINE = Choice("[audio] engine", ("piper", "openai"), TTS_ENGINES)
 log = logging.getLogger(__name__)
 
 
@@ -131,7 +140,7 @@ class SelectConfig(Section):
 
 
 class LLMConfig(Section):
-    backend: Literal["auto", "openai", "extractive"] = Field(
+    backend: Annotated[str, LLM_BACKEND] = Field(
         default="auto",
         description="auto: OpenAI-compatible if a key or base_url is set, else extractive (offline)",
     )
@@ -236,8 +245,9 @@ class IssueConfig(Section):
 
 class AudioConfig(Section):
     enabled: bool = Field(default=True, description="make the podcast episode in `papercast run`")
-    engine: Literal["piper", "openai"] = Field(
-        default="piper", description="piper (local, offline, no key) or openai (hosted TTS)"
+    engine: Annotated[str, TTS_ENGINE] = Field(
+        default="piper",
+        description="piper (local, offline, no key) or openai (hosted TTS)",
     )
     voice: str | None = Field(
         default=None,
@@ -380,7 +390,7 @@ class PublishConfig(Section):
 
 
 class RankConfig(Section):
-    backend: Literal["tfidf", "hybrid", "embeddings", "local", "keywords"] = Field(
+    backend: Annotated[str, RANK_BACKEND] = Field(
         default="tfidf",
         description="tfidf (offline default), hybrid (tfidf + a static embedding model: "
         "papercast[static]), embeddings, local (sentence-transformers) or keywords",
@@ -556,12 +566,16 @@ def _has_key(data: dict[str, Any], loc: tuple[int | str, ...]) -> bool:
     return True
 
 
-def _describe(exc: ValidationError, data: dict[str, Any], path: Path | None) -> str:
+def _describe(
+    exc: ValidationError, data: dict[str, Any], path: Path | None, origin: str | None = None
+) -> str:
     lines = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         key = ".".join(str(p) for p in loc)
-        if path is not None and _has_key(data, loc):
+        if origin is not None:
+            where = origin
+        elif path is not None and _has_key(data, loc):
             where = str(path)
         else:
             where = "environment variable PAPERCAST_" + "__".join(str(p).upper() for p in loc)
@@ -625,12 +639,14 @@ def load_settings(
 
 
 def _resolve_relative_paths(settings: Settings, base: Path) -> None:
-    """Paths in a config file are relative to the file, not to where papercast runs."""
+    """Paths in a config file are relative to the file, not to where papercast runs; ``~`` is
+    the user's home (``notes_dir = "~/Obsidian/Papers"``)."""
     sections = (settings.llm, settings.issue, settings.audio, settings.publish, settings.email)
     for section in sections:
         for name, value in section:
             if isinstance(value, Path) and not value.is_absolute():
-                setattr(section, name, base / value)
+                home = value.expanduser()
+                setattr(section, name, home if home.is_absolute() else base / value)
 
 
 def openai_api_key(settings: Settings) -> str | None:
@@ -663,14 +679,27 @@ class _ExactSettings(Settings):
         return (init_settings,)
 
 
-def exact_settings(data: dict[str, Any], config_file: Path | None = None) -> Settings:
-    """Validate ``data`` as Settings exactly as given (used to derive settings from settings)."""
+def derive(
+    settings: Settings, changes: Mapping[str, Any], *, origin: str = "the command line"
+) -> Settings:
+    """``settings`` with ``changes`` applied, validated like a file: the one way to override.
+
+    ``changes`` maps a section to the keys that change (``{"llm": {"model": "x"}}``) or a
+    top-level key to its value (``{"home": path}``). The environment is not read again and
+    secrets carry over; an invalid value is a ConfigError naming the key and ``origin``.
+    """
+    data = settings.model_dump(exclude={"config_file"})
+    for name, value in changes.items():
+        data[name] = {**data[name], **value} if isinstance(value, Mapping) else value
     try:
         built = _ExactSettings(**data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid configuration: {_describe(exc, data, None)}") from None
+        raise ConfigError(
+            f"invalid configuration: {_describe(exc, data, None, origin)}",
+            "see the command's --help and docs/configuration.md",
+        ) from None
     result = Settings.model_construct(
         **{name: getattr(built, name) for name in Settings.model_fields}
     )
-    result.config_file = config_file
+    result.config_file = settings.config_file
     return result

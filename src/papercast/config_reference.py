@@ -14,11 +14,16 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from papercast.config import Settings
+from papercast.plugins import Choice
 
 _ENV_ONLY = "secret: set it in the environment, never in the file"
 
 
 def _type_name(info: FieldInfo) -> str:
+    choice = next((m for m in info.metadata if isinstance(m, Choice)), None)
+    if choice is not None:  # a provider's name: the built-ins, or a plugin's
+        names = ", ".join(f"'{name}'" for name in choice.builtins)
+        return f"{names} or a `{choice.group}` plugin's name"
     text = str(info.annotation).replace("typing.", "").replace("pathlib.", "")
     text = text.replace("<class '", "").replace("'>", "").replace("papercast.config.", "")
     return text.replace("NoneType", "None").replace("pydantic.types.", "")

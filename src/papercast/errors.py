@@ -1,19 +1,28 @@
-"""Domain errors: each carries a message that says what went wrong and what to do.
+"""Domain errors and exit codes: each error says what went wrong and what to do.
 
 The CLI prints ``str(error)`` (one line, plus the hint) and exits with ``exit_code``;
-nothing below the CLI prints.
+nothing below the CLI prints. Every exit code papercast uses is defined here.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # nothing (or nothing usable) was made
+EXIT_USAGE = 2  # bad input or configuration: fix the command or the file
+EXIT_PARTIAL = 3  # done, but some papers, sources or exports failed (retried next time)
+EXIT_LOCKED = 4  # another run holds the lock on this home
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+EXIT_TERMINATED = 143  # SIGTERM (128 + 15): a `timeout`, cron or systemd stop
 
 
 class PapercastError(Exception):
     """Base class for every error a user is meant to read."""
 
-    exit_code: int = 1
+    exit_code: int = EXIT_FAILED
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -27,13 +36,13 @@ class PapercastError(Exception):
 class ConfigError(PapercastError):
     """The configuration file or environment is invalid."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InputError(PapercastError):
     """A value the user gave (id, URL, date, file) cannot be used."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class SourceError(PapercastError):
@@ -55,7 +64,7 @@ class SourceError(PapercastError):
 class NotFoundError(PapercastError):
     """A paper, issue or file that was asked for does not exist."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class LLMError(PapercastError):
@@ -77,12 +86,22 @@ class ExportError(PapercastError):
 class LockedError(PapercastError):
     """Another papercast run holds the lock on this home."""
 
-    exit_code = 4
+    exit_code = EXIT_LOCKED
 
 
 class StorageError(PapercastError):
     """papercast cannot write where it keeps state or outputs: a full disk, a read-only
     PAPERCAST_HOME or out dir, no permission. The message names the place."""
+
+
+def failure_reason(exc: BaseException, log: logging.Logger | None = None) -> str:
+    """A failure as a report shows it: ours as they read, anything else with its type (and,
+    given a logger, its traceback in the log)."""
+    if isinstance(exc, PapercastError):
+        return str(exc)
+    if log is not None:
+        log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 _FULL = {errno.ENOSPC, errno.EDQUOT}

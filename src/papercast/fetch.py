@@ -15,7 +15,7 @@ from papercast.config import Settings
 from papercast.errors import PapercastError, SourceError
 from papercast.models import DateWindow, FetchReport, SourceReport
 from papercast.select import Selector
-from papercast.sources import Source, SourceResult, build_sources
+from papercast.sources import Source, SourceResult, create_sources
 from papercast.sources.base import accepted_window, oversized
 from papercast.store import Database, PaperStore, RunStore, UpsertOutcome
 
@@ -41,7 +41,7 @@ def fetch_window(
     assert run_id is not None
     selector = Selector(settings)
     seen_before = papers.seen_ids() if settings.select.skip_seen else set()
-    active = sources if sources is not None else build_sources(settings, only)
+    active = sources if sources is not None else create_sources(settings, only)
     report = FetchReport(window=window)
     candidates: dict[str, None] = {}
     this_run: set[str] = set()

@@ -21,7 +21,7 @@ from pydantic import Field
 
 from papercast.errors import InputError
 from papercast.ids import parse_reference
-from papercast.models import CleanText, Model, normalize_text
+from papercast.models import CleanText, HistoryRecord, Model, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -35,31 +35,6 @@ _ZOTERO_COLUMNS = {"item type", "title", "abstract note"}
 _ID_COLUMNS = ("id", "arxiv_id", "arxiv", "paper_id", "doi", "eprint")
 _URL_COLUMNS = ("url", "link", "abs_url", "arxiv_url")
 _DATE_COLUMNS = ("date", "added", "added_at", "picked_at", "date added", "seen_at")
-
-
-class HistoryRecord(Model):
-    """One paper from the reader's past: what it was and whether they picked it."""
-
-    title: CleanText = ""
-    abstract: CleanText = ""
-    paper_id: str | None = Field(default=None, description="papercast id when one is known")
-    ref: str | None = Field(default=None, description="the id or url as given in the file")
-    picked: bool = True
-    added: datetime | None = None
-    line: int = Field(default=0, description="where the record starts in its file (1-based)")
-
-    @property
-    def key(self) -> str:
-        """What makes two records the same paper: its id, else its link, else its title."""
-        if self.paper_id:
-            return self.paper_id
-        if self.ref:
-            return f"ref:{self.ref}"
-        return "title:" + _TITLE_KEY.sub(" ", self.title.lower()).strip()
-
-    @property
-    def text(self) -> str:
-        return f"{self.title}\n{self.abstract}".strip()
 
 
 class CandidateRecord(Model):

@@ -313,3 +313,69 @@ class Issue(Model):
         hours, rest = divmod(total, 3600)
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+# --- what the store keeps about the reader and about every paid call ----------------------
+
+_TITLE_KEY = re.compile(r"[^a-z0-9]+")
+CallStatus = Literal["ok", "error", "invalid", "refusal", "timeout", "rate_limited"]
+
+
+class HistoryRecord(Model):
+    """One paper from the reader's past: what it was and whether they picked it."""
+
+    title: CleanText = ""
+    abstract: CleanText = ""
+    paper_id: str | None = Field(default=None, description="papercast id when one is known")
+    ref: str | None = Field(default=None, description="the id or url as given in the file")
+    picked: bool = True
+    added: datetime | None = None
+    line: int = Field(default=0, description="where the record starts in its file (1-based)")
+
+    @property
+    def key(self) -> str:
+        """What makes two records the same paper: its id, else its link, else its title."""
+        if self.paper_id:
+            return self.paper_id
+        if self.ref:
+            return f"ref:{self.ref}"
+        return "title:" + _TITLE_KEY.sub(" ", self.title.lower()).strip()
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.abstract}".strip()
+
+
+class CallLog(BaseModel):
+    """One request to a model, as recorded in llm_calls (never the key, never the text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    purpose: str = "summary"
+    status: CallStatus = "ok"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    usage_estimated: bool = Field(
+        default=False, description="the server reported no usage: tokens estimated from the text"
+    )
+    duration_ms: int = 0
+    error: str | None = None
+    options: dict[str, object] = Field(default_factory=dict)
+
+
+class TTSCall(BaseModel):
+    """One request to a speech engine, as logged in the ``tts_calls`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: str
+    voice: str
+    model: str | None = None
+    chars: int
+    audio_seconds: float | None = None
+    duration_ms: int | None = None
+    status: str = "ok"
+    error: str | None = None
+    cost_usd: float = 0.0

@@ -20,8 +20,8 @@ from papercast.ids import parse_reference
 from papercast.layout import Layout, atomic_write_bytes
 from papercast.models import Paper
 from papercast.store import Database, PaperStore
-from papercast.summarize import CostEstimate
-from papercast.summary_output import SummaryItem
+from papercast.summarize import CostEstimate, SummarizeRequest
+from papercast.summarize.output import SummaryItem
 
 UPLOAD_PREFIX = "upload:"
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -66,7 +66,7 @@ def _input(layout: Layout, reference: str) -> str:
 
 def resolve(settings: Settings, layout: Layout, reference: str) -> Paper:
     """The paper a reference stands for (looked up, or read from the PDF)."""
-    from papercast.summarize_inputs import InputResolver
+    from papercast.summarize.inputs import InputResolver
 
     wanted = _input(layout, reference)
     resolver = InputResolver(settings, layout)
@@ -87,7 +87,8 @@ def resolve(settings: Settings, layout: Layout, reference: str) -> Paper:
 def estimate(settings: Settings, layout: Layout, db: Database, paper: Paper) -> CostEstimate:
     from papercast.summarize import estimate_cost
 
-    return estimate_cost([paper], settings, db=db, layout=layout, download=True)
+    request = SummarizeRequest(papers=[paper], settings=settings, db=db, layout=layout)
+    return estimate_cost(request, download=True)
 
 
 def needs_confirmation(cost: CostEstimate) -> bool:
@@ -110,7 +111,9 @@ def summarize(settings: Settings, layout: Layout, db: Database, paper: Paper) ->
     canonical, _ = PaperStore(db).upsert(paper)
     if canonical != paper.id:
         paper = paper.model_copy(update={"id": canonical})
-    result = summarize_papers([paper], settings=settings, db=db, layout=layout)
+    result = summarize_papers(
+        SummarizeRequest(papers=[paper], settings=settings, db=db, layout=layout)
+    )
     record = result.records.get(paper.id)
     if record is None:
         reason = result.failures.get(paper.id) or result.fatal or "no summary came back"

@@ -19,13 +19,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.config import Settings
-from papercast.errors import InputError, LockedError, PapercastError, StorageError
+from papercast.config import Settings, derive
+from papercast.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    InputError,
+    LockedError,
+    PapercastError,
+    StorageError,
+    failure_reason,
+)
 from papercast.fetch import fetch_window
 from papercast.layout import (
     PRIVATE_FILE,
@@ -45,14 +54,14 @@ from papercast.models import (
     Usage,
 )
 from papercast.store import Database, PaperStore, RunStore
+from papercast.store.calls import CallStore
 from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 from papercast.window import check_begun, last_complete_week, parse_week, unfinished
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from papercast.summarize import SummarizeRequest
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_PARTIAL = 3
+log = logging.getLogger(__name__)
 
 Status = Literal["done", "partial", "failed", "empty", "dry-run", "waiting-for-picks"]
 Events = Callable[[str, str], None]
@@ -319,6 +328,24 @@ class _Run:
         if report.status == "done" and (report.failed or report.exit_code == EXIT_PARTIAL):
             report.status, report.exit_code = "partial", EXIT_PARTIAL
 
+    def request(
+        self,
+        papers: list[Paper],
+        fulltext_ids: set[str],
+        on_progress: Callable[[str], None] | None = None,
+    ) -> SummarizeRequest:
+        from papercast.summarize import SummarizeRequest
+
+        return SummarizeRequest(
+            papers,
+            self.settings,
+            self.db,
+            self.layout,
+            fulltext_ids=fulltext_ids,
+            run_id=self.run_id,
+            on_progress=on_progress,
+        )
+
     def _partial(self, warning: str) -> None:
         self.report.warnings.append(warning)
         self.report.exit_code, self.report.status = EXIT_PARTIAL, "partial"
@@ -345,7 +372,7 @@ class _Run:
             return None
         papers = PaperStore(self.db).get_many(fetched.paper_ids)
         with self.clock.stage("rank", f"ranking {len(papers)} candidates"):
-            state = _rank(self.settings, self.db, report.issue_id, report.window, papers)
+            state = _rank(self.settings, self.db, self.run_id, report.window, papers)
         return state, papers
 
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
@@ -361,9 +388,7 @@ class _Run:
     def estimate(self, chosen: list[Paper], fulltext_ids: set[str]) -> None:
         from papercast.summarize import estimate_cost
 
-        estimate = estimate_cost(
-            chosen, self.settings, db=self.db, layout=self.layout, fulltext_ids=fulltext_ids
-        )
+        estimate = estimate_cost(self.request(chosen, fulltext_ids))
         report = self.report
         report.backend, report.model = estimate.backend, estimate.model
         report.estimated_cost_usd = round(estimate.cost_usd, 4)
@@ -377,26 +402,12 @@ class _Run:
 
         events = self.clock.events
         with self.clock.stage("summarize", f"summarizing {len(chosen)} papers"):
-            result = summarize_papers(
-                chosen,
-                settings=self.settings,
-                db=self.db,
-                layout=self.layout,
-                fulltext_ids=fulltext_ids,
-                run_id=self.run_id,
-                on_progress=(lambda message: events("summarize", message)) if events else None,
-            )
+            progress = (lambda message: events("summarize", message)) if events else None
+            result = summarize_papers(self.request(chosen, fulltext_ids, progress))
         report = self.report
         report.backend, report.model = result.backend, result.model
         report.usage = result.usage
-        report.llm_calls = {
-            row["status"]: row["n"]
-            for row in self.db.query(
-                "SELECT status, COUNT(*) AS n FROM llm_calls WHERE run_id=? GROUP BY status "
-                "ORDER BY status",
-                (self.run_id,),
-            )
-        }
+        report.llm_calls = CallStore(self.db).by_status(self.run_id)
         report.from_cache = len(result.cached)
         report.summarized = len(result.records) - len(result.cached)
         report.failed = dict(result.failures)
@@ -431,7 +442,7 @@ class _Run:
         settings = self.settings
         if not (settings.audio.enabled and settings.publish.audio and issue.highlights):
             return issue
-        from papercast.audio.episode import build_episode
+        from papercast.audio.episode import build_episode, with_episode
 
         try:
             with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
@@ -439,7 +450,7 @@ class _Run:
                     issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
                 )
         except Exception as exc:  # one output failing never fails the run
-            self._partial(f"no episode this week: {_reason(exc)}")
+            self._partial(f"no episode this week: {failure_reason(exc, log)}")
             return issue
         report = self.report
         report.audio_seconds = round(episode.duration_seconds, 2)
@@ -451,14 +462,10 @@ class _Run:
                 f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
                 f"[audio] max_minutes={settings.audio.max_minutes:g}"
             )
-        return issue.model_copy(
-            update={
-                "audio_duration_seconds": round(episode.duration_seconds, 2),
-                "audio_file": episode.mp3_path.name,
-            }
-        )
+        return with_episode(issue, episode, self.layout)
 
     def publish(self, issue: Issue, out_dir: Path) -> None:
+        from papercast.export import Exporter
         from papercast.render import render_issue
         from papercast.store.issues import IssueStore
 
@@ -472,7 +479,7 @@ class _Run:
                         issue, settings=self.settings, out_dir=out_dir, formats=[fmt]
                     )
                 except Exception as exc:  # one format failing never costs the others
-                    self._partial(f"{fmt} output failed: {_reason(exc)}")
+                    self._partial(f"{fmt} output failed: {failure_reason(exc, log)}")
                     continue
                 outputs += written.values()
         if issue.audio_file:
@@ -480,78 +487,12 @@ class _Run:
                 p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
             ]
         with self.clock.stage("export", "writing exports"):
-            outputs += self.exports(issue, issues.list())
+            exported = Exporter(self.settings, self.layout, self.db).weekly(issue, issues.list())
+        outputs += exported.written
+        self.report.warnings += exported.skipped
+        for failure in exported.failures:
+            self._partial(failure)
         self.report.outputs = sorted({_relative(p, self.layout.out_dir) for p in outputs})
-
-    def exports(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
-        """Feed, notes, site, email — each as configured; one failing never stops the others."""
-        publish = self.settings.publish
-        steps: list[tuple[str, Callable[[], list[Path]]]] = []
-        if publish.feed and self.settings.podcast.base_url:
-            steps.append(("podcast feed", lambda: self.feed(issue, all_issues)))
-        elif publish.feed:
-            self.report.warnings.append("no podcast feed: set [podcast] base_url to publish one")
-        if publish.notes_dir is not None:
-            steps.append(("notes", lambda: self.notes(issue)))
-        if publish.site_dir is not None:
-            steps.append(("site", lambda: self.site(all_issues)))
-        if publish.email and self.settings.email.to:
-            steps.append(("email", lambda: self.email(issue)))
-        written: list[Path] = []
-        for name, step in steps:
-            try:
-                written += step()
-            except Exception as exc:  # a failed export is that export's failure, not the run's
-                self._partial(f"{name} failed: {_reason(exc)}")
-        return written
-
-    def feed(self, issue: Issue, all_issues: list[Issue]) -> list[Path]:
-        from papercast.export.podcast_feed import build_podcast_feed
-
-        root = build_podcast_feed(
-            all_issues,
-            settings=self.settings,
-            out_path=self.layout.out_dir / "feed.xml",
-            audio_root=self.layout.out_dir,
-        )
-        copy = self.layout.issue_dir(issue.id) / "feed.xml"
-        atomic_write_text(copy, root.read_text(encoding="utf-8"))
-        return [root, copy]
-
-    def notes(self, issue: Issue) -> list[Path]:
-        from papercast.export.notes import write_notes
-
-        assert self.settings.publish.notes_dir is not None
-        return write_notes(issue, self.settings.publish.notes_dir)
-
-    def site(self, all_issues: list[Issue]) -> list[Path]:
-        from papercast.export.site import build_site
-
-        assert self.settings.publish.site_dir is not None
-        index = build_site(
-            all_issues,
-            settings=self.settings,
-            site_dir=self.settings.publish.site_dir,
-            audio_root=self.layout.out_dir,
-        )
-        return [index]
-
-    def email(self, issue: Issue) -> list[Path]:
-        from papercast.export.email import send_issue
-
-        results = send_issue(
-            issue,
-            list(self.settings.email.to),
-            settings=self.settings,
-            db=self.db,
-            layout=self.layout,
-        )
-        failed = [r for r in results if r.status == "failed"]
-        if failed:
-            self._partial(
-                "email not delivered to " + ", ".join(f"{r.address} ({r.error})" for r in failed)
-            )
-        return [self.layout.issue_email_dir(issue.id) / "issue.eml"]
 
 
 def _unfinished_warning(window: DateWindow, today: date, dry_run: bool) -> str:
@@ -562,14 +503,6 @@ def _unfinished_warning(window: DateWindow, today: date, dry_run: bool) -> str:
         f"this issue has the papers out by {today}, and its selection is now frozen; after "
         f"the week, `papercast run --week {window.label} --refetch` makes it whole"
     )
-
-
-def _reason(exc: Exception) -> str:
-    """A failure for the report: our errors as they read, anything else with its type."""
-    if isinstance(exc, PapercastError):
-        return str(exc)
-    log.info("unexpected %s (traceback for the run log)", type(exc).__name__, exc_info=exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:
@@ -591,14 +524,19 @@ def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
 
 
 def _rank(
-    settings: Settings, db: Database, issue_id: str, window: DateWindow, papers: list[Paper]
+    settings: Settings,
+    db: Database,
+    run_id: int | None,
+    window: DateWindow,
+    papers: list[Paper],
 ) -> WeeklyState:
     from papercast.picking import picked_first
     from papercast.rank import load_profile, rank_papers
     from papercast.store.picks import PickStore
 
+    issue_id = window.label
     profile = load_profile(db, settings, exclude_issue=issue_id)
-    ranked = rank_papers(papers, profile, settings, db=db)
+    ranked = rank_papers(papers, profile, settings, db=db, run_id=run_id)
     picked = {row.paper_id for row in PickStore(db).rows(issue_id) if row.picked}
     refs = [
         RankedRef(id=r.paper.id, score=r.score, why=r.why, picked=r.paper.id in picked)
@@ -618,7 +556,7 @@ def rerank_week(settings: Settings, layout: Layout, issue_id: str) -> WeeklyStat
         if state is None:
             raise NotFoundError(f"{issue_id} has not been ranked yet")
         papers = _load_papers(db, state)
-        fresh = _rank(settings, db, issue_id, parse_week(state.window), papers)
+        fresh = _rank(settings, db, None, parse_week(state.window), papers)  # no run: no run id
         fresh.stage = "waiting-for-picks" if state.stage == "done" else state.stage
         weekly.save(fresh)
         return fresh
@@ -635,8 +573,7 @@ def _with_picks(settings: Settings, state: WeeklyState) -> Settings:
     picked = sum(r.picked for r in state.ranked)
     if not picked:
         return settings
-    issue = settings.issue.model_copy(update={"highlights": picked, "highlight_pool": 1})
-    return settings.model_copy(update={"issue": issue})
+    return derive(settings, {"issue": {"highlights": picked, "highlight_pool": 1}}, origin="picks")
 
 
 def _choose(settings: Settings, state: WeeklyState) -> tuple[list[RankedRef], int]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import css_inline
 from jinja2 import (
@@ -32,8 +32,9 @@ from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
-from papercast.models import Issue, IssueEntry, Paper, safe_text
+from papercast.models import Issue, IssueEntry
 from papercast.resources import templates_dir
+from papercast.text import md_escape, paper_url, plain, safe_url, wrap
 
 log = logging.getLogger(__name__)
 
@@ -61,88 +62,6 @@ SOURCE_LABELS = {
     "feed": "Feed",
     "local": "Local file",
 }
-
-_URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=])", re.MULTILINE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WS_RUN = re.compile(r"\s+")
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) URL (percent-encoded), else None."""
-    if not url:
-        return None
-    url = _CONTROL.sub("", safe_text(url)).strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    if any(c in parts.netloc for c in "<>\"' \\"):
-        return None
-    return quote(url, safe=_URL_SAFE)
-
-
-def paper_url(paper: Paper) -> str | None:
-    """The paper's landing page: its abs URL, else one derived from its id or DOI."""
-    for candidate in (paper.abs_url, _derived_url(paper), paper.pdf_url):
-        url = safe_url(candidate)
-        if url:
-            return url
-    return None
-
-
-def _derived_url(paper: Paper) -> str | None:
-    if paper.source == "arxiv":
-        return f"https://arxiv.org/abs/{paper.versioned_id}"
-    if paper.doi:
-        return f"https://doi.org/{paper.doi}"
-    if paper.source in ("biorxiv", "medrxiv"):
-        return f"https://doi.org/{paper.short_id}"
-    return None
-
-
-def md_escape(value: object) -> str:
-    """Escape text for Markdown so titles and LLM prose cannot inject links or HTML."""
-    text = plain(value)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\1\\\2", text)
-
-
-def plain(value: object) -> str:
-    """Text with unsafe characters removed (models.safe_text) and whitespace collapsed."""
-    return _CONTROL.sub("", " ".join(safe_text(str(value)).split()))
-
-
-MAX_URL_CHARS = 500  # a longer "link" is no link anyone follows: it is cut like other text
-
-
-def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
-    """Word-wrap plain text at ``width``; URLs (up to 500 characters) are never broken.
-
-    Any other word too long for a line (a title with no spaces, text in a script written
-    without spaces) is cut into line-sized pieces, so no line runs to thousands of characters.
-    """
-    first_indent = indent if first is None else first
-    room = max(width - max(len(indent), len(first_indent)), 20)
-    words: list[str] = []
-    for word in plain(value).split(" "):
-        if len(word) <= room or (
-            word.startswith(("http://", "https://")) and len(word) <= MAX_URL_CHARS
-        ):
-            words.append(word)
-        else:
-            words += [word[i : i + room] for i in range(0, len(word), room)]
-    return textwrap.fill(
-        " ".join(words),
-        width=width,
-        initial_indent=first_indent,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
 
 
 @dataclass(frozen=True)
@@ -313,11 +232,49 @@ def render_format(
     if fmt == "email":
         text = inline_css(text)
     if fmt == "substack":
-        from papercast.export.substack import substack_problems
-
         for problem in substack_problems(text):
             log.warning("substack.html: %s (Substack's editor will drop it)", problem)
     return text
+
+
+# --- Substack -----------------------------------------------------------------------------
+# Substack has no posting API: substack.html is pasted into its editor, which keeps headings,
+# paragraphs, links, emphasis, lists, blockquotes, rules, line breaks and images, and drops
+# everything else (tables, classes, styles). ``substack_problems`` checks a rendered
+# substack.html (a user's own template included) against that list.
+
+ALLOWED_TAGS = frozenset(
+    {
+        "h1", "h2", "h3", "h4", "p", "a", "em", "i", "strong", "b", "ul", "ol", "li",
+        "blockquote", "hr", "br", "img", "figure", "figcaption",
+    }
+)  # fmt: skip
+ALLOWED_ATTRS = {"a": {"href"}, "img": {"src", "alt"}}
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"<{tag}> is not kept by the Substack editor")
+            return
+        allowed = ALLOWED_ATTRS.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.problems.append(f"<{tag} {name}=…> attribute is not kept")
+            elif name in ("href", "src") and not (value or "").startswith(("https://", "http://")):
+                self.problems.append(f"<{tag} {name}={value!r}> is not an http(s) link")
+
+
+def substack_problems(html: str) -> list[str]:
+    """What in ``html`` the Substack editor would drop or should never see (sorted, unique)."""
+    checker = _Checker()
+    checker.feed(html)
+    checker.close()
+    return sorted(set(checker.problems))
 
 
 def parse_formats(value: str | list[str]) -> list[str]:
@@ -351,6 +308,9 @@ def render_issue(
         atomic_write_text(path, text)
         written[fmt] = path
     return written
+
+
+_WS_RUN = re.compile(r"\s+")
 
 
 def marked(text: str) -> Markup:

@@ -5,6 +5,21 @@
 """
 
 from papercast.audio.chapters import Chapter
-from papercast.audio.episode import CHAPTERS_NAME, MP3_NAME, Episode, build_episode, speak
+from papercast.audio.episode import (
+    CHAPTERS_NAME,
+    MP3_NAME,
+    Episode,
+    build_episode,
+    speak,
+    with_episode,
+)
 
-__all__ = ["CHAPTERS_NAME", "MP3_NAME", "Chapter", "Episode", "build_episode", "speak"]
+__all__ = [
+    "CHAPTERS_NAME",
+    "MP3_NAME",
+    "Chapter",
+    "Episode",
+    "build_episode",
+    "speak",
+    "with_episode",
+]

@@ -20,13 +20,13 @@ from papercast.audio.assemble import ChapterAudio, Timeline, assemble
 from papercast.audio.cache import SegmentCache, segment_key
 from papercast.audio.chapters import Chapter, chapters_json
 from papercast.audio.encode import encode_mp3
-from papercast.audio.engines import TTSEngine, get_engine
-from papercast.audio.engines.base import pcm_to_wav
+from papercast.audio.engines import TTSEngine, create_engine
 from papercast.audio.ffmpeg import wav_to_segment
 from papercast.audio.guards import check_episode, check_segment
 from papercast.audio.script import Script, ScriptChapter, build_script
 from papercast.audio.spoken import to_spoken
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
+from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings
 from papercast.errors import AudioError, storage_error
 from papercast.layout import Layout, atomic_write_text, write_cache_bytes
@@ -69,6 +69,19 @@ class Episode(BaseModel):
         hours, rest = divmod(total, 3600)
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def with_episode(issue: Issue, episode: Episode, layout: Layout) -> Issue:
+    """``issue`` with its episode's length and file, stored the way the feed and the site find
+    it: the file name when the episode is in the issue's folder, else its absolute path."""
+    mp3 = episode.mp3_path.resolve()
+    in_folder = mp3.parent == layout.issue_dir(issue.id).resolve()
+    return issue.model_copy(
+        update={
+            "audio_duration_seconds": round(episode.duration_seconds, 2),
+            "audio_file": mp3.name if in_folder else str(mp3),
+        }
+    )
 
 
 @dataclass
@@ -164,7 +177,7 @@ def produce(
 ) -> Episode:
     started = time.perf_counter()
     audio = settings.audio
-    engine = engine or get_engine(settings)
+    engine = engine or create_engine(settings)
     fingerprint = _fingerprint(script, engine, settings, tags)
     reused = _reuse(layout, fingerprint, mp3_path, chapters_path) if audio.cache else None
     if reused is not None:

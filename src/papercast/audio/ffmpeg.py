@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from papercast.audio.engines.base import pcm_to_wav
+from papercast.audio.wav import pcm_to_wav
 from papercast.errors import AudioError
 from papercast.workers import child_guard
 

@@ -10,18 +10,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from papercast import __version__
+from papercast.cli.console import err, line
 from papercast.cli.state import AppState
-from papercast.errors import PapercastError, as_storage_error
-
-err_console = Console(stderr=True)
-
-EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
-EXIT_TERMINATED = 143  # SIGTERM (a `timeout`, cron or systemd stop)
+from papercast.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    PapercastError,
+    as_storage_error,
+)
 
 
 class Terminated(KeyboardInterrupt):
@@ -42,9 +42,9 @@ def _raise_errors(ctx: typer.Context | None) -> bool:
 
 
 def _print_error(exc: PapercastError) -> None:
-    err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+    err.print(line(("Error:", "bold red"), f" {exc.message}"))
     if exc.hint:
-        err_console.print(f"  {escape(exc.hint)}", highlight=False, style="dim", soft_wrap=True)
+        err.print(f"  {exc.hint}", style="dim")
 
 
 class PapercastGroup(TyperGroup):
@@ -62,9 +62,9 @@ class PapercastGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:
             if isinstance(exc, Terminated):
-                err_console.print("Stopped by SIGTERM; rerun to continue where it stopped.")
+                err.print("Stopped by SIGTERM; rerun to continue where it stopped.")
                 raise typer.Exit(EXIT_TERMINATED) from None
-            err_console.print("Interrupted; rerun to continue where it stopped.")
+            err.print("Interrupted; rerun to continue where it stopped.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             if _raise_errors(ctx):
@@ -73,13 +73,11 @@ class PapercastGroup(TyperGroup):
             if storage is not None:
                 _print_error(storage)
                 raise typer.Exit(storage.exit_code) from None
-            err_console.print(
-                f"[bold red]Unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}",
-                highlight=False,
-                soft_wrap=True,
+            err.print(
+                line(("Unexpected error:", "bold red"), f" {type(exc).__name__}: {exc}"),
             )
-            err_console.print("  run again with --debug to see the traceback", style="dim")
-            raise typer.Exit(1) from None
+            err.print("  run again with --debug to see the traceback", style="dim")
+            raise typer.Exit(EXIT_FAILED) from None
 
 
 app = typer.Typer(
@@ -126,7 +124,7 @@ def main_options(
         def emit(self, record: logging.LogRecord) -> None:
             super().emit(record if debug else without_traceback(record))
 
-    handler = ConsoleHandler(console=err_console, show_path=False, show_time=False)
+    handler = ConsoleHandler(console=err, show_path=False, show_time=False)
     handler.addFilter(RedactingFilter())
     handler.setLevel(level)
     root = logging.getLogger()

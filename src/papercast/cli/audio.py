@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from papercast.cli.app import app
-from papercast.cli.state import get_state, output_dir, output_file
-from papercast.config import AudioConfig, Settings
-from papercast.errors import ConfigError, InputError
+from papercast.cli.console import out as console
+from papercast.cli.state import AppState, get_state, output_dir, output_file
+from papercast.config import Settings, derive
+from papercast.errors import InputError
 
 if TYPE_CHECKING:
     from papercast.audio import Episode
 
-# Paths stay whole (no wrapping); titles print as they are (no markup: "[x]" is text).
-console = Console(soft_wrap=True, markup=False, highlight=False)
 
 EngineOption = Annotated[
-    Literal["piper", "openai"] | None,
-    typer.Option("--engine", "-e", help="TTS engine (default: \\[audio] engine)."),
+    str | None,
+    typer.Option(
+        "--engine", "-e", help="piper, openai or a plugin's engine (default: \\[audio] engine)."
+    ),
 ]
 VoiceOption = Annotated[
     str | None,
@@ -35,16 +35,20 @@ NoCacheOption = Annotated[
 ]
 
 
-def _with_audio(settings: Settings, **changes: Any) -> Settings:
-    """Settings with some [audio] keys overridden from the command line (validated)."""
-    wanted = {k: v for k, v in changes.items() if v is not None}
-    if not wanted:
-        return settings
-    try:
-        audio = AudioConfig.model_validate({**settings.audio.model_dump(), **wanted})
-    except ValueError as exc:
-        raise ConfigError(f"invalid audio option: {exc}", "see `papercast audio --help`") from None
-    return settings.model_copy(update={"audio": audio})
+def _settings(
+    state: AppState,
+    engine: str | None,
+    voice: str | None,
+    rate: float | None,
+    no_cache: bool,
+    **more: Any,
+) -> Settings:
+    """Settings with the [audio] keys given on the command line (validated)."""
+    given = {"engine": engine, "voice": voice, "speaking_rate": rate, **more}
+    wanted = {k: v for k, v in given.items() if v is not None}
+    if no_cache:
+        wanted["cache"] = False
+    return derive(state.settings(), {"audio": wanted}) if wanted else state.settings()
 
 
 def _report(episode: Episode) -> None:
@@ -90,27 +94,18 @@ def audio(
 
     Example: papercast audio 2024-W41 --engine piper --max-minutes 15
     """
-    from papercast.audio import build_episode
+    from papercast.audio import build_episode, with_episode
     from papercast.cli.render import load_issue
     from papercast.store.issues import IssueStore
 
     state = get_state(ctx)
-    settings = _with_audio(
-        state.settings(),
-        engine=engine,
-        voice=voice,
-        speaking_rate=rate,
-        max_minutes=max_minutes,
-        cache=False if no_cache else None,
-    )
+    settings = _settings(state, engine, voice, rate, no_cache, max_minutes=max_minutes)
     layout = state.layout()
     with state.database() as db:
         issue = load_issue(db, issue_id)
         folder = output_dir(out) if out is not None else layout.issue_dir(issue.id)
         episode = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=folder)
-        issue.audio_duration_seconds = episode.duration_seconds
-        issue.audio_file = str(episode.mp3_path.resolve())
-        IssueStore(db).save(issue)
+        IssueStore(db).save(with_episode(issue, episode, layout))
     _report(episode)
 
 
@@ -142,13 +137,7 @@ def speak(
         raise InputError(f"--out {out} must end in .mp3", "e.g. --out speech.mp3")
     out = output_file(out)
     state = get_state(ctx)
-    settings = _with_audio(
-        state.settings(),
-        engine=engine,
-        voice=voice,
-        speaking_rate=rate,
-        cache=False if no_cache else None,
-    )
+    settings = _settings(state, engine, voice, rate, no_cache)
     with state.database() as db:
         episode = speak_text(text, settings=settings, layout=state.layout(), db=db, out=out)
     _report(episode)

@@ -7,18 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from papercast.cli.app import app
+from papercast.cli.console import line
+from papercast.cli.console import out as console
 from papercast.cli.state import get_state
+from papercast.errors import EXIT_FAILED, EXIT_PARTIAL
 from papercast.fetch import fetch_window
 from papercast.models import FetchReport
 from papercast.window import resolve_window
-
-console = Console()
-
-EXIT_SOME_FAILED = 3
 
 
 def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True) -> None:
@@ -37,7 +36,7 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
         "candidates",
     ):
         table.add_column(column, justify="left" if column == "source" else "right")
-    notes: list[str] = []
+    notes: list[Text] = []
     for s in report.sources:
         table.add_row(
             s.source,
@@ -51,23 +50,25 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
             str(s.candidates),
         )
         if s.error:
-            notes.append(f"[red]{escape(s.source)}: failed[/] — {escape(s.error)}")
+            notes.append(line((f"{s.source}: failed", "red"), f" — {s.error}"))
         elif s.empty_reason:
-            notes.append(f"[yellow]{escape(s.source)}: nothing new[/] — {escape(s.empty_reason)}")
+            notes.append(line((f"{s.source}: nothing new", "yellow"), f" — {s.empty_reason}"))
         if s.out_of_window and s.fetched:
             notes.append(
-                escape(f"{s.source}: {s.out_of_window} papers dated outside the window dropped")
+                line(f"{s.source}: {s.out_of_window} papers dated outside the window dropped")
             )
         if s.excluded_by and not s.error:
             rules = ", ".join(f"{rule} ×{n}" for rule, n in list(s.excluded_by.items())[:6])
-            notes.append(escape(f"{s.source}: excluded by {rules}"))
+            notes.append(line(f"{s.source}: excluded by {rules}"))
     out.print(table)
     for note in notes:
-        out.print(note, highlight=False, soft_wrap=True)
+        out.print(note)
     if not report.sources:
         out.print(
-            "[yellow]No sources are configured[/] — set "
-            + escape("[arxiv] categories, [biorxiv] servers or [feeds] urls.")
+            line(
+                ("No sources are configured", "yellow"),
+                " — set [arxiv] categories, [biorxiv] servers or [feeds] urls.",
+            )
         )
     if totals:
         out.print(f"{len(report.paper_ids)} candidate papers.")
@@ -102,6 +103,6 @@ def fetch(
         print_fetch_report(report, console)
     failed = [s for s in report.sources if s.error]
     if failed and len(failed) == len(report.sources):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     if failed:
-        raise typer.Exit(EXIT_SOME_FAILED)
+        raise typer.Exit(EXIT_PARTIAL)

@@ -7,20 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import err
+from papercast.cli.console import out as stdout
 from papercast.cli.state import get_state, output_file
-from papercast.errors import InputError
+from papercast.config import derive
+from papercast.errors import EXIT_FAILED, InputError
 from papercast.history import HISTORY_FORMATS, read_candidates, read_history
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.rank import load_profile, profile_from_records, rank_papers
 from papercast.store.history import HistoryStore
-
-console = Console(stderr=True)
 
 history_app = typer.Typer(
     help="Import and inspect your reading history (it teaches the ranking what you like).",
@@ -53,7 +52,8 @@ def rank(
         Path | None, typer.Option(help="Write the JSONL here instead of stdout.")
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="tfidf (default), hybrid, embeddings, local or keywords.")
+        str | None,
+        typer.Option(help="tfidf (default), hybrid, embeddings, local, keywords or a plugin's."),
     ] = None,
     why: Annotated[bool, typer.Option("--why", help="Add a 'why' field to each line.")] = False,
 ) -> None:
@@ -65,13 +65,15 @@ def rank(
         out = output_file(out)
     state = get_state(ctx)
     settings = state.settings()
+    if backend:
+        settings = derive(settings, {"rank": {"backend": backend}})
     records = read_candidates(candidates)
     papers = [
         Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
         for i, r in enumerate(records)
     ]
     history_records = read_history(history) if history is not None else None
-    name = backend or settings.rank.backend
+    name = settings.rank.backend
     db = state.database() if history_records is None or name == "embeddings" else None
     try:
         if history_records is not None:
@@ -96,7 +98,7 @@ def rank(
         typer.echo(text, nl=False)
     else:
         atomic_write_text(out, text)
-        console.print(f"Ranked {len(lines)} candidates into {out}", highlight=False)
+        err.print(f"Ranked {len(lines)} candidates into {out}")
 
 
 @history_app.command("import")
@@ -163,11 +165,11 @@ def history_list(
     for row in rows:
         table.add_row(
             "yes" if row.picked else "no",
-            escape(row.title or "(title not fetched yet)"),
-            escape(row.paper_id or ""),
-            escape(row.origin),
+            row.title or "(title not fetched yet)",
+            row.paper_id or "",
+            row.origin,
         )
-    Console().print(table)
+    stdout.print(table)
 
 
 @history_app.command("clear")
@@ -182,7 +184,7 @@ def history_clear(
     """
     what = f"history imported from {origin}" if origin else "all imported history"
     if not yes and not typer.confirm(f"Forget {what}?"):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     with get_state(ctx).database() as db:
         removed = HistoryStore(db).clear(origin)
     typer.echo(f"Forgot {removed} papers ({what}).")

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import out as console
 from papercast.cli.state import AppState, get_state, output_dir, output_file
-from papercast.errors import ConfigError, InputError, NotFoundError
+from papercast.errors import EXIT_FAILED, ConfigError, InputError, NotFoundError
 from papercast.issue import parse_issue_id
 from papercast.models import Issue
 from papercast.store.db import Database
 from papercast.store.issues import IssueStore
 
-console = Console()
+if TYPE_CHECKING:
+    from papercast.export import Exporter
+
 
 IssueArg = Annotated[
     str, typer.Argument(help="Issue id (ISO week, e.g. 2024-W41) or 'latest'.", show_default=True)
@@ -42,6 +43,12 @@ def load_issue(db: Database, issue_id: str) -> Issue:
             "run `papercast run` for that week, or see `papercast issues`",
         )
     return issue
+
+
+def _exporter(state: AppState, db: Database) -> Exporter:
+    from papercast.export import Exporter
+
+    return Exporter(state.settings(), state.layout(), db)
 
 
 def _open(ctx: typer.Context) -> tuple[AppState, Database]:
@@ -79,7 +86,7 @@ def render(
     folder = output_dir(out) if out is not None else state.layout().issue_dir(issue.id)
     written = render_issue(issue, settings=settings, out_dir=folder, formats=wanted)
     for fmt, path in written.items():
-        console.print(f"{fmt:>8}  {path}", highlight=False)
+        console.print(f"{fmt:>8}  {path}")
 
 
 @app.command()
@@ -104,7 +111,7 @@ def email(
 
     Example: papercast email 2024-W41 --to a@x.org,b@y.org
     """
-    from papercast.export.email import parse_recipients, send_issue
+    from papercast.export.email import parse_recipients
 
     state, db = _open(ctx)
     settings = state.settings()
@@ -113,26 +120,18 @@ def email(
         raise InputError("no recipients", "pass --to a@x.org,b@y.org or set [email] to")
     with db:
         issue = load_issue(db, issue_id)
-        results = send_issue(
-            issue,
-            recipients,
-            settings=settings,
-            db=db,
-            layout=state.layout(),
-            resend=resend,
-            dry_run=dry_run,
-        )
+        results = _exporter(state, db).email(issue, recipients, resend=resend, dry_run=dry_run)
     table = Table(title=f"{issue.id}: {len(results)} recipient(s)")
     for column in ("address", "status", "attempts", "detail"):
         table.add_column(column)
     for result in results:
         detail = result.error or result.message_id or str(result.eml_path)
-        table.add_row(escape(result.address), result.status, str(result.attempts), escape(detail))
+        table.add_row(result.address, result.status, str(result.attempts), detail)
     console.print(table)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         console.print(f"{len(failed)} failed; rerun the same command to retry just those.")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -147,20 +146,16 @@ def site(
 
     Example: papercast site --out ~/public_html/papercast
     """
-    from papercast.export.site import build_site
-
     if out is not None:
         out = output_dir(out)
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
-    if not issues:
-        raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
-    settings = state.settings()
-    layout = state.layout()
-    folder = output_dir(out or settings.publish.site_dir or layout.site_dir)
-    index = build_site(issues, settings=settings, site_dir=folder, audio_root=layout.out_dir)
-    console.print(f"Wrote {len(issues)} issue page(s); open {index}", highlight=False)
+        if not issues:
+            raise NotFoundError("no issues are stored yet", "run `papercast run` to make one")
+        exporter = _exporter(state, db)
+        index = exporter.site(issues, out=output_dir(out or exporter.site_dir))
+    console.print(f"Wrote {len(issues)} issue page(s); open {index}")
 
 
 @app.command()
@@ -176,21 +171,14 @@ def feed(
 
     Example: papercast feed --out public/podcast.xml
     """
-    from papercast.export.podcast_feed import build_podcast_feed
-
     target = output_file(out) if out is not None else None
     state, db = _open(ctx)
     with db:
         issues = IssueStore(db).list()
-    layout = state.layout()
-    path = build_podcast_feed(
-        issues,
-        settings=state.settings(),
-        out_path=target or layout.podcast_feed_path,
-        audio_root=layout.out_dir,
-    )
+        written = _exporter(state, db).feed(issues, out=target)
     with_audio = sum(1 for i in issues if i.audio_file)
-    console.print(f"Wrote {path} ({with_audio} episode(s) with audio)", highlight=False)
+    also = f" (and {written[1]})" if len(written) > 1 else ""
+    console.print(f"Wrote {written[0]}{also} ({with_audio} episode(s) with audio)")
 
 
 @app.command()
@@ -206,16 +194,14 @@ def notes(
 
     Example: papercast notes 2024-W41 --dir ~/vault/papers
     """
-    from papercast.export.notes import write_notes
-
     state, db = _open(ctx)
     target = folder or state.settings().publish.notes_dir
     if target is None:
         raise ConfigError("no notes folder", "pass --dir or set [publish] notes_dir")
     with db:
         issue = load_issue(db, issue_id)
-    written = write_notes(issue, output_dir(target, "--dir"))
-    console.print(f"Wrote {len(written)} note(s) to {target}", highlight=False)
+        written = _exporter(state, db).notes(issue, folder=output_dir(target, "--dir"))
+    console.print(f"Wrote {len(written)} note(s) to {target}")
 
 
 @app.command()
@@ -234,7 +220,7 @@ def issues(ctx: typer.Context) -> None:
         table.add_row(
             issue.id,
             issue.date.isoformat(),
-            escape(issue.title),
+            issue.title,
             str(len(issue.highlights)),
             str(len(issue.noteworthy)),
             issue.audio_duration or "-",

@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import err, line
+from papercast.cli.console import out as console
 from papercast.cli.state import get_state
 from papercast.config import Settings
 from papercast.errors import NotFoundError
@@ -24,9 +25,6 @@ from papercast.picking import apply_picks, parse_selection, read_shortlist, writ
 from papercast.pipeline import STAGES, RunOptions, RunReport, resolve_week, run_week
 from papercast.store import Database, PaperStore, RunStore
 from papercast.store.weekly import RankedRef, WeeklyStore
-
-console = Console()
-err = Console(stderr=True)
 
 
 @app.command()
@@ -103,7 +101,7 @@ def _run_with_progress(
 ) -> RunReport:
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} stages"),
         TimeElapsedColumn(),
@@ -119,7 +117,7 @@ def _run_with_progress(
             if stage not in done and stage in STAGES:
                 done.add(stage)
                 progress.update(task, completed=len(done) - 1)
-            progress.update(task, description=escape(message[:70]))
+            progress.update(task, description=message[:70])
 
         return run_week(
             settings,
@@ -165,7 +163,7 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
         rows.append(("estimated cost", f"${report.estimated_cost_usd:.4f}"))
     for key, value in rows:
         if value:
-            table.add_row(key, escape(value))
+            table.add_row(key, value)
     out.print(table)
     _print_preview(report, layout, out)
     _print_notes(report, out)
@@ -182,9 +180,7 @@ def _print_preview(report: RunReport, layout: Layout, out: Console) -> None:
         table.add_column(column)
     for i, ref in enumerate(report.preview, start=1):
         paper = papers.get(ref.id)
-        table.add_row(
-            str(i), ref.id, escape(paper.title[:70] if paper else ""), escape(ref.why[:40])
-        )
+        table.add_row(str(i), ref.id, paper.title[:70] if paper else "", ref.why[:40])
     out.print(table)
 
 
@@ -192,31 +188,30 @@ def _print_notes(report: RunReport, out: Console) -> None:
     if report.resumed:
         out.print("Resumed from this week's earlier selection (use --refetch to fetch again).")
     for paper_id, why in report.failed.items():
-        out.print(f"[red]failed[/] {escape(paper_id)}: {escape(why)}", soft_wrap=True)
+        out.print(line(("failed", "red"), f" {paper_id}: {why}"))
     for warning in report.warnings:
-        out.print(f"[yellow]warning[/] {escape(warning)}", soft_wrap=True)
+        out.print(line(("warning", "yellow"), f" {warning}"))
     if report.nothing_new:
-        out.print(f"[yellow]No issue this week[/] — {escape(report.nothing_new)}", soft_wrap=True)
+        out.print(line(("No issue this week", "yellow"), f" — {report.nothing_new}"))
     if report.error:
-        out.print(f"[red]Run failed[/] — {escape(report.error)}", soft_wrap=True)
+        out.print(line(("Run failed", "red"), f" — {report.error}"))
 
 
 def _print_outputs(report: RunReport, layout: Layout, out: Console) -> None:
     if report.outputs:
         folder = layout.issue_dir(report.issue_id)
-        out.print(f"\nThe issue is in [bold]{escape(str(folder))}[/]:", soft_wrap=True)
+        out.print(line("\nThe issue is in ", (str(folder), "bold"), ":"))
         for name in report.outputs:
-            out.print(f"  {escape(name)}", highlight=False)
+            out.print(f"  {name}")
         html = folder / "issue.html"
         if html.is_file():
-            out.print(f"Open {escape(html.resolve().as_uri())} in a browser.", soft_wrap=True)
+            out.print(f"Open {html.resolve().as_uri()} in a browser.")
     if report.status == "waiting-for-picks":
         shortlist = layout.shortlist_path(report.issue_id)
         out.print(
-            f"Waiting for your picks: mark papers with \\[x] in {escape(str(shortlist))}, then run "
-            f"`papercast pick {report.issue_id} --from-file {escape(str(shortlist))}` and "
+            f"Waiting for your picks: mark papers with [x] in {shortlist}, then run "
+            f"`papercast pick {report.issue_id} --from-file {shortlist}` and "
             f"`papercast run --week {report.issue_id}`.",
-            soft_wrap=True,
         )
 
 
@@ -249,8 +244,8 @@ def _interactive_picker(
             table.add_row(
                 str(i),
                 "★" if i in starred else "",
-                escape(paper.title[:80] if paper else ref.id),
-                escape(ref.why[:50]),
+                paper.title[:80] if paper else ref.id,
+                ref.why[:50],
             )
         console.print(table)
         answer = typer.prompt(
@@ -264,7 +259,7 @@ def _interactive_picker(
             starred ^= parse_selection(answer, len(shown))
         except ValueError:
             console.print(
-                f"[red]Not understood:[/] {escape(answer)} — use numbers from 1 to {len(shown)}"
+                line(("Not understood:", "red"), f" {answer} — use numbers from 1 to {len(shown)}")
             )
 
 
@@ -301,9 +296,8 @@ def pick_command(
         if write:
             write_shortlist(shortlist, issue_id, chosen.ranked, {p.id: p for p in papers})
             console.print(
-                f"Wrote {escape(str(shortlist))}; mark papers with \\[x], then run "
-                f"`papercast pick {issue_id} --from-file {escape(str(shortlist))}`.",
-                soft_wrap=True,
+                f"Wrote {shortlist}; mark papers with [x], then run "
+                f"`papercast pick {issue_id} --from-file {shortlist}`.",
             )
             return
         if from_file is not None:
@@ -367,6 +361,6 @@ def status(
         issue_table.add_column(column)
     for issue in issues:
         issue_table.add_row(
-            issue.id, escape(issue.title), str(len(issue.highlights)), issue.audio_duration or ""
+            issue.id, issue.title, str(len(issue.highlights)), issue.audio_duration or ""
         )
     console.print(issue_table)

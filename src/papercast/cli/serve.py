@@ -7,13 +7,10 @@ from contextlib import ExitStack
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from papercast.cli.app import app
+from papercast.cli.console import err
 from papercast.cli.state import get_state
-
-err = Console(stderr=True)
 
 
 @app.command()
@@ -80,9 +77,9 @@ def serve(
         server = uvicorn.Server(
             uvicorn.Config(web_app, host=host, port=port, log_level="warning", access_log=False)
         )
-        err.print(f"papercast serve: {escape(url)} (Ctrl+C to stop)", highlight=False)
+        err.print(f"papercast serve: {url} (Ctrl+C to stop)")
         if token:
-            err.print("Open it once with ?token=<your [serve] token>.", highlight=False)
+            err.print("Open it once with ?token=<your [serve] token>.")
         if open_browser:
             webbrowser.open(url)
         server.run()

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from papercast.cli.app import app
+from papercast.cli.console import line
+from papercast.cli.console import out as console
 from papercast.cli.state import get_state
 from papercast.config import CONFIG_FILENAME
 from papercast.errors import InputError
@@ -19,8 +19,6 @@ from papercast.layout import atomic_write_text
 from papercast.resources import starter_config
 from papercast.store import PaperStore
 from papercast.window import parse_date
-
-console = Console()
 
 
 @app.command()
@@ -37,7 +35,7 @@ def init(
     if path.exists() and not force:
         raise InputError(f"{path} already exists", "use --force to overwrite it")
     atomic_write_text(path, starter_config().read_text(encoding="utf-8"))
-    console.print(f"Wrote {path}. Edit it, then try [bold]papercast fetch[/].")
+    console.print(line(f"Wrote {path}. Edit it, then try ", ("papercast fetch", "bold"), "."))
 
 
 @app.command()
@@ -81,7 +79,7 @@ def papers(
             paper.id,
             str(paper.version or ""),
             paper.published.date().isoformat() if paper.published else "",
-            escape(paper.title[:90]),
+            paper.title[:90],
             "yes" if paper.id in seen_ids else "",
         )
     console.print(table)

@@ -3,38 +3,38 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from papercast.cli.app import app
+from papercast.cli.console import err, line
 from papercast.cli.state import get_state, output_file
-from papercast.config import Settings
-from papercast.errors import InputError, LLMError
-from papercast.layout import Layout, atomic_write_text
+from papercast.config import Settings, derive
+from papercast.errors import EXIT_FAILED, EXIT_PARTIAL, InputError, LLMError
+from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
-from papercast.summarize import CostEstimate
-from papercast.summary_output import OutputFormat, SummaryItem, render_summaries
-
-err = Console(stderr=True)
-EXIT_SOME_FAILED = 3
+from papercast.summarize import CostEstimate, SummarizeRequest
+from papercast.summarize.output import OutputFormat, SummaryItem, render_summaries
 
 
 def _settings(
-    base: Settings, model: str | None, backend: str | None, concurrency: int | None
+    base: Settings,
+    model: str | None,
+    backend: str | None,
+    concurrency: int | None,
+    no_fulltext: bool,
 ) -> Settings:
-    settings = base.model_copy(deep=True)
-    if model:
-        settings.llm.model = model
-    if backend:
-        settings.llm.backend = backend  # type: ignore[assignment]  # validated by pydantic
+    """[llm] with the options given on the command line (validated)."""
+    changes: dict[str, Any] = {k: v for k, v in (("model", model), ("backend", backend)) if v}
     if concurrency is not None:
-        settings.llm.max_concurrency = concurrency
-    return settings
+        changes["max_concurrency"] = concurrency
+    if no_fulltext:
+        changes["fulltext"] = False
+    return derive(base, {"llm": changes}) if changes else base
 
 
 def _finite(value: float | None) -> float | None:
@@ -48,14 +48,12 @@ def _emit(text: str, out: Path | None) -> None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
         atomic_write_text(out, text)
-        err.print(f"Wrote {out}", highlight=False)
+        err.print(f"Wrote {out}")
 
 
 def _report_failures(failures: dict[str, str]) -> None:
     for what, reason in failures.items():
-        err.print(
-            f"[red]failed[/] {escape(what)}: {escape(reason)}", highlight=False, soft_wrap=True
-        )
+        err.print(line(("failed", "red"), f" {what}: {reason}"))
 
 
 def _print_estimate(e: CostEstimate) -> None:
@@ -139,23 +137,19 @@ def summarize(
     if out is not None:  # checked before anything is paid for
         out = output_file(out)
     state = get_state(ctx)
-    if backend is not None and backend not in ("auto", "openai", "extractive"):
-        raise InputError(f"unknown --backend {backend!r}", "use auto, openai or extractive")
-    settings = _settings(state.settings(), model, backend, concurrency)
-    if no_fulltext:
-        settings.llm.fulltext = False
+    settings = _settings(state.settings(), model, backend, concurrency, no_fulltext)
     layout = state.layout()
     if collect:
         _collect(settings, state.database(), output, out, batch_id)
         return
     wanted = list(refs or [])
     if from_file is not None:
-        from papercast.summarize_inputs import read_refs_file
+        from papercast.summarize.inputs import read_refs_file
 
         wanted += read_refs_file(from_file)
     if not wanted:
         raise InputError("no papers given", "pass arXiv ids, links or PDFs, or --from-file FILE")
-    from papercast.summarize_inputs import InputResolver
+    from papercast.summarize.inputs import InputResolver
 
     resolver = InputResolver(settings, layout)
     try:
@@ -166,50 +160,32 @@ def summarize(
     if len(wanted) == 1 and resolver.exceptions:
         raise next(iter(resolver.exceptions.values()))
     _report_failures(resolved.errors)
-    papers = resolved.papers
     with state.database() as db:
+        request = SummarizeRequest(
+            resolved.papers, settings, db, layout, refresh=refresh, max_cost=max_cost
+        )
         if estimate:
             from papercast.summarize import estimate_cost
 
-            _print_estimate(
-                estimate_cost(
-                    papers, settings, db=db, layout=layout, refresh=refresh, download=True
-                )
-            )
+            _print_estimate(estimate_cost(request, download=True))
             return
         if batch:
-            _submit(papers, settings, db, layout, refresh, max_cost)
+            _submit(request)
             return
-        failures = _summarize(papers, settings, db, layout, refresh, max_cost, output, out)
+        failures = _summarize(request, output, out)
     failures.update(resolved.errors)
     if failures:
-        raise typer.Exit(EXIT_SOME_FAILED if len(failures) < len(wanted) else 1)
+        raise typer.Exit(EXIT_PARTIAL if len(failures) < len(wanted) else EXIT_FAILED)
 
 
-def _summarize(
-    papers: list[Paper],
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    refresh: bool,
-    max_cost: float | None,
-    output: OutputFormat,
-    out: Path | None,
-) -> dict[str, str]:
+def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None) -> dict[str, str]:
     from papercast.summarize import summarize_papers
 
+    papers = list(request.papers)
     if not papers:
         return {}
     with err.status("Summarizing…") as status:
-        result = summarize_papers(
-            papers,
-            settings=settings,
-            db=db,
-            layout=layout,
-            refresh=refresh,
-            max_cost=max_cost,
-            on_progress=lambda msg: status.update(msg),
-        )
+        result = summarize_papers(replace(request, on_progress=status.update))
     if result.fatal and not result.records:
         raise LLMError(result.fatal)
     items = [
@@ -223,18 +199,19 @@ def _summarize(
         if paper.id in result.records
     ]
     if items:
-        _emit(render_summaries(items, output, settings.issue.templates_dir), out)
+        _emit(render_summaries(items, output, request.settings.issue.templates_dir), out)
     for item in items:
         if item.record.extractive:
             err.print(
-                f"[yellow]note[/] {item.paper.id}: extractive summary (offline, no LLM)",
-                highlight=False,
+                line(("note", "yellow"), f" {item.paper.id}: extractive summary (offline, no LLM)")
             )
         if item.record.ungrounded:
             err.print(
-                f"[yellow]warning[/] {item.paper.id}: numbers not found in the source text: "
-                + escape(", ".join(item.record.ungrounded)),
-                highlight=False,
+                line(
+                    ("warning", "yellow"),
+                    f" {item.paper.id}: numbers not found in the source text: "
+                    + ", ".join(item.record.ungrounded),
+                )
             )
     usage = result.usage
     if usage.requests:
@@ -250,25 +227,10 @@ def _summarize(
     return dict(result.failures)
 
 
-def _submit(
-    papers: list[Paper],
-    settings: Settings,
-    db: Database,
-    layout: Layout,
-    refresh: bool,
-    max_cost: float | None,
-) -> None:
-    from papercast.llm.batch import submit_batch
+def _submit(request: SummarizeRequest) -> None:
+    from papercast.summarize.batch import submit_batch
 
-    info = submit_batch(
-        papers,
-        settings=settings,
-        db=db,
-        layout=layout,
-        refresh=refresh,
-        max_cost=max_cost,
-        on_progress=lambda msg: err.print(msg, highlight=False),
-    )
+    info = submit_batch(replace(request, on_progress=lambda msg: err.print(msg)))
     if info is None:
         typer.echo("Nothing to submit: every paper is summarized or already in a batch.")
         return
@@ -281,8 +243,8 @@ def _submit(
 def _collect(
     settings: Settings, db: Database, output: OutputFormat, out: Path | None, batch_id: str | None
 ) -> None:
-    from papercast.llm.batch import collect_batches
     from papercast.store.papers import PaperStore
+    from papercast.summarize.batch import collect_batches
 
     with db:
         results = collect_batches(settings=settings, db=db, batch_id=batch_id)
@@ -295,8 +257,7 @@ def _collect(
             status: Literal["done", "pending"] = "done" if result.done else "pending"
             err.print(
                 f"batch {result.batch_id}: {result.status} "
-                f"({result.completed}/{result.total} requests){'' if status == 'done' else ' — collect again later'}",
-                highlight=False,
+                f"({result.completed}/{result.total} requests){'' if status == 'done' else ' — collect again later'}"
             )
             _report_failures(result.failures)
             for paper_id, record in result.records.items():

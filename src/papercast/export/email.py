@@ -29,9 +29,10 @@ from papercast.errors import ConfigError, ExportError, InputError
 from papercast.layout import Layout, atomic_write_bytes, safe_name
 from papercast.logs import redact
 from papercast.models import Issue
-from papercast.render import make_environment, render_format, safe_url
+from papercast.render import make_environment, render_format
 from papercast.store.db import Database
 from papercast.store.emails import EmailStore
+from papercast.text import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -225,29 +226,45 @@ def _quiet_close(conn: smtplib.SMTP) -> None:
         conn.close()
 
 
+# Errors no retry or other recipient can fix: (kind, what went wrong, what to change).
+_FATAL: tuple[tuple[type[BaseException], str, str], ...] = (
+    (
+        smtplib.SMTPAuthenticationError,
+        "the SMTP server {host} rejected the login for {user!r}",
+        "check [email] username and PAPERCAST_EMAIL__PASSWORD",
+    ),
+    (
+        smtplib.SMTPNotSupportedError,
+        "the SMTP server {host} does not support {exc}",
+        "set [email] security to match the server (starttls, ssl or none)",
+    ),
+    (
+        ssl.SSLError,
+        "TLS with the SMTP server {host} failed: {exc}",
+        "check [email] security and smtp_port; for a self-signed server set [email] ca_file",
+    ),
+    (
+        smtplib.SMTPSenderRefused,
+        "the SMTP server {host} refused the sender {sender}: {code}",
+        "check [email] from_addr is an address this server may send from",
+    ),
+)
+
+
 def _fatal(exc: BaseException, settings: Settings) -> ExportError | None:
-    """Errors no retry or other recipient can fix: stop and say what to change."""
-    host = f"{settings.email.smtp_host}:{settings.email.smtp_port}"
-    if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return ExportError(
-            f"the SMTP server {host} rejected the login for {settings.email.username!r}",
-            "check [email] username and PAPERCAST_EMAIL__PASSWORD",
-        )
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return ExportError(
-            f"the SMTP server {host} does not support {exc}",
-            "set [email] security to match the server (starttls, ssl or none)",
-        )
-    if isinstance(exc, ssl.SSLError):
-        return ExportError(
-            f"TLS with the SMTP server {host} failed: {exc}",
-            "check [email] security and smtp_port; for a self-signed server set [email] ca_file",
-        )
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        return ExportError(
-            f"the SMTP server {host} refused the sender {exc.sender}: {exc.smtp_code}",
-            "check [email] from_addr is an address this server may send from",
-        )
+    """An error no retry or other recipient can fix: stop and say what to change."""
+    for kind, message, hint in _FATAL:
+        if isinstance(exc, kind):
+            return ExportError(
+                message.format(
+                    host=f"{settings.email.smtp_host}:{settings.email.smtp_port}",
+                    user=settings.email.username,
+                    exc=exc,
+                    sender=getattr(exc, "sender", ""),
+                    code=getattr(exc, "smtp_code", ""),
+                ),
+                hint,
+            )
     return None
 
 

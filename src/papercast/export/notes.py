@@ -14,7 +14,8 @@ from pathlib import Path
 
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
-from papercast.render import SECTION_LABELS, md_escape, paper_url, plain, safe_url
+from papercast.render import SECTION_LABELS
+from papercast.text import md_escape, paper_url, plain, safe_url
 
 _TAG = re.compile(r"[^0-9A-Za-z_/-]+")
 

@@ -21,7 +21,7 @@ from papercast.config import Settings
 from papercast.errors import ConfigError
 from papercast.layout import atomic_write_bytes, safe_name
 from papercast.models import Issue
-from papercast.render import plain, safe_url
+from papercast.text import plain, safe_url
 
 log = logging.getLogger(__name__)
 

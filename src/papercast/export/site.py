@@ -17,7 +17,8 @@ from papercast.config import Settings
 from papercast.export.podcast_feed import CHAPTERS_NAME, episode_audio, pub_datetime
 from papercast.layout import atomic_write_bytes, atomic_write_text, safe_name
 from papercast.models import Issue
-from papercast.render import make_environment, plain, render_format, render_template, safe_url
+from papercast.render import make_environment, render_format, render_template
+from papercast.text import plain, safe_url
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,9 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.errors import LLMError
-from papercast.models import Paper, Summary, Usage
+from papercast.models import CallLog, Paper, Summary, Usage
 
 SourceText = Literal["full", "abstract"]
-CallStatus = Literal["ok", "error", "invalid", "refusal", "timeout", "rate_limited"]
 
 
 class SummaryJob(BaseModel):
@@ -25,25 +24,6 @@ class SummaryJob(BaseModel):
     system: str
     user: str
     prompt_hash: str
-
-
-class CallLog(BaseModel):
-    """One request to a model, as recorded in llm_calls (never the key, never the text)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    model: str
-    purpose: str = "summary"
-    status: CallStatus = "ok"
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    usage_estimated: bool = Field(
-        default=False, description="the server reported no usage: tokens estimated from the text"
-    )
-    duration_ms: int = 0
-    error: str | None = None
-    options: dict[str, object] = Field(default_factory=dict)
 
 
 Recorder = Callable[[CallLog], None]
@@ -84,6 +64,18 @@ class ContextOverflowError(LLMCallError):
         self.limit = limit
         self.prompt_tokens = prompt_tokens
         self.sent_tokens: int | None = None
+
+
+class RepairPrompts(Protocol):
+    """The prompts a backend may need besides the job's own (the summarize stage's PromptSet)."""
+
+    def json_mode(self) -> str:
+        """The system-prompt addition for servers without structured outputs."""
+        ...
+
+    def repair(self, error: str) -> str:
+        """A follow-up turn asking the model to fix an invalid reply."""
+        ...
 
 
 class SummaryBackend(Protocol):

@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from papercast.llm.base import BackendResult, Recorder, SummaryJob
 from papercast.models import Summary, Usage
-
-if TYPE_CHECKING:  # fulltext imports llm.pricing: import it lazily
-    from papercast.fulltext import Role
+from papercast.sections import Role, split_sections
 
 EXTRACTIVE_MODEL = "extractive"
 EXTRACTIVE_VERSION = "extractive-v2"  # v2: per-section picks, no fragments, no repeats
@@ -207,8 +205,6 @@ def _pick(
 
 
 def _by_role(body: str) -> dict[Role, list[str]]:
-    from papercast.fulltext import split_sections
-
     out: dict[Role, list[str]] = {}
     for section in split_sections(body):  # headings are found there: join the section's lines
         for paragraph in re.split(r"\n\s*\n", section.text):

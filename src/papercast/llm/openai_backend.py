@@ -44,18 +44,24 @@ from papercast.config import LLMConfig
 from papercast.http import parse_retry_after
 from papercast.llm.base import (
     BackendResult,
-    CallLog,
-    CallStatus,
     ContextOverflowError,
     LLMCallError,
     Recorder,
+    RepairPrompts,
     SummaryJob,
 )
+from papercast.llm.client import (
+    Endpoint,
+    call_status,
+    error_text,
+    is_context_overflow,
+    status_line,
+    translate,
+)
 from papercast.llm.pricing import cost_usd, estimate_tokens
-from papercast.llm.prompts import PromptSet
 from papercast.llm.schema import FORMATS, ResponseFormat, summary_response_format
 from papercast.logs import redact
-from papercast.models import Summary, Usage
+from papercast.models import CallLog, CallStatus, Summary, Usage
 
 log = logging.getLogger(__name__)
 
@@ -73,36 +79,15 @@ _FORMAT_WORDS = (
     "grammar",
     "schema",
 )
-_OVERFLOW_WORDS = (
-    "context_length",
-    "context length",
-    "context window",
-    "maximum model length",
-    "too many tokens",
-    "exceed context",
-)
-_OVERFLOW_LIMIT = re.compile(
-    r"(?:context (?:length|window) (?:is|of)|maximum model length(?: is)?)\D{0,12}(\d+)", re.I
-)
-_OVERFLOW_PROMPT = (  # the prompt's size in the server's tokens, most precise wording first
-    re.compile(r"(\d+) in the messages", re.I),
-    re.compile(r"prompt contains(?: at least)? (\d+)", re.I),
-    re.compile(r"(?:messages )?resulted in (\d+) tokens", re.I),
-    re.compile(r"requested(?: tokens)? \(?(\d+)", re.I),  # prompt + completion: conservative
-)
 
 
 class OpenAIOptions(BaseModel):
-    """What the backend needs; built from [llm] and the environment."""
+    """How the backend asks for a summary; built from [llm] (the endpoint: llm.client)."""
 
     model_config = ConfigDict(extra="forbid")
 
     model: str
-    api_key: str | None = None
-    base_url: str | None = None
     temperature: float = 0.2
-    timeout: float = 120.0
-    max_retries: int = 4
     max_output_tokens: int = 1800
 
 
@@ -137,12 +122,12 @@ class _Attempts:
             return True
         if not isinstance(exc, openai.APIStatusError):
             return False
-        if _is_context_overflow(exc) or (self.sends_format and _rejects_format(exc)):
+        if is_context_overflow(exc) or (self.sends_format and _rejects_format(exc)):
             return False
         if exc.status_code in _RETRY_STATUSES:
             return True
         if exc.status_code >= 500:
-            body = _error_text(exc)
+            body = error_text(exc)
             if body == self.last_5xx:  # the same answer twice: a bug, not an outage
                 self.repeated_5xx = True
                 return False
@@ -199,25 +184,23 @@ class OpenAIBackend:
     name = "openai"
     kind: Literal["llm", "extractive"] = "llm"
 
-    def __init__(self, options: OpenAIOptions, config: LLMConfig, prompts: PromptSet) -> None:
+    def __init__(
+        self, options: OpenAIOptions, endpoint: Endpoint, config: LLMConfig, prompts: RepairPrompts
+    ) -> None:
         self.options = options
+        self.endpoint = endpoint
         self.model = options.model
         self.config = config
         self.prompts = prompts
         self.rung = 0  # index into FORMATS: the strongest format this server has accepted
-        self.official = options.base_url is None or (
-            urlsplit(options.base_url).hostname or ""
+        self.official = endpoint.base_url is None or (
+            urlsplit(endpoint.base_url).hostname or ""
         ).endswith("api.openai.com")
-        self.client = openai.AsyncOpenAI(
-            api_key=options.api_key or "not-needed",
-            base_url=options.base_url,
-            timeout=options.timeout,
-            max_retries=0,  # retries are ours: see _Attempts
-        )
+        self.client = endpoint.async_client(max_retries=0)  # retries are ours: see _Attempts
 
     @property
     def where(self) -> str:
-        return self.options.base_url or "api.openai.com"
+        return self.endpoint.where
 
     @property
     def structured(self) -> bool:
@@ -328,25 +311,25 @@ class OpenAIBackend:
         attempts = _Attempts(sends_format="response_format" in params)
         try:
             async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(1 + self.options.max_retries),
+                stop=stop_after_attempt(1 + self.endpoint.max_retries),
                 wait=_Attempts.wait,
                 retry=retry_if_exception(attempts.transient),
                 reraise=True,
             ):
                 with attempt:
-                    async with asyncio.timeout(self.options.timeout + 5):  # a hard deadline
+                    async with asyncio.timeout(self.endpoint.timeout + 5):  # a hard deadline
                         raw = await self.client.chat.completions.with_raw_response.create(
                             messages=messages,  # type: ignore[arg-type]
                             **params,
                         )
         except (openai.OpenAIError, TimeoutError) as exc:
             if isinstance(exc, openai.APIStatusError) and attempts.sends_format:
-                if _rejects_format(exc) and not _is_context_overflow(exc):
-                    self._log(record, started, "error", fmt, purpose, _status_line(exc))
-                    raise _FormatRejected(_status_line(exc), certain=True) from None
+                if _rejects_format(exc) and not is_context_overflow(exc):
+                    self._log(record, started, "error", fmt, purpose, status_line(exc))
+                    raise _FormatRejected(status_line(exc), certain=True) from None
                 if attempts.repeated_5xx:
-                    self._log(record, started, "error", fmt, purpose, _status_line(exc))
-                    raise _FormatRejected(f"{_status_line(exc)}, twice", certain=False) from None
+                    self._log(record, started, "error", fmt, purpose, status_line(exc))
+                    raise _FormatRejected(f"{status_line(exc)}, twice", certain=False) from None
             error = self._fail(exc, record, started, fmt, purpose, attempts)
             if isinstance(error, ContextOverflowError):
                 error.sent_tokens = sum(estimate_tokens(m["content"]) for m in messages)
@@ -413,8 +396,8 @@ class OpenAIBackend:
         }
         if not self.model.startswith(_NO_TEMPERATURE):
             options["temperature"] = self.options.temperature
-        if self.options.base_url:
-            options["base_url"] = self.options.base_url
+        if self.endpoint.base_url:
+            options["base_url"] = self.endpoint.base_url
         return options
 
     def _log_usage(
@@ -468,72 +451,11 @@ class OpenAIBackend:
         purpose: str,
         attempts: _Attempts,
     ) -> LLMCallError:
-        error = self._translate(exc, attempts)
-        status: CallStatus = "error"
-        if isinstance(exc, openai.APITimeoutError | TimeoutError):
-            status = "timeout"
-        elif isinstance(exc, openai.RateLimitError):
-            status = "rate_limited"
-        self._log(record, started, status, fmt, purpose, error.message)
+        error = translate(
+            exc, self.endpoint, self.model, attempts=attempts.count, repeated=attempts.repeated_5xx
+        )
+        self._log(record, started, call_status(exc), fmt, purpose, error.message)
         return error
-
-    def _translate(
-        self, exc: openai.OpenAIError | TimeoutError, attempts: _Attempts
-    ) -> LLMCallError:
-        tries = f"{attempts.count} attempt{'s' if attempts.count != 1 else ''}"
-        if isinstance(exc, openai.AuthenticationError):
-            return LLMCallError(
-                f"the LLM server at {self.where} rejected the API key (401)",
-                "check OPENAI_API_KEY or [llm] api_key_file (the key is not shown here)",
-                fatal=True,
-            )
-        if isinstance(exc, openai.PermissionDeniedError):
-            return LLMCallError(
-                f"the LLM server at {self.where} refused access (403)",
-                "check that the key may use this model",
-                fatal=True,
-            )
-        if isinstance(exc, openai.NotFoundError):
-            return LLMCallError(
-                f"model {self.model!r} was not found on {self.where} (404)",
-                "set [llm] model (or --model) to a model the server lists at /v1/models",
-                fatal=True,
-            )
-        if isinstance(exc, openai.APIStatusError) and _is_context_overflow(exc):
-            text = _error_text(exc)
-            return ContextOverflowError(
-                f"the paper did not fit {self.model}'s context window",
-                "set [llm] context_tokens to the server's context size (docs/llm-servers.md)",
-                limit=_first_int(_OVERFLOW_LIMIT, text),
-                prompt_tokens=_first_int(_OVERFLOW_PROMPT, text),
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return LLMCallError(
-                f"rate limited by {self.where} ({tries})",
-                "lower [llm] max_concurrency, or use --batch",
-            )
-        if isinstance(exc, openai.APITimeoutError | TimeoutError):
-            return LLMCallError(
-                f"no answer from {self.where} within {self.options.timeout:g}s ({tries})",
-                "raise [llm] timeout or check the server",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMCallError(
-                f"cannot connect to the LLM server at {self.where} ({tries})",
-                "check [llm] base_url / OPENAI_BASE_URL and that the server is running",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            if attempts.repeated_5xx:
-                return LLMCallError(
-                    f"the LLM server at {self.where} answered the same error twice "
-                    f"({_status_line(exc)}): not an outage, so not retried further",
-                    "check the server's log and [llm] settings (docs/llm-servers.md)",
-                )
-            return LLMCallError(
-                f"the LLM server at {self.where} answered {_status_line(exc)} ({tries})",
-                "try again later" if exc.status_code >= 500 else "check [llm] settings",
-            )
-        return LLMCallError(f"LLM call failed: {redact(str(exc))[:200]}")
 
 
 def _int(value: object) -> int:
@@ -541,14 +463,6 @@ def _int(value: object) -> int:
         return int(value)  # type: ignore[call-overload,no-any-return]
     except (TypeError, ValueError):
         return 0
-
-
-def _first_int(patterns: re.Pattern[str] | tuple[re.Pattern[str], ...], text: str) -> int | None:
-    for pattern in patterns if isinstance(patterns, tuple) else (patterns,):
-        match = pattern.search(text)
-        if match:
-            return int(match.group(1))
-    return None
 
 
 def _json_body(response: Any) -> dict[str, Any]:
@@ -559,45 +473,9 @@ def _json_body(response: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _error_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-        if body.get("detail"):  # FastAPI's validation errors (llama-cpp-python's 422)
-            return json.dumps(body["detail"])[:1000]
-    if isinstance(body, str) and body.strip():
-        return body
-    return str(exc.message)
-
-
-def _error_text(exc: openai.APIStatusError) -> str:
-    """Everything the error says (message, code, body), to recognise what it is about."""
-    body = exc.body
-    dumped = json.dumps(body, default=str) if body is not None else exc.response.text
-    code = str(getattr(exc, "code", "") or "")
-    return f"{_error_message(exc)} {code} {dumped}"[:4000]
-
-
-def _status_line(exc: openai.APIStatusError) -> str:
-    """``HTTP 500: <the server's message>`` on one line (servers put tracebacks in there)."""
-    message = " ".join(redact(_error_message(exc)).split())
-    return f"HTTP {exc.status_code}: {message[:200]}"
-
-
-def _is_context_overflow(exc: openai.APIStatusError) -> bool:
-    if exc.status_code not in (400, 413, 422, 429, 500):
-        return False
-    text = _error_text(exc).lower()
-    return any(word in text for word in _OVERFLOW_WORDS)
-
-
 def _rejects_format(exc: openai.APIStatusError) -> bool:
     """The error is about the response_format we sent (any 4xx/5xx that says so)."""
-    if exc.status_code in (401, 403, 404, 429) or _is_context_overflow(exc):
+    if exc.status_code in (401, 403, 404, 429) or is_context_overflow(exc):
         return False
-    text = _error_text(exc).lower()
+    text = error_text(exc).lower()
     return any(word in text for word in _FORMAT_WORDS)

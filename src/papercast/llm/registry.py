@@ -1,4 +1,4 @@
-"""Summary backends found by name: built-ins plus ``papercast.llm_backends`` entry points.
+"""Summary backends by name (``[llm] backend``): the built-ins, or a plugin's (``papercast.plugins``).
 
 ``[llm] backend = "auto"`` picks ``openai`` when a key or a base URL is configured (a local
 server such as Ollama needs no key), else ``extractive``.
@@ -6,66 +6,33 @@ server such as Ollama needs no key), else ``extractive``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
-from types import MappingProxyType
-
-from papercast.config import Settings, openai_api_key
-from papercast.errors import ConfigError
-from papercast.llm.base import SummaryBackend
-from papercast.llm.prompts import PromptSet
-
-BackendFactory = Callable[[Settings, PromptSet], SummaryBackend]
-ENTRY_POINT_GROUP = "papercast.llm_backends"
+from papercast.config import LLM_BACKEND, Settings
+from papercast.llm.base import RepairPrompts, SummaryBackend
+from papercast.llm.client import configured, endpoint
+from papercast.plugins import Registry
 
 
-def _openai(settings: Settings, prompts: PromptSet) -> SummaryBackend:
+def _openai(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     from papercast.llm.openai_backend import OpenAIBackend, OpenAIOptions
 
     config = settings.llm
     options = OpenAIOptions(
         model=config.model,
-        api_key=openai_api_key(settings),
-        base_url=base_url(settings),
         temperature=config.temperature,
-        timeout=config.timeout,
-        max_retries=config.max_retries,
         max_output_tokens=config.max_output_tokens,
     )
-    if options.api_key is None and options.base_url is None:
-        raise ConfigError(
-            "[llm] backend is openai but no API key is set",
-            "set OPENAI_API_KEY, point [llm] base_url at a local server, or use "
-            "--backend extractive",
-        )
-    return OpenAIBackend(options, config, prompts)
+    return OpenAIBackend(options, endpoint(settings, "summary"), config, prompts)
 
 
-def _extractive(settings: Settings, prompts: PromptSet) -> SummaryBackend:
+def _extractive(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
     from papercast.llm.extractive import ExtractiveBackend
 
     return ExtractiveBackend()
 
 
-BUILTIN: Mapping[str, BackendFactory] = MappingProxyType(
-    {"openai": _openai, "extractive": _extractive}
+BACKENDS: Registry[[Settings, RepairPrompts], SummaryBackend] = Registry(
+    LLM_BACKEND, {"openai": _openai, "extractive": _extractive}
 )
-
-
-def base_url(settings: Settings) -> str | None:
-    return settings.llm.base_url or os.environ.get("OPENAI_BASE_URL") or None
-
-
-def _plugins() -> dict[str, BackendFactory]:
-    found: dict[str, BackendFactory] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry.name] = entry.load()
-    return found
-
-
-def backend_names() -> list[str]:
-    return sorted({*BUILTIN, *_plugins()})
 
 
 def resolve_backend_name(settings: Settings) -> str:
@@ -73,15 +40,9 @@ def resolve_backend_name(settings: Settings) -> str:
     name = settings.llm.backend
     if name != "auto":
         return name
-    return "openai" if openai_api_key(settings) or base_url(settings) else "extractive"
+    return "openai" if configured(settings) else "extractive"
 
 
-def create_backend(settings: Settings, prompts: PromptSet | None = None) -> SummaryBackend:
-    name = resolve_backend_name(settings)
-    factories = {**_plugins(), **BUILTIN}
-    factory = factories.get(name)
-    if factory is None:
-        raise ConfigError(
-            f"unknown [llm] backend {name!r}", f"choose one of: {', '.join(backend_names())}"
-        )
-    return factory(settings, prompts or PromptSet.load(settings.llm.prompts_dir))
+def create_backend(settings: Settings, prompts: RepairPrompts) -> SummaryBackend:
+    """The configured backend, ready to summarize."""
+    return BACKENDS.create(resolve_backend_name(settings), settings, prompts)

@@ -15,15 +15,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import openai
 from numpy.typing import NDArray
 
-from papercast.config import Settings, openai_api_key
-from papercast.errors import ConfigError, PapercastError
-from papercast.models import Paper
+from papercast.config import Settings
+from papercast.errors import PapercastError
+from papercast.llm.client import Endpoint, call_status, endpoint, translate
+from papercast.models import CallLog, CallStatus, Paper
 from papercast.rank.base import Scored
 from papercast.rank.models import Profile
 from papercast.rank.training import build_training_set, fit_scores
 from papercast.rank.why import compose, nearest
+from papercast.store.calls import CallStore
 from papercast.store.db import Database
 from papercast.store.embeddings import EmbeddingStore, text_hash
 
@@ -41,13 +44,17 @@ class Embedder:
 
     def __init__(
         self,
-        client: Any,
+        client: Any,  # an openai.OpenAI (None for a local encoder)
         model: str,
         store: EmbeddingStore | None,
         batch_size: int = 256,
         price_per_mtok: float = 0.0,
+        where: Endpoint | None = None,
+        calls: CallStore | None = None,
     ) -> None:
         self.client = client
+        self.where = where
+        self.calls = calls
         self.model = model
         self.store = store
         self.batch_size = batch_size
@@ -77,16 +84,15 @@ class Embedder:
         return np.asarray(matrix / np.where(norms == 0, 1.0, norms), dtype=np.float32)
 
     def _request(self, texts: list[str]) -> list[NDArray[np.float32]]:
-        import openai
-
         started = time.monotonic()
         try:
             response = self.client.embeddings.create(model=self.model, input=texts)
         except openai.OpenAIError as exc:
-            self._log(0, started, "error", type(exc).__name__)
+            assert self.where is not None  # a client comes with its endpoint
+            error = translate(exc, self.where, self.model)
+            self._log(0, started, call_status(exc), error.message)
             raise EmbeddingError(
-                f"the embeddings endpoint failed: {type(exc).__name__}",
-                "check [rank] embedding_base_url / OPENAI_API_KEY, or use backend = 'tfidf'",
+                error.message, f"{error.hint or 'check the server'}; or use backend = 'tfidf'"
             ) from None
         self.requests += 1
         data = sorted(response.data, key=lambda d: d.index)
@@ -100,36 +106,21 @@ class Embedder:
         self._log(tokens, started, "ok")
         return [np.asarray(d.embedding, dtype=np.float32) for d in data]
 
-    def _log(self, tokens: int, started: float, status: str, error: str | None = None) -> None:
-        if self.store is None:
+    def _log(
+        self, tokens: int, started: float, status: CallStatus, error: str | None = None
+    ) -> None:
+        if self.calls is None:
             return
-        self.store.log_call(
-            self.model,
+        call = CallLog(
+            model=self.model,
+            purpose="embedding",
+            status=status,
             input_tokens=tokens,
             cost_usd=tokens * self.price_per_mtok / 1e6,
             duration_ms=int((time.monotonic() - started) * 1000),
-            status=status,
             error=error,
         )
-
-
-def make_client(settings: Settings) -> Any:
-    import openai
-
-    base_url = settings.rank.embedding_base_url or settings.llm.base_url
-    key = openai_api_key(settings)
-    if key is None and base_url is None:
-        raise ConfigError(
-            "the embeddings ranking backend needs an API key",
-            "set OPENAI_API_KEY, point [rank] embedding_base_url at a local server, "
-            "or use [rank] backend = 'tfidf' (offline)",
-        )
-    return openai.OpenAI(
-        api_key=key or "not-needed",
-        base_url=base_url,
-        timeout=settings.llm.timeout,
-        max_retries=settings.llm.max_retries,
-    )
+        self.calls.log(call)
 
 
 class EmbeddingsRanker:
@@ -143,13 +134,18 @@ class EmbeddingsRanker:
         self.regularization = regularization
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database | None) -> EmbeddingsRanker:
+    def from_settings(
+        cls, settings: Settings, db: Database | None, run_id: int | None = None
+    ) -> EmbeddingsRanker:
+        where = endpoint(settings, "embedding")
         embedder = Embedder(
-            make_client(settings),
+            where.client(),
             settings.rank.embedding_model,
             EmbeddingStore(db) if db is not None else None,
             settings.rank.embedding_batch_size,
             settings.rank.embedding_price,
+            where,
+            CallStore(db, run_id) if db is not None else None,
         )
         return cls(embedder, settings.rank.recency_half_life_days, settings.rank.regularization)
 

@@ -18,16 +18,23 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import jinja2
+import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from papercast.config import Settings
+from papercast.llm.client import Endpoint, call_status, endpoint, translate
 from papercast.llm.pricing import cost_usd
-from papercast.llm.prompts import neutralize_delimiters
+from papercast.llm.prompt_files import (
+    neutralize_delimiters,
+    prompt_environment,
+    template_source,
+)
+from papercast.models import CallLog, CallStatus
 from papercast.rank.models import Profile, RankedPaper
-from papercast.resources import prompts_dir
-from papercast.store.db import Database, utcnow
+from papercast.store.calls import CallStore
+from papercast.store.db import Database
 from papercast.store.embeddings import text_hash
+from papercast.store.relevance import RelevanceStore
 
 log = logging.getLogger(__name__)
 
@@ -73,48 +80,43 @@ def _schema() -> dict[str, Any]:
 
 
 class RelevanceCache:
+    """Scores asked for in this pass, then the store's (when there is one)."""
+
     def __init__(self, db: Database | None) -> None:
-        self.db = db
+        self.store = RelevanceStore(db) if db is not None else None
         self.memory: dict[tuple[str, str, str], int] = {}
 
     def get(self, model: str, prompt_hash: str, key: str) -> int | None:
         if (model, prompt_hash, key) in self.memory:
             return self.memory[(model, prompt_hash, key)]
-        if self.db is None:
-            return None
-        row = self.db.query_one(
-            "SELECT relevance FROM llm_relevance WHERE model = ? AND prompt_hash = ? "
-            "AND text_hash = ?",
-            (model, prompt_hash, key),
-        )
-        return int(row["relevance"]) if row else None
+        return self.store.get(model, prompt_hash, key) if self.store is not None else None
 
     def put(self, model: str, prompt_hash: str, values: dict[str, int]) -> None:
         for key, value in values.items():
             self.memory[(model, prompt_hash, key)] = value
-        if self.db is None or not values:
-            return
-        now = utcnow()
-        with self.db.transaction() as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO llm_relevance (model, prompt_hash, text_hash, relevance, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                [(model, prompt_hash, key, value, now) for key, value in values.items()],
-            )
+        if self.store is not None and values:
+            self.store.put_many(model, prompt_hash, values)
 
 
 class RelevancePass:
     """Scores papers for one profile with an OpenAI-compatible chat model."""
 
     def __init__(
-        self, client: Any, settings: Settings, profile: Profile, db: Database | None
+        self,
+        client: Any,  # an openai.OpenAI
+        where: Endpoint,
+        settings: Settings,
+        profile: Profile,
+        db: Database | None,
+        run_id: int | None = None,
     ) -> None:
         self.client = client
+        self.where = where
         self.settings = settings
         self.model = settings.rank.llm_model or settings.llm.model
-        self.db = db
+        self.calls = CallStore(db, run_id) if db is not None else None
         self.cache = RelevanceCache(db)
-        self.env = _environment(settings)
+        self.env = prompt_environment(settings.llm.prompts_dir)
         recent = sorted(
             profile.positives,
             key=lambda item: item.when.timestamp() if item.when else 0.0,
@@ -128,8 +130,7 @@ class RelevancePass:
     def _prompt_hash(self) -> str:
         digest = hashlib.sha256()
         for name in (SYSTEM, USER):
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            digest.update(source.encode("utf-8") + b"\0")
+            digest.update(template_source(self.env, name).encode("utf-8") + b"\0")
         digest.update(json.dumps([self.interests, self.picks]).encode("utf-8"))
         return digest.hexdigest()[:16]
 
@@ -172,8 +173,6 @@ class RelevancePass:
 
     def _ask(self, papers: Sequence[RankedPaper]) -> dict[int, int]:
         """One request; {position in batch: relevance}, empty on any failure."""
-        import openai
-
         started = time.monotonic()
         try:
             response = self.client.chat.completions.create(
@@ -186,7 +185,9 @@ class RelevancePass:
                 },
             )
         except openai.OpenAIError as exc:
-            self._fail(started, type(exc).__name__, len(papers))
+            error = translate(exc, self.where, self.model).message
+            self._log(started, 0, 0, call_status(exc), error)
+            self._fail(error, len(papers))
             return {}
         usage = response.usage
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -196,69 +197,37 @@ class RelevancePass:
             parsed = RelevanceBatch.model_validate_json(text)
         except ValidationError:
             self._log(started, tokens_in, tokens_out, "error", "malformed answer")
-            self._fail(started, "malformed answer", len(papers), logged=True)
+            self._fail("malformed answer", len(papers))
             return {}
         self._log(started, tokens_in, tokens_out, "ok", None)
         wanted = {str(n + 1): n for n in range(len(papers))}
         return {wanted[s.id]: s.relevance for s in parsed.scores if s.id in wanted}
 
-    def _fail(self, started: float, reason: str, count: int, logged: bool = False) -> None:
+    def _fail(self, reason: str, count: int) -> None:
         self.failures += 1
-        if not logged:
-            self._log(started, 0, 0, "error", reason)
         log.warning("LLM relevance pass: a batch of %d papers failed (%s)", count, reason)
 
     def _log(
-        self, started: float, tokens_in: int, tokens_out: int, status: str, error: str | None
+        self,
+        started: float,
+        tokens_in: int,
+        tokens_out: int,
+        status: CallStatus,
+        error: str | None,
     ) -> None:
-        if self.db is None:
+        if self.calls is None:
             return
-        self.db.execute(
-            "INSERT INTO llm_calls (model, purpose, prompt_hash, input_tokens, output_tokens, "
-            "cost_usd, duration_ms, status, error, created_at) "
-            "VALUES (?, 'relevance', ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.model,
-                self.prompt_hash,
-                tokens_in,
-                tokens_out,
-                cost_usd(self.settings.llm, self.model, tokens_in, tokens_out),
-                int((time.monotonic() - started) * 1000),
-                status,
-                error,
-                utcnow(),
-            ),
+        call = CallLog(
+            model=self.model,
+            purpose="relevance",
+            status=status,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=cost_usd(self.settings.llm, self.model, tokens_in, tokens_out),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            error=error,
         )
-
-
-def _environment(settings: Settings) -> jinja2.Environment:
-    search = [str(settings.llm.prompts_dir)] if settings.llm.prompts_dir else []
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*search, str(prompts_dir())]),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - prompts are plain text, not HTML
-        keep_trailing_newline=True,
-    )
-
-
-def make_chat_client(settings: Settings) -> Any:
-    import openai
-
-    from papercast.config import openai_api_key
-    from papercast.errors import ConfigError
-
-    key = openai_api_key(settings)
-    if key is None and settings.llm.base_url is None:
-        raise ConfigError(
-            "[rank] llm_top_k needs an LLM: no API key found",
-            "set OPENAI_API_KEY (or [llm] base_url for a local server), or set llm_top_k = 0",
-        )
-    return openai.OpenAI(
-        api_key=key or "not-needed",
-        base_url=settings.llm.base_url,
-        timeout=settings.llm.timeout,
-        max_retries=settings.llm.max_retries,
-    )
+        self.calls.log(call, prompt_hash=self.prompt_hash)
 
 
 def llm_rerank(
@@ -266,15 +235,17 @@ def llm_rerank(
     profile: Profile,
     settings: Settings,
     db: Database | None = None,
-    client: Any = None,
+    run_id: int | None = None,
 ) -> list[RankedPaper]:
     """Blend an LLM's relevance into the top ``[rank] llm_top_k`` and re-order them."""
     top_k = min(settings.rank.llm_top_k, len(ranked))
     if top_k == 0:
         return ranked
-    scorer = RelevancePass(client or make_chat_client(settings), settings, profile, db)
+    where = endpoint(settings, "relevance")
     head = ranked[:top_k]
-    relevance = scorer.score(head)
+    with where.client() as client:
+        scorer = RelevancePass(client, where, settings, profile, db, run_id)
+        relevance = scorer.score(head)
     weight = settings.rank.llm_weight
     blended: list[tuple[float, int, RankedPaper]] = []
     for index, item in enumerate(head):

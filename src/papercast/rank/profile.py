@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from papercast.config import Settings
-from papercast.history import HistoryRecord
+from papercast.models import HistoryRecord
 from papercast.rank.models import Profile, ProfileItem
 from papercast.store.db import Database
 from papercast.store.feedback import ORIGIN as FEEDBACK
-from papercast.store.history import HistoryStore
-from papercast.store.picks import PickStore
+from papercast.store.history import HistoryRow, HistoryStore
+from papercast.store.picks import PickRow, PickStore
 
 log = logging.getLogger(__name__)
+
+
+def _item(row: PickRow | HistoryRow, when: datetime | None, origin: str) -> ProfileItem:
+    return ProfileItem(
+        title=row.title,
+        abstract=row.abstract,
+        paper_id=row.paper_id,
+        picked=row.picked,
+        when=when,
+        origin=origin,
+    )
 
 
 def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None = None) -> Profile:
@@ -38,16 +50,7 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
         if not row.title:
             missing += 1
             continue
-        items.append(
-            ProfileItem(
-                title=row.title,
-                abstract=row.abstract,
-                paper_id=row.paper_id,
-                picked=row.picked,
-                when=row.added_at or row.imported_at,
-                origin=f"history:{FEEDBACK}",
-            )
-        )
+        items.append(_item(row, row.added_at or row.imported_at, f"history:{FEEDBACK}"))
     for pick in reversed(PickStore(db).rows()):  # newest first, so the latest label wins
         if pick.paper_id in seen or pick.issue_id == exclude_issue:
             continue
@@ -55,32 +58,14 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
         if not pick.title:
             missing += 1
             continue
-        items.append(
-            ProfileItem(
-                title=pick.title,
-                abstract=pick.abstract,
-                paper_id=pick.paper_id,
-                picked=pick.picked,
-                when=pick.created_at,
-                origin=f"pick:{pick.issue_id}",
-            )
-        )
+        items.append(_item(pick, pick.created_at, f"pick:{pick.issue_id}"))
     for row in history:
         if row.origin == FEEDBACK or (row.paper_id and row.paper_id in seen):
             continue
         if not row.title:
             missing += 1
             continue
-        items.append(
-            ProfileItem(
-                title=row.title,
-                abstract=row.abstract,
-                paper_id=row.paper_id,
-                picked=row.picked,
-                when=row.added_at or row.imported_at,
-                origin=f"history:{row.origin}",
-            )
-        )
+        items.append(_item(row, row.added_at or row.imported_at, f"history:{row.origin}"))
     if missing:
         log.info("%d picked or imported papers have no title or abstract yet; skipped", missing)
     return Profile(items=items, interests=settings.rank.interests, boosts=settings.rank.boosts)

@@ -11,7 +11,7 @@ from papercast.config import Settings
 from papercast.models import Paper
 from papercast.rank.keywords import boost_matches
 from papercast.rank.models import Profile, RankedPaper
-from papercast.rank.registry import build_ranker
+from papercast.rank.registry import create_ranker
 from papercast.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -30,19 +30,21 @@ def rank_papers(
     db: Database | None = None,
     backend: str | None = None,
     explain: bool = True,
+    run_id: int | None = None,
 ) -> list[RankedPaper]:
     """Best first. With no positive picks or history, falls back to interests, boosts, recency.
 
     ``db`` caches embeddings (the embeddings backend); ``explain=False`` skips the why strings
     for speed. Ties keep the newest paper first, then the input order. With
     ``[rank] llm_top_k`` > 0 an LLM re-scores the top K (see ``papercast.rank.llm_pass``).
+    Model calls (embeddings, relevance) are logged in the store under ``run_id``.
     """
     if not candidates:
         return []
     name = backend or settings.rank.backend
     if not profile.has_positives:
         name = "keywords"
-    ranker = build_ranker(name, settings, db)
+    ranker = create_ranker(name, settings, db, run_id)
     scored = ranker.score(candidates, profile, explain)
     boosts, labels = boost_matches(candidates, profile.boosts)
     scores = np.asarray(scored.scores, dtype=np.float64) + boosts
@@ -60,5 +62,5 @@ def rank_papers(
     if settings.rank.llm_top_k > 0:
         from papercast.rank.llm_pass import llm_rerank
 
-        ranked = llm_rerank(ranked, profile, settings, db)
+        ranked = llm_rerank(ranked, profile, settings, db, run_id)
     return ranked

@@ -1,25 +1,23 @@
-"""Ranking backends found by name (``[rank] backend``)."""
+"""Rankers by name (``[rank] backend``): the built-ins, or a plugin's (``papercast.plugins``).
+
+A factory gets the settings, the store (embedding cache, call log) and the run the calls belong to.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
-
-from papercast.config import Settings
-from papercast.errors import ConfigError
+from papercast.config import RANK_BACKEND, Settings
+from papercast.plugins import Registry
 from papercast.rank.base import Ranker
 from papercast.store.db import Database
 
-Factory = Callable[[Settings, Database | None], Ranker]
 
-
-def _tfidf(settings: Settings, db: Database | None) -> Ranker:
+def _tfidf(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.tfidf import TfidfRanker
 
     return TfidfRanker(settings.rank.recency_half_life_days, settings.rank.regularization)
 
 
-def _hybrid(settings: Settings, db: Database | None) -> Ranker:
+def _hybrid(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.static import HybridRanker
 
     return HybridRanker(
@@ -29,44 +27,38 @@ def _hybrid(settings: Settings, db: Database | None) -> Ranker:
     )
 
 
-def _keywords(settings: Settings, db: Database | None) -> Ranker:
+def _keywords(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.keywords import KeywordRanker
 
     return KeywordRanker()
 
 
-def _embeddings(settings: Settings, db: Database | None) -> Ranker:
+def _embeddings(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.embeddings import EmbeddingsRanker
 
-    return EmbeddingsRanker.from_settings(settings, db)
+    return EmbeddingsRanker.from_settings(settings, db, run_id)
 
 
-def _local(settings: Settings, db: Database | None) -> Ranker:
+def _local(settings: Settings, db: Database | None, run_id: int | None) -> Ranker:
     from papercast.rank.local import local_ranker
 
     return local_ranker(settings, db)
 
 
-BACKENDS: Mapping[str, Factory] = MappingProxyType(
+RANKERS: Registry[[Settings, Database | None, int | None], Ranker] = Registry(
+    RANK_BACKEND,
     {
         "tfidf": _tfidf,
         "hybrid": _hybrid,
         "keywords": _keywords,
         "embeddings": _embeddings,
         "local": _local,
-    }
+    },
 )
 
 
-def backend_names() -> list[str]:
-    return sorted(BACKENDS)
-
-
-def build_ranker(name: str, settings: Settings, db: Database | None = None) -> Ranker:
-    try:
-        factory = BACKENDS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown ranking backend {name!r}", f"use one of: {', '.join(backend_names())}"
-        ) from None
-    return factory(settings, db)
+def create_ranker(
+    name: str, settings: Settings, db: Database | None = None, run_id: int | None = None
+) -> Ranker:
+    """The ranker ``name`` (``[rank] backend``); ``db`` caches and logs its model calls."""
+    return RANKERS.create(name, settings, db, run_id)

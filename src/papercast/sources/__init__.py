@@ -1,5 +1,6 @@
-"""Paper sources behind one small protocol, found by name in a registry."""
+"""Paper sources behind one small protocol (``base``), found by name (``registry``)."""
 
-from papercast.sources.base import Source, SourceResult, build_sources, source_names
+from papercast.sources.base import Source, SourceResult
+from papercast.sources.registry import SOURCES, create_sources
 
-__all__ = ["Source", "SourceResult", "build_sources", "source_names"]
+__all__ = ["SOURCES", "Source", "SourceResult", "create_sources"]

@@ -1,14 +1,13 @@
-"""The Source protocol and the registry of sources by name."""
+"""The Source protocol, what a source reports about its fetch, and the limits every record
+must keep. The registry of sources by name is ``papercast.sources.registry``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
-from papercast.config import Settings
-from papercast.http import Limits
 from papercast.models import DateWindow, Paper
 
 
@@ -39,54 +38,6 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-SourceFactory = Callable[[Settings], list[Source]]
-
-
-def _arxiv(settings: Settings) -> list[Source]:
-    from papercast.sources.arxiv import ArxivSource
-
-    if not settings.arxiv.enabled or not (settings.arxiv.categories or settings.arxiv.authors):
-        return []
-    return [ArxivSource(settings.arxiv, Limits.from_config(settings.download))]
-
-
-def _biorxiv(settings: Settings) -> list[Source]:
-    from papercast.sources.biorxiv import BiorxivSource
-
-    limits = Limits.from_config(settings.download)
-    return [BiorxivSource(settings.biorxiv, server, limits) for server in settings.biorxiv.servers]
-
-
-def _feeds(settings: Settings) -> list[Source]:
-    from papercast.sources.feeds import FeedSource
-
-    limits = Limits.from_config(settings.download)
-    return [FeedSource(settings.feeds, url, limits) for url in settings.feeds.urls]
-
-
-_REGISTRY: dict[str, SourceFactory] = {"arxiv": _arxiv, "biorxiv": _biorxiv, "feeds": _feeds}
-
-
-def source_names() -> list[str]:
-    return list(_REGISTRY)
-
-
-def build_sources(settings: Settings, only: list[str] | None = None) -> list[Source]:
-    """Instantiate the configured sources (optionally only some kinds, by registry name)."""
-    from papercast.errors import InputError
-
-    wanted = only or source_names()
-    unknown = [name for name in wanted if name not in _REGISTRY]
-    if unknown:
-        raise InputError(
-            f"unknown source {unknown[0]!r}", f"choose from {', '.join(source_names())}"
-        )
-    sources: list[Source] = []
-    for name in wanted:
-        sources.extend(_REGISTRY[name](settings))
-    return sources
 
 
 # No real paper comes near these (arXiv caps abstracts at 1,920 characters; the longest

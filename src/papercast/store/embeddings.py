@@ -54,20 +54,3 @@ class EmbeddingStore:
                 "SELECT COUNT(*) AS n FROM embeddings WHERE model = ?", (model,)
             )
         return int(row["n"]) if row else 0
-
-    def log_call(
-        self,
-        model: str,
-        *,
-        input_tokens: int,
-        cost_usd: float,
-        duration_ms: int,
-        status: str,
-        error: str | None = None,
-    ) -> None:
-        """One row in llm_calls per embeddings request (purpose 'embedding')."""
-        self.db.execute(
-            "INSERT INTO llm_calls (model, purpose, input_tokens, cost_usd, duration_ms, "
-            "status, error, created_at) VALUES (?, 'embedding', ?, ?, ?, ?, ?, ?)",
-            (model, input_tokens, cost_usd, duration_ms, status, error, utcnow()),
-        )

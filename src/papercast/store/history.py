@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from papercast.history import HistoryRecord
+from papercast.models import HistoryRecord
 from papercast.store.db import Database, utcnow
 
 

@@ -1,20 +1,17 @@
 """Summaries, LLM call log and Batch API jobs in the store.
 
 A summary is keyed by (paper id, version, model, prompt hash, schema version): the same paper
-with the same prompt and model is never paid for twice. Every model call is a row in
-``llm_calls`` (model, tokens, cost, duration, status, prompt hash) — never a key or paper text.
+with the same prompt and model is never paid for twice. The calls that made it are in
+``papercast.store.calls``.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.llm.base import CallLog
-from papercast.models import Paper, SummaryRecord, Usage
+from papercast.models import Paper, SummaryRecord
 from papercast.store.db import Database, utcnow
 
 
@@ -97,66 +94,6 @@ class SummaryStore:
     def count(self) -> int:
         row = self.db.query_one("SELECT COUNT(*) AS n FROM summaries")
         return int(row["n"]) if row else 0
-
-    # --- llm calls --------------------------------------------------------------------
-
-    def log_call(
-        self,
-        call: CallLog,
-        *,
-        paper_id: str | None,
-        prompt_hash: str | None,
-        schema_hash: str | None = None,
-        run_id: int | None = None,
-    ) -> None:
-        self.db.execute(
-            "INSERT INTO llm_calls (run_id, paper_id, model, purpose, prompt_hash, schema_hash, "
-            "options, input_tokens, output_tokens, cost_usd, usage_estimated, duration_ms, "
-            "status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                run_id,
-                paper_id,
-                call.model,
-                call.purpose,
-                prompt_hash,
-                schema_hash,
-                json.dumps(call.options, sort_keys=True, default=str),
-                call.input_tokens,
-                call.output_tokens,
-                call.cost_usd,
-                int(call.usage_estimated),
-                call.duration_ms,
-                call.status,
-                call.error,
-                utcnow(),
-            ),
-        )
-
-    def calls(self, paper_id: str | None = None) -> list[dict[str, Any]]:
-        if paper_id is None:
-            rows = self.db.query("SELECT * FROM llm_calls ORDER BY id")
-        else:
-            rows = self.db.query(
-                "SELECT * FROM llm_calls WHERE paper_id=? ORDER BY id", (paper_id,)
-            )
-        return [dict(row) for row in rows]
-
-    def usage(self, run_id: int | None = None) -> Usage:
-        sums = (
-            "SELECT COALESCE(SUM(input_tokens),0) AS i, COALESCE(SUM(output_tokens),0) AS o, "
-            "COALESCE(SUM(cost_usd),0) AS c, COUNT(*) AS n FROM llm_calls"
-        )
-        if run_id is None:
-            row = self.db.query_one(sums)
-        else:
-            row = self.db.query_one(sums + " WHERE run_id=?", (run_id,))
-        assert row is not None
-        return Usage(
-            input_tokens=int(row["i"]),
-            output_tokens=int(row["o"]),
-            cost_usd=float(row["c"]),
-            requests=int(row["n"]),
-        )
 
     # --- batches ----------------------------------------------------------------------
 

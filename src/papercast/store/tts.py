@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from papercast.models import TTSCall
 from papercast.store.db import Database, utcnow
-
-if TYPE_CHECKING:
-    from papercast.audio.engines.base import TTSCall
 
 
 class TTSCallStore:

@@ -40,17 +40,10 @@ from papercast.jobs import JobRunner
 from papercast.layout import Layout, published_file, safe_name
 from papercast.picking import set_pick
 from papercast.pipeline import STAGES, rerank_week
-from papercast.render import (
-    SOURCE_LABELS,
-    clock,
-    issue_context,
-    make_environment,
-    marked,
-    paper_url,
-    safe_url,
-)
+from papercast.render import SOURCE_LABELS, clock, issue_context, make_environment, marked
 from papercast.store import Database
 from papercast.store.candidates import CandidateFilters
+from papercast.text import paper_url, safe_url
 from papercast.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,

@@ -1,13 +1,11 @@
-"""TTS engines, found by name: ``[audio] engine = "piper"`` (default) or ``"openai"``."""
+"""TTS engines by name (``[audio] engine``): piper (default), openai, or a plugin's
+(``papercast.plugins``). A factory gets the settings and returns a ready engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
-
-from papercast.audio.engines.base import SynthResult, TTSCall, TTSEngine
-from papercast.config import Settings
-from papercast.errors import ConfigError
+from papercast.audio.engines.base import SynthResult, TTSEngine
+from papercast.config import TTS_ENGINE, Settings
+from papercast.plugins import Registry
 
 
 def _piper(settings: Settings) -> TTSEngine:
@@ -22,21 +20,14 @@ def _openai(settings: Settings) -> TTSEngine:
     return OpenAIEngine.from_settings(settings)
 
 
-ENGINES: Mapping[str, Callable[[Settings], TTSEngine]] = MappingProxyType(
-    {"piper": _piper, "openai": _openai}
+ENGINES: Registry[[Settings], TTSEngine] = Registry(
+    TTS_ENGINE, {"piper": _piper, "openai": _openai}
 )
 
 
-def get_engine(settings: Settings, name: str | None = None) -> TTSEngine:
+def create_engine(settings: Settings, name: str | None = None) -> TTSEngine:
     """The engine configured in ``[audio] engine`` (or ``name``), ready to synthesize."""
-    name = name or settings.audio.engine
-    try:
-        factory = ENGINES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown TTS engine {name!r}", f"choose one of: {', '.join(sorted(ENGINES))}"
-        ) from None
-    return factory(settings)
+    return ENGINES.create(name or settings.audio.engine, settings)
 
 
-__all__ = ["ENGINES", "SynthResult", "TTSCall", "TTSEngine", "get_engine"]
+__all__ = ["ENGINES", "SynthResult", "TTSEngine", "create_engine"]

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class TTSCall(BaseModel):
-    """One request to a speech engine, as logged in the ``tts_calls`` table."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    engine: str
-    voice: str
-    model: str | None = None
-    chars: int
-    audio_seconds: float | None = None
-    duration_ms: int | None = None
-    status: str = "ok"
-    error: str | None = None
-    cost_usd: float = 0.0
+from papercast.models import TTSCall
 
 
 class SynthResult(BaseModel):
@@ -58,18 +42,3 @@ class TTSEngine(Protocol):
         that did succeed can still be cached.
         """
         ...
-
-
-def pcm_to_wav(pcm: bytes, sample_rate: int, channels: int = 1, sample_width: int = 2) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(channels)
-        wav.setsampwidth(sample_width)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm)
-    return buffer.getvalue()
-
-
-def wav_seconds(data: bytes) -> float:
-    with wave.open(io.BytesIO(data), "rb") as wav:
-        return wav.getnframes() / float(wav.getframerate())

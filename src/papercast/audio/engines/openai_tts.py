@@ -18,12 +18,14 @@ from typing import Any, Literal
 import openai
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.audio.engines.base import SynthResult, TTSCall, pcm_to_wav, wav_seconds
+from papercast.audio.engines.base import SynthResult
 from papercast.audio.ffmpeg import decode_bytes, fix_wav
 from papercast.audio.spoken import chunk_text
-from papercast.config import Settings, openai_api_key
+from papercast.audio.wav import pcm_to_wav, wav_seconds
+from papercast.config import Settings
 from papercast.errors import AudioError
-from papercast.logs import redact
+from papercast.llm.client import Endpoint, endpoint, translate
+from papercast.models import TTSCall
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +40,9 @@ class OpenAIOptions(BaseModel):
     voice: str = "alloy"
     instructions: str | None = None
     speed: float = Field(default=1.0, ge=0.25, le=4.0)
-    base_url: str | None = None
     max_chars: int = Field(default=4096, ge=1, le=4096)
     response_format: ResponseFormat = "wav"
     concurrency: int = Field(default=4, ge=1)
-    timeout: float = 120.0
-    max_retries: int = 4
     sentence_pause_ms: int = 250
     price_per_million_chars: float = 0.0
 
@@ -51,43 +50,26 @@ class OpenAIOptions(BaseModel):
 class OpenAIEngine:
     name = "openai"
 
-    def __init__(self, options: OpenAIOptions, api_key: str) -> None:
+    def __init__(self, options: OpenAIOptions, where: Endpoint) -> None:
         self.options = options
-        self._client = openai.OpenAI(
-            api_key=api_key,
-            base_url=options.base_url,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
-        self._secret = api_key
+        self.where = where
+        self._client = where.client()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIEngine:
         audio = settings.audio
-        base_url = audio.base_url
-        key = openai_api_key(settings)
-        if key is None:
-            if base_url is None:
-                raise AudioError(
-                    "the OpenAI TTS engine needs an API key",
-                    'set OPENAI_API_KEY, or use [audio] engine = "piper" for offline speech',
-                )
-            key = "not-needed"  # local OpenAI-compatible servers usually ignore it
         options = OpenAIOptions(
             model=audio.openai_model,
             voice=audio.voice or audio.openai_voice,
             instructions=audio.instructions,
             speed=audio.speaking_rate,
-            base_url=base_url,
             max_chars=audio.openai_max_chars,
             response_format=audio.openai_response_format,
             concurrency=audio.workers,
-            timeout=audio.openai_timeout,
-            max_retries=audio.openai_max_retries,
             sentence_pause_ms=audio.sentence_pause_ms,
             price_per_million_chars=audio.openai_prices.get(audio.openai_model, 0.0),
         )
-        return cls(options, key)
+        return cls(options, endpoint(settings, "speech"))
 
     @property
     def voice(self) -> str:
@@ -97,7 +79,7 @@ class OpenAIEngine:
         o = self.options
         return {
             "engine": self.name,
-            "base_url": o.base_url or "https://api.openai.com/v1",
+            "base_url": self.where.base_url or "https://api.openai.com/v1",
             "model": o.model,
             "voice": o.voice,
             "instructions": o.instructions if self._takes_instructions else None,
@@ -204,12 +186,6 @@ class OpenAIEngine:
         return decode_bytes(data, sample_rate=PCM_RATE)
 
     def _describe(self, exc: Exception) -> str:
-        if isinstance(exc, openai.APIStatusError):
-            text = f"HTTP {exc.status_code}: {exc.message}"
-        elif isinstance(exc, openai.APITimeoutError):
-            text = f"timed out after {self.options.timeout:.0f} s"
-        elif isinstance(exc, openai.APIConnectionError):
-            text = f"cannot reach {self.options.base_url or 'api.openai.com'}: {exc}"
-        else:
-            text = str(exc)
-        return redact(text, [self._secret])
+        if isinstance(exc, openai.OpenAIError):
+            return translate(exc, self.where, self.options.model).message
+        return self.where.redact(str(exc))

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from papercast.audio.engines.base import SynthResult, TTSCall, pcm_to_wav, wav_seconds
+from papercast.audio.engines.base import SynthResult
+from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
+from papercast.models import TTSCall
 from papercast.workers import WorkerPool
 
 if TYPE_CHECKING:
