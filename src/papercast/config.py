@@ -434,6 +434,27 @@ class RankConfig(Section):
     regularization: float = Field(default=0.3, gt=0, description="C of the linear model")
 
 
+class ServeConfig(Section):
+    """`papercast serve`: the local web app."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="address to bind; anything but 127.0.0.1, ::1 or localhost needs a token",
+    )
+    port: int = Field(default=8765, ge=0, le=65535, description="TCP port (0: any free port)")
+    token: SecretStr | None = Field(
+        default=None,
+        description="PAPERCAST_SERVE__TOKEN: required to bind a non-local address; "
+        "open the app once with ?token=... (or send Authorization: Bearer ...)",
+    )
+    page_size: int = Field(
+        default=50, ge=10, le=500, description="candidates per page of a week (more load on demand)"
+    )
+    max_upload_mb: int = Field(
+        default=25, ge=1, le=200, description="largest PDF the app accepts for one-paper summaries"
+    )
+
+
 class Settings(BaseSettings):
     """All of papercast's configuration."""
 
@@ -457,6 +478,7 @@ class Settings(BaseSettings):
     podcast: PodcastConfig = Field(default_factory=PodcastConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
     rank: RankConfig = Field(default_factory=RankConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     # Where the values came from, for messages; not a setting.
     config_file: Path | None = Field(default=None, exclude=True)
@@ -518,6 +540,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 _SECRETS_IN_FILE = (
     ("llm", "api_key", "set OPENAI_API_KEY, or point [llm] api_key_file at a private file"),
     ("email", "password", "set PAPERCAST_EMAIL__PASSWORD"),
+    ("serve", "token", "set PAPERCAST_SERVE__TOKEN"),
 )
 
 

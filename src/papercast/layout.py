@@ -191,3 +191,31 @@ def _write_atomically(path: Path, data: bytes, *, private: bool) -> None:
 
 def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+# Files under the out dir that are not published: the .eml files name the readers (private, in
+# each issue's email/ folder); dot files are atomic writes in progress.
+_UNPUBLISHED_DIRS = {"email"}
+
+
+def published_file(layout: Layout, relative: str) -> Path | None:
+    """The published file at ``relative`` inside the out dir, or None.
+
+    None for anything outside it (``..``, absolute paths, symlinks pointing out), for folders,
+    dot files and the private email folders: what ``papercast serve`` may hand out.
+    """
+    if not relative or "\x00" in relative or "\\" in relative:
+        return None
+    parts = relative.split("/")
+    if any(not p or p in (".", "..") or p.startswith(".") for p in parts):
+        return None
+    if any(p in _UNPUBLISHED_DIRS for p in parts[:-1]) or parts[-1].endswith(".eml"):
+        return None
+    root = layout.out_dir.resolve()
+    try:
+        path = (root / Path(*parts)).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path

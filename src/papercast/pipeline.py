@@ -136,6 +136,19 @@ def run_lock(layout: Layout) -> Iterator[None]:
         lock.release()
 
 
+def lock_holder(layout: Layout) -> bool:
+    """True when a run holds the home's run lock right now (nothing is left locked)."""
+    if not layout.lock_path.exists():
+        return False
+    lock = FileLock(str(layout.lock_path), mode=PRIVATE_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
 @contextmanager
 def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
@@ -511,7 +524,11 @@ def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
 
 
 def _rank(
-    settings: Settings, db: Database, run_id: int, window: DateWindow, papers: list[Paper]
+    settings: Settings,
+    db: Database,
+    run_id: int | None,
+    window: DateWindow,
+    papers: list[Paper],
 ) -> WeeklyState:
     from papercast.picking import picked_first
     from papercast.rank import load_profile, rank_papers
@@ -526,6 +543,23 @@ def _rank(
         for r in ranked
     ]
     return WeeklyState(issue_id=issue_id, window=window.label, ranked=picked_first(refs))
+
+
+def rerank_week(settings: Settings, layout: Layout, issue_id: str) -> WeeklyState:
+    """Rank a week's frozen candidates again with what the reader taught since (picks of other
+    weeks, feedback, history); this week's picks stay picked. Under the run lock."""
+    from papercast.errors import NotFoundError
+
+    with run_lock(layout), Database(layout.db_path) as db:
+        weekly = WeeklyStore(db)
+        state = weekly.get(issue_id)
+        if state is None:
+            raise NotFoundError(f"{issue_id} has not been ranked yet")
+        papers = _load_papers(db, state)
+        fresh = _rank(settings, db, None, parse_week(state.window), papers)  # no run: no run id
+        fresh.stage = "waiting-for-picks" if state.stage == "done" else state.stage
+        weekly.save(fresh)
+        return fresh
 
 
 def _why(ref: RankedRef) -> str:

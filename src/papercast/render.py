@@ -9,6 +9,7 @@ Templates live in ``templates/`` (shipped in the wheel); a file of the same name
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -25,6 +26,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
+from markupsafe import Markup, escape
 
 from papercast.config import Settings
 from papercast.errors import ConfigError, ExportError, InputError
@@ -306,3 +308,37 @@ def render_issue(
         atomic_write_text(path, text)
         written[fmt] = path
     return written
+
+
+_WS_RUN = re.compile(r"\s+")
+
+
+def marked(text: str) -> Markup:
+    """A search match for HTML: the text escaped first, then its match sentinels (see
+    ``store.search``) turned into ``<mark>``; an unpaired sentinel marks nothing extra."""
+    from papercast.store.search import MARK_END, MARK_START
+
+    out: list[str] = []
+    inside = False
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", text):
+        if piece == MARK_START:
+            if not inside:
+                out.append("<mark>")
+            inside = True
+        elif piece == MARK_END:
+            if inside:
+                out.append("</mark>")
+            inside = False
+        else:
+            out.append(str(escape(_WS_RUN.sub(" ", piece))))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704  (every piece of text was escaped above)
+
+
+def clock(seconds: float | None) -> str:
+    """'4:05' or '1:02:03' for a position in an episode."""
+    total = round(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

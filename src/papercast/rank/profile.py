@@ -11,7 +11,8 @@ from papercast.config import Settings
 from papercast.models import HistoryRecord
 from papercast.rank.models import Profile, ProfileItem
 from papercast.store.db import Database
-from papercast.store.history import HistoryStore
+from papercast.store.feedback import ORIGIN as FEEDBACK
+from papercast.store.history import HistoryRow, HistoryStore
 from papercast.store.picks import PickStore
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,24 @@ def screening(
     }
 
 
+def _history_item(row: HistoryRow) -> ProfileItem:
+    return ProfileItem(
+        title=row.title,
+        abstract=row.abstract,
+        paper_id=row.paper_id,
+        picked=row.picked,
+        when=row.added_at or row.imported_at,
+        origin=f"history:{row.origin}",
+        **screening(row.paper_date, row.screened_on, row.shown_on),
+    )
+
+
 def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None = None) -> Profile:
     """Picks from past issues, then imported history, then [rank] interests and boosts.
 
-    A paper labelled in both keeps its most recent pick. Entries whose text papercast does
+    The reader's thumbs up/down (history with origin ``feedback``) come first and win over a
+    pick or an import of the same paper; a paper labelled in both picks and history keeps its
+    most recent pick. Entries whose text papercast does
     not know yet (an imported arXiv id never fetched) are left out, and counted in the log.
     ``exclude_issue`` leaves out the picks of one issue (to re-rank that issue's own
     candidates without training on their labels).
@@ -40,6 +55,15 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
     items: list[ProfileItem] = []
     seen: set[str] = set()
     missing = 0
+    history = HistoryStore(db).rows()
+    for row in (r for r in history if r.origin == FEEDBACK):  # newest first: latest word wins
+        if not row.paper_id or row.paper_id in seen:
+            continue
+        seen.add(row.paper_id)
+        if not row.title:
+            missing += 1
+            continue
+        items.append(_history_item(row))
     picks = [p for p in PickStore(db).rows() if p.issue_id != exclude_issue]
     first_issue: dict[str, str] = {}
     for pick in picks:  # oldest first
@@ -64,23 +88,13 @@ def load_profile(db: Database, settings: Settings, *, exclude_issue: str | None 
                 shown_before=first_issue[pick.paper_id] != pick.issue_id,
             )
         )
-    for row in HistoryStore(db).rows():
-        if row.paper_id and row.paper_id in seen:
+    for row in history:
+        if row.origin == FEEDBACK or (row.paper_id and row.paper_id in seen):
             continue
         if not row.title:
             missing += 1
             continue
-        items.append(
-            ProfileItem(
-                title=row.title,
-                abstract=row.abstract,
-                paper_id=row.paper_id,
-                picked=row.picked,
-                when=row.added_at or row.imported_at,
-                origin=f"history:{row.origin}",
-                **screening(row.paper_date, row.screened_on, row.shown_on),
-            )
-        )
+        items.append(_history_item(row))
     if missing:
         log.info("%d picked or imported papers have no title or abstract yet; skipped", missing)
     return Profile(items=items, interests=settings.rank.interests, boosts=settings.rank.boosts)

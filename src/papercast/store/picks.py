@@ -49,6 +49,20 @@ class PickStore:
                 )
         return len(chosen), len(passed)
 
+    def count(self, issue_id: str) -> int:
+        """How many papers of an issue carry a label (picked or passed over)."""
+        row = self.db.query_one("SELECT COUNT(*) AS n FROM picks WHERE issue_id = ?", (issue_id,))
+        return int(row["n"]) if row else 0
+
+    def set_one(self, issue_id: str, paper_id: str, picked: bool, origin: str = "pick") -> None:
+        """Change one paper's label, the others' staying as they are."""
+        self.db.execute(
+            "INSERT INTO picks (paper_id, issue_id, picked, origin, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (paper_id, issue_id) DO UPDATE SET "
+            "picked = excluded.picked, origin = excluded.origin, created_at = excluded.created_at",
+            (paper_id, issue_id, int(picked), origin, utcnow()),
+        )
+
     def rows(self, issue_id: str | None = None) -> list[PickRow]:
         sql = (
             "SELECT k.paper_id, k.issue_id, k.picked, k.origin, k.created_at, "
