@@ -119,7 +119,8 @@ def test_episode_has_tags_chapters_and_json_matching_the_audio(
     assert document["chapters"][2]["url"] == "https://arxiv.org/abs/2410.00002"
     assert "url" not in document["chapters"][0]
 
-    assert episode.duration == f"{int(info.length // 60)}:{round(info.length) % 60:02d}"
+    minutes, seconds = episode.duration.split(":")
+    assert len(seconds) == 2 and abs(int(minutes) * 60 + int(seconds) - info.length) <= 0.5
     assert episode.highlights_read == ["arxiv:2410.00001", "arxiv:2410.00002"]
 
 
@@ -496,3 +497,21 @@ def test_an_unchanged_episode_is_not_encoded_again(
     )
     fresh = build_episode(issue, settings=no_cache, layout=layout, out_dir=out, engine=engine)
     assert fresh.segments_synthesized > 0  # --no-cache means everything again
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.0, "0:00"),
+        (59.4, "0:59"),
+        (59.6, "1:00"),  # rounds to the nearest second, carrying into the minutes
+        (119.5, "2:00"),  # the x:59.5 case: 120 s once rounded, so the minute carries
+        (600.0, "10:00"),
+        (3599.6, "1:00:00"),
+        (3723.0, "1:02:03"),
+    ],
+)
+def test_episode_duration_reads_as_a_clock(seconds: float, shown: str) -> None:
+    from papercast.audio.episode import Episode
+
+    assert Episode.model_construct(duration_seconds=seconds).duration == shown
