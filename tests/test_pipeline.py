@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -201,10 +203,23 @@ def test_status_lists_runs_and_issues(world: World) -> None:
 
 
 def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> None:
-    world.write_config(Path.cwd())
-    world.fake.fail_next("401")  # an error message from the server path, too
+    # one call at a time, so that the refused call is the week's last summary (a refused key
+    # stops the calls not yet made: with calls in flight, how many fail would be a race)
+    world.write_config(Path.cwd(), llm={"max_concurrency": 1})
+    # an error from the server path, too: the fake's 401 echoes the key it was given
+    world.fake.fail_next("401", match="2410.05007")
     result = runner.invoke(app, ["--verbose", "run", "--week", WEEK])
-    assert result.exit_code in (0, 3), result.output
+    # one paper's summary refused: the issue is made without it, and the exit code says so
+    assert result.exit_code == 3, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert list(report["failed"]) == ["arxiv:2410.05007"]
+    # the run's own log file: named after the week and the run, it says what failed
+    log_file = Path(os.environ["PAPERCAST_HOME"]) / "logs" / f"{WEEK}-run1.log"
+    assert report["log_file"] == str(log_file)
+    logged = log_file.read_text()
+    assert "stage summarize" in logged and "stage export" in logged
+    assert "failed arxiv:2410.05007: the LLM server at" in logged
+    assert f"run {WEEK}: partial (exit code 3)" in logged
     assert SENTINEL_KEY not in result.output
     home = Path(os.environ["PAPERCAST_HOME"])
     for folder in (Path("out"), home):
@@ -213,6 +228,32 @@ def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> No
                 assert SENTINEL_KEY.encode() not in path.read_bytes(), path
     assert any(world.fake.calls), "the run should have used the fake server"
     assert any(c.headers.get("authorization") == f"Bearer {SENTINEL_KEY}" for c in world.fake.calls)
+
+
+def test_the_run_log_file_redacts_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a library or a server puts in a log line, the run's log file shows no secret:
+    the configured keys by value, and anything shaped like a key or a bearer token."""
+    import logging
+
+    from papercast.config import Settings
+    from papercast.layout import Layout
+    from papercast.pipeline import run_log
+
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    layout = Layout.from_settings(Settings())
+    other = logging.getLogger("papercast.some.library")
+    with run_log(layout, WEEK, 7) as path:
+        other.warning("the server said: Incorrect API key provided: %s.", SENTINEL_KEY)
+        other.info("retrying with headers {'Authorization': 'Bearer tok.en-123_abc'}")
+        other.info("a key from elsewhere: sk-proj-abcdefghijklmnop")
+    other.warning("after the run: %s", SENTINEL_KEY)  # the file is closed to later lines
+    assert path == layout.logs_dir / f"{WEEK}-run7.log"
+    logged = path.read_text()
+    assert "the server said: Incorrect API key provided: ***." in logged
+    assert "'Authorization': 'Bearer ***'" in logged and "a key from elsewhere: ***" in logged
+    assert SENTINEL_KEY not in logged and "tok.en-123" not in logged and "sk-proj" not in logged
+    assert "after the run" not in logged
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def _subprocess_env(home: Path) -> dict[str, str]:
@@ -247,13 +288,35 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    while len(world.fake.calls_to(kill_at)) < before + 2 and time.monotonic() < deadline:
+    killed_home = tmp_path / "killed-home"
+
+    def some_work_is_kept() -> bool:
+        """A segment in the TTS cache, or a summary in the store: done work the rerun reuses."""
+        if kill_at == "/v1/audio/speech":
+            return any(killed_home.glob("cache/**/*.wav"))
+        db = killed_home / "papercast.db"
+        if not db.exists():
+            return False
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+                return bool(conn.execute("SELECT COUNT(*) FROM summaries").fetchone()[0])
+        except sqlite3.Error:  # not created yet
+            return False
+
+    deadline = time.monotonic() + 120  # a hang guard only
+    while (
+        not (len(world.fake.calls_to(kill_at)) >= before + 2 and some_work_is_kept())
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before the kill: it did not land mid-run"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert not (killed_dir / "out" / WEEK / "episode.mp3").exists() or kill_at != "/v1/audio/speech"
+    out = killed_dir / "out" / WEEK
+    assert not (out / "run.json").exists() and not (out / "episode.mp3").exists()  # mid-run
     summaries_before = len(world.fake.completion_calls)
+    speech_before = len(world.fake.calls_to("/v1/audio/speech"))
     rerun = subprocess.run(
         cmd,
         cwd=killed_dir,
@@ -264,7 +327,12 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
     )
     assert rerun.returncode == 0, rerun.stderr
     redone = len(world.fake.completion_calls) - summaries_before
-    assert redone < 6  # what was finished before the kill is not paid for again
+    spoken = len(world.fake.calls_to("/v1/audio/speech")) - speech_before
+    if kill_at == "/v1/chat/completions":
+        assert 0 < redone < 6  # the rest is summarized; what was finished is not paid for again
+    else:
+        assert redone == 0  # every summary was done before the kill
+        assert 0 < spoken < before  # segments spoken before the kill are not spoken again
     assert digest(killed_dir / "out" / WEEK) == digest(reference_dir / "out" / WEEK)
     assert set(digest(killed_dir / "out" / WEEK)) == set(ISSUE_FILES)
 

@@ -444,8 +444,13 @@ class FakeOpenAI:
         given = call.headers.get("authorization", "")
         wrong_key = self.api_key is not None and given != f"Bearer {self.api_key}"
         if (fault is not None and fault.kind == "401") or wrong_key:
+            # the worst a server does: echo the key it was given (papercast must redact it)
+            key = given.removeprefix("Bearer ")
             return _error(
-                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+                401,
+                f"Incorrect API key provided: {key}.",
+                "invalid_request_error",
+                "invalid_api_key",
             )
         return None
 
