@@ -84,6 +84,50 @@ def test_full_run_then_rerun_is_idempotent(world: World) -> None:
     assert rerun["from_cache"] == 6 and rerun["summarized"] == 0 and rerun["resumed"] is True
 
 
+def test_refetch_through_the_cli_fetches_and_ranks_the_week_again(world: World) -> None:
+    """A plain rerun keeps the week's frozen selection; --refetch asks the source again and
+    ranks again, so a change of interests changes the highlights."""
+    world.write_config(Path.cwd(), publish={"audio": False})
+    first = run_cli("--json")
+    assert first.exit_code == 0, first.output
+    before = json.loads(first.output)["highlights"]
+    listed = runner.invoke(app, ["papers", "--json"])
+    titles = {p["id"]: p["title"] for p in json.loads(listed.output)}
+    wanted = next(pid for pid in sorted(titles) if pid not in before)
+    world.write_config(Path.cwd(), publish={"audio": False}, rank={"interests": titles[wanted]})
+    asked = len(world.server.requests_to("/api/query"))
+
+    kept = run_cli("--json")
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.output)["highlights"] == before  # frozen: not ranked again
+    assert len(world.server.requests_to("/api/query")) == asked  # not fetched again
+
+    again = runner.invoke(app, ["run", "--week", WEEK, "--refetch", "--json"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.output)
+    assert len(world.server.requests_to("/api/query")) > asked  # fetched again...
+    assert report["resumed"] is False and report["candidates"] == 8
+    assert wanted in report["highlights"] and report["highlights"] != before  # ...ranked again
+
+
+def test_run_json_times_every_stage(world: World) -> None:
+    """run.json's stages: each stage once, in order, timed where its work happened (each
+    model call takes at least the fake's latency, one call at a time)."""
+    world.fake.latency = 0.1
+    world.write_config(Path.cwd(), llm={"max_concurrency": 1}, audio={"workers": 1})
+    started = time.monotonic()
+    result = run_cli()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    stages = json.loads((Path("out") / WEEK / "run.json").read_text())["stages"]
+    names = [s["stage"] for s in stages]
+    assert names == ["fetch", "rank", "summarize", "assemble", "audio", "render", "export"]
+    seconds = {s["stage"]: s["seconds"] for s in stages}
+    assert seconds["summarize"] >= 6 * 0.1  # six summaries, one after another
+    assert seconds["audio"] >= speech_calls(world.fake) * 0.1
+    assert all(s >= 0 for s in seconds.values()) and sum(seconds.values()) <= elapsed
+
+
 def test_next_week_does_not_repeat_seen_papers(world: World) -> None:
     world.write_config(Path.cwd())
     assert run_cli().exit_code == 0
