@@ -246,6 +246,39 @@ def test_status_lists_runs_and_issues(world: World) -> None:
     assert data["issues"][0]["id"] == WEEK and data["issues"][0]["highlights"] == 2
 
 
+def test_status_shows_runs_pending_batch_jobs_and_issues(world: World) -> None:
+    from papercast.store.summaries import BatchInfo, SummaryStore
+
+    world.write_config(Path.cwd(), publish={"audio": False})
+    assert run_cli().exit_code == 0
+    empty = runner.invoke(app, ["status"])
+    assert "Pending batch jobs: 0" in empty.output
+    with Database(Path(os.environ["PAPERCAST_HOME"]) / "papercast.db") as db:
+        store = SummaryStore(db)
+        store.save_batch(
+            BatchInfo(batch_id="b-wait", model="m-1", status="in_progress", request_count=6)
+        )
+        store.save_batch(
+            BatchInfo(
+                batch_id="b-done", model="m-1", status="completed", request_count=2, collected=True
+            )
+        )
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    run_row = next(line for line in lines if "weekly" in line)
+    assert WEEK in run_row and "done" in run_row
+    assert "Pending batch jobs: 1" in result.output
+    batch_row = next(line for line in lines if "b-wait" in line)
+    assert "m-1" in batch_row and "6" in batch_row and "in_progress" in batch_row
+    assert "b-done" not in result.output  # collected: no longer pending
+    assert "papercast summarize --collect" in result.output
+    issue_row = next(line for line in lines if line.strip().startswith(("│ " + WEEK, "┃ " + WEEK)))
+    assert "2" in issue_row.split(WEEK, 1)[1]  # two highlights
+    data = json.loads(runner.invoke(app, ["status", "--json"]).output)
+    assert [b["batch_id"] for b in data["pending_batches"]] == ["b-wait"]
+
+
 def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> None:
     # one call at a time, so that the refused call is the week's last summary (a refused key
     # stops the calls not yet made: with calls in flight, how many fail would be a race)
