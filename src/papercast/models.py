@@ -330,6 +330,13 @@ class HistoryRecord(Model):
     ref: str | None = Field(default=None, description="the id or url as given in the file")
     picked: bool = True
     added: datetime | None = None
+    paper_date: datetime | None = Field(default=None, description="when the paper was listed")
+    screened_on: datetime | None = Field(
+        default=None, description="the day the reader screened the batch holding it"
+    )
+    shown_on: datetime | None = Field(
+        default=None, description="the day it was first shown, if before screened_on"
+    )
     line: int = Field(default=0, description="where the record starts in its file (1-based)")
 
     @property

@@ -69,7 +69,13 @@ def rank(
         settings = derive(settings, {"rank": {"backend": backend}})
     records = read_candidates(candidates)
     papers = [
-        Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
+        Paper(
+            id=f"local:{i}",
+            source="local",
+            title=r.title,
+            abstract=r.abstract,
+            published=r.published,
+        )
         for i, r in enumerate(records)
     ]
     history_records = read_history(history) if history is not None else None

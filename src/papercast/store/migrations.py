@@ -204,6 +204,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        42,
+        "ranking: history batches (the paper's date, when it was screened and first shown)",
+        """
+        ALTER TABLE history ADD COLUMN paper_date TEXT;
+        ALTER TABLE history ADD COLUMN screened_on TEXT;
+        ALTER TABLE history ADD COLUMN shown_on TEXT;
+        """,
+    ),
+    (
         50,
         "pipeline: the frozen selection of each week's issue",
         """

@@ -20,6 +20,7 @@ class PickRow:
     created_at: datetime
     title: str
     abstract: str
+    published: datetime | None = None
 
 
 class PickStore:
@@ -51,7 +52,8 @@ class PickStore:
     def rows(self, issue_id: str | None = None) -> list[PickRow]:
         sql = (
             "SELECT k.paper_id, k.issue_id, k.picked, k.origin, k.created_at, "
-            "COALESCE(p.title, '') AS title, COALESCE(p.abstract, '') AS abstract "
+            "COALESCE(p.title, '') AS title, COALESCE(p.abstract, '') AS abstract, "
+            "p.published AS published "
             "FROM picks k "
             "LEFT JOIN paper_aliases a ON a.alias = k.paper_id "
             "LEFT JOIN papers p ON p.id = COALESCE(a.paper_id, k.paper_id)"
@@ -70,6 +72,7 @@ class PickStore:
                 created_at=datetime.fromisoformat(r["created_at"]),
                 title=str(r["title"]),
                 abstract=str(r["abstract"]),
+                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
             )
             for r in self.db.query(sql, params)
         ]
