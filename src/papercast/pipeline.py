@@ -192,6 +192,16 @@ class _Clock:
             )
 
 
+def _log_outcome(report: RunReport) -> None:
+    """What the terminal's report says went wrong, in the run's log file too (INFO: the
+    terminal shows it once, in the report)."""
+    for paper_id, reason in report.failed.items():
+        log.info("failed %s: %s", paper_id, reason)
+    for warning in report.warnings:
+        log.info("warning: %s", warning)
+    log.info("run %s: %s (exit code %d)", report.issue_id, report.status, report.exit_code)
+
+
 def resolve_week(week: str | None, today: date | None = None) -> DateWindow:
     return parse_week(week) if week else last_complete_week(today or date.today())
 
@@ -261,6 +271,7 @@ def run_week(
                     run_id, "interrupted" if stopped else "failed", report.model_dump(mode="json")
                 )
                 raise
+            _log_outcome(report)
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
             try:
                 _write_run_json(layout, report)

@@ -36,6 +36,7 @@ connection), ``malformed`` (the model's message is not JSON), ``refusal``, ``401
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import re
@@ -204,8 +205,14 @@ class FakeOpenAI:
         api_key: str | None = None,
         batch_polls: int = 0,
         embedding_dimensions: int = 256,
+        rendezvous: int = 0,
     ) -> None:
         self.latency = latency
+        # the first ``rendezvous`` requests wait for each other before answering (a hang guard
+        # of 30 s): a test of concurrency then sees that many in flight at once, by
+        # construction, however slowly a busy machine starts the client's threads
+        self._rendezvous = threading.Barrier(rendezvous) if rendezvous > 1 else None
+        self._arrived = 0
         self.json_schema_support = json_schema_support
         self.json_schema_status = json_schema_status
         self.usage = usage
@@ -371,7 +378,12 @@ class FakeOpenAI:
             self.calls.append(call)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self._arrived += 1
+            meet = self._rendezvous is not None and self._arrived <= self._rendezvous.parties
         try:
+            if meet and self._rendezvous is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    self._rendezvous.wait(timeout=30)
             if self.latency:
                 self._stop.wait(self.latency)
             fault = self._pick_fault(path, raw)
@@ -444,8 +456,13 @@ class FakeOpenAI:
         given = call.headers.get("authorization", "")
         wrong_key = self.api_key is not None and given != f"Bearer {self.api_key}"
         if (fault is not None and fault.kind == "401") or wrong_key:
+            # the worst a server does: echo the key it was given (papercast must redact it)
+            key = given.removeprefix("Bearer ")
             return _error(
-                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+                401,
+                f"Incorrect API key provided: {key}.",
+                "invalid_request_error",
+                "invalid_api_key",
             )
         return None
 

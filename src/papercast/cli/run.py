@@ -355,7 +355,18 @@ def status(
     for r in runs:
         table.add_row(str(r["id"]), r["kind"], r["window"] or "", r["started_at"], r["status"])
     console.print(table)
-    console.print(f"Pending batch jobs: {len(batches)}")
+    if batches:
+        batch_table = Table(title=f"Pending batch jobs: {len(batches)}")
+        for column in ("batch", "model", "requests", "status", "submitted"):
+            batch_table.add_column(column)
+        for b in batches:
+            batch_table.add_row(
+                b.batch_id, b.model, str(b.request_count), b.status, b.created_at or ""
+            )
+        console.print(batch_table)
+        console.print("Collect them with: papercast summarize --collect")
+    else:
+        console.print("Pending batch jobs: 0")
     issue_table = Table(title="Issues")
     for column in ("week", "title", "highlights", "audio"):
         issue_table.add_column(column)
