@@ -442,7 +442,14 @@ class _Run:
                 outputs += written.values()
         if issue.audio_file:
             outputs += [
-                p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
+                p
+                for p in (
+                    out_dir / issue.audio_file,
+                    out_dir / "chapters.json",
+                    out_dir / "episode.vtt",
+                    out_dir / "episode.txt",
+                )
+                if p.is_file()
             ]
         with self.clock.stage("export", "writing exports"):
             exported = Exporter(self.settings, self.layout, self.db).weekly(issue, issues.list())

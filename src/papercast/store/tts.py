@@ -36,6 +36,15 @@ class TTSCallStore:
         rows = self.db.query("SELECT * FROM tts_calls ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(row) for row in rows]
 
+    def rate(self, voice: str) -> tuple[int, float]:
+        """(characters, seconds of audio) this voice has spoken, for its speaking rate."""
+        row = self.db.query_one(
+            "SELECT COALESCE(SUM(chars), 0) AS chars, COALESCE(SUM(audio_seconds), 0) AS seconds "
+            "FROM tts_calls WHERE voice = ? AND status = 'ok' AND audio_seconds > 0",
+            (voice,),
+        )
+        return (int(row["chars"]), float(row["seconds"])) if row else (0, 0.0)
+
     def totals(self) -> dict[str, Any]:
         row = self.db.query_one(
             "SELECT COUNT(*) AS calls, COALESCE(SUM(chars), 0) AS chars, "
