@@ -45,7 +45,7 @@ from papercast.audio.script import (
     render_script,
     spoken_date,
 )
-from papercast.audio.spoken import to_spoken, word_count
+from papercast.audio.spoken import to_spoken
 from papercast.config import Settings
 from papercast.errors import ConfigError, PapercastError
 from papercast.layout import Layout, atomic_write_text
@@ -209,23 +209,33 @@ def problems(turns: list[Turn], hosts: list[str], entry: IssueEntry) -> str | No
     return None
 
 
-def measured_rate(db: Database | None, voice: str, chars_per_word: float) -> tuple[float, bool]:
-    """Words a minute for ``voice``: measured on its earlier audio when there is enough."""
+def measured_rate(db: Database | None, voice: str) -> tuple[float, bool]:
+    """Words a minute for ``voice``: measured on its earlier audio (at the rate it was spoken)
+    when there is enough of it, else the default for rate 1.0."""
     if db is not None:
-        chars, seconds = TTSCallStore(db).rate(voice)
-        if seconds >= MIN_MEASURED_SECONDS and chars > 0:
-            return round(chars / chars_per_word / seconds * 60.0, 1), True
+        words, seconds = TTSCallStore(db).rate(voice)
+        if seconds >= MIN_MEASURED_SECONDS and words > 0:
+            return round(words / seconds * 60.0, 1), True
     return WORDS_PER_MINUTE, False
 
 
-def _chars_per_word(issue: Issue) -> float:
-    text = " ".join(
-        to_spoken(f"{e.summary.summary.tldr} {e.summary.summary.results}")
-        for e in issue.highlights
-        if e.summary is not None
-    )
-    words = word_count(text)
-    return len(text) / words if words >= 50 else 6.0
+def _issue_rate(
+    layout: Layout, issue_id: str, voice: str, db: Database | None, cache: bool
+) -> tuple[float, bool]:
+    """The rate an issue's dialogue was first planned with: measured once, then kept, so a
+    rerun plans the same words (and asks nothing) even though the first run's audio has since
+    been measured too."""
+    digest = hashlib.sha256(f"{issue_id}\0{voice}".encode()).hexdigest()[:24]
+    path = layout.dialogue_cache / "rates" / f"{digest}.json"
+    if cache:
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            return float(kept["wpm"]), bool(kept["measured"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    wpm, measured = measured_rate(db, voice)
+    atomic_write_text(path, json.dumps({"wpm": wpm, "measured": measured}), private=True)
+    return wpm, measured
 
 
 def _significance(entry: IssueEntry) -> int:
@@ -237,7 +247,7 @@ def plan(issue: Issue, settings: Settings, wpm: float, measured: bool, frame_wor
     """Words per segment so the episode meets ``[audio] max_minutes``; the least significant
     highlights are left out when the rest would be too short to say anything."""
     audio = settings.audio
-    rate = wpm * audio.speaking_rate
+    rate = wpm if measured else wpm * audio.speaking_rate
     turn_pause = audio.paragraph_pause_ms / 1000
     keep = list(range(len(issue.highlights)))
     while True:
@@ -252,7 +262,9 @@ def plan(issue: Issue, settings: Settings, wpm: float, measured: bool, frame_wor
             key=lambda i: (_significance(issue.highlights[i]), issue.highlights[i].score, -i),
         )
         keep.remove(least)
-    words = max(MIN_SEGMENT_WORDS // 2, min(MAX_SEGMENT_WORDS, words))
+    # A reply must fit [llm] max_output_tokens: about 1.3 tokens a word, plus the JSON around.
+    ceiling = min(MAX_SEGMENT_WORDS, int(settings.llm.max_output_tokens * 0.6))
+    words = max(MIN_SEGMENT_WORDS // 2, min(ceiling, words))
     turns = max(4, round(words / TURN_WORDS))
     planned = fixed + len(keep) * (words / rate * 60 + (turns - 1) * turn_pause)
     return _Plan(keep, words, turns, planned, wpm, measured)
@@ -469,7 +481,7 @@ def write_dialogue(
     if backend is None:
         return f"the dialogue style needs an LLM: {reason}; this episode is narrated"
     hosts = list(settings.audio.hosts)
-    wpm, measured = measured_rate(db, voice, _chars_per_word(issue))
+    wpm, measured = _issue_rate(layout, issue.id, voice, db, settings.audio.cache)
     probe_intro, probe_outro = frame(issue, settings, hosts, issue.highlights, 0)
     plan_ = plan(issue, settings, wpm, measured, probe_intro.words + probe_outro.words)
     kept = [issue.highlights[i] for i in plan_.keep]
@@ -530,7 +542,7 @@ def write_dialogue(
         dropped=dropped,
     )
     pause = settings.audio.paragraph_pause_ms / 1000
-    estimate = script.words / (wpm * settings.audio.speaking_rate) * 60
+    estimate = script.words / (wpm if measured else wpm * settings.audio.speaking_rate) * 60
     estimate += sum(max(len(c.paragraphs) - 1, 0) for c in script.chapters) * pause
     estimate += (len(script.chapters) - 1) * settings.audio.chapter_pause_ms / 1000
     report.script_minutes = round(estimate / 60, 2)

@@ -26,7 +26,7 @@ from papercast.audio.engines import TTSEngine, create_engine
 from papercast.audio.ffmpeg import wav_to_segment
 from papercast.audio.guards import check_episode, check_segment
 from papercast.audio.script import Script, ScriptChapter, build_script
-from papercast.audio.spoken import to_spoken
+from papercast.audio.spoken import to_spoken, word_count
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
 from papercast.audio.transcript import TEXT_NAME, VTT_NAME, SegmentSpan, cues, to_text, to_vtt
 from papercast.audio.wav import pcm_to_wav
@@ -458,9 +458,10 @@ def _synthesize(
         )
         for result in engine.synthesize(texts):
             text = texts[result.index]
-            for call in result.calls:
-                if calls is not None:
-                    calls.record(call, issue_id=issue_id)
+            for number, call in enumerate(result.calls):
+                if calls is not None:  # the words once per text, however many calls it took
+                    said = word_count(text) if number == 0 and call.status == "ok" else 0
+                    calls.record(call, issue_id=issue_id, words=said)
             problem = result.error
             if result.wav is not None and problem is None:
                 segment = wav_to_segment(result.wav)

@@ -216,4 +216,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        57,
+        "audio: words spoken per tts call, for the measured speaking rate",
+        """
+        ALTER TABLE tts_calls ADD COLUMN words INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
