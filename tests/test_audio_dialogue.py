@@ -348,3 +348,29 @@ def test_labels_and_stage_directions_are_not_read_aloud(
     assert "Sam: It is twelve percent faster, they say." in text
     for gone in ("laughs", "pause", "nods", "Ada: Ada", "Sam: Sam"):
         assert gone not in text
+
+
+def test_openai_tts_speaks_each_host_with_its_own_voice(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(
+        fake,
+        tmp_path,
+        engine="openai",
+        base_url=fake.base_url,
+        openai_model="tts-1",
+        openai_response_format="wav",
+        voices=["alloy", "onyx"],
+    )
+    out = tmp_path / "out"
+    episode = build_episode(make_issue([entry(1)]), settings=settings, layout=layout, out_dir=out)
+    assert episode.dialogue is not None and episode.dialogue.voices == ["alloy", "onyx"]
+    spoken = {(c.body["voice"], c.body["input"]) for c in fake.calls_to("/v1/audio/speech")}
+    text = (out / "episode.txt").read_text()
+    turns = [
+        line.split(": ", 1) for line in text.splitlines() if line.startswith(("Ada: ", "Sam: "))
+    ]
+    assert {voice for voice, _ in spoken} == {"alloy", "onyx"}
+    for host, said in turns:
+        voice = "alloy" if host == "Ada" else "onyx"
+        assert any(v == voice and said.startswith(t[:40]) for v, t in spoken), (host, said)
