@@ -71,6 +71,11 @@ MIN_SEGMENT_WORDS = 120
 MAX_SEGMENT_WORDS = 900
 # The measured rate is used once this much of the voice's audio is on record.
 MIN_MEASURED_SECONDS = 60.0
+# The share of max_minutes the plan fills: spoken forms add words ("7B" is "7 billion") and,
+# before any audio is on record, the voice may be slower than the default rate (Piper's joe
+# spoke a 15-minute plan in 15:42 at 140 words a minute: bench/bench_tts.py).
+DEFAULT_MARGIN = 0.94
+MEASURED_MARGIN = 0.97
 _STAGE = re.compile(r"\s*(?:\([a-z][a-z ]{0,30}\)|\[[a-z][a-z ]{0,30}\]|\*[a-z][a-z ]{0,30}\*)")
 
 
@@ -253,7 +258,8 @@ def plan(issue: Issue, settings: Settings, wpm: float, measured: bool, frame_wor
     while True:
         n = len(keep)
         fixed = frame_words / rate * 60 + 5 * turn_pause + (n + 1) * audio.chapter_pause_ms / 1000
-        per_segment = max(0.0, audio.max_minutes * 60 - fixed) / max(n, 1)
+        budget = audio.max_minutes * 60 * (MEASURED_MARGIN if measured else DEFAULT_MARGIN)
+        per_segment = max(0.0, budget - fixed) / max(n, 1)
         words = int(per_segment / (60 / rate + turn_pause / TURN_WORDS))
         if words >= MIN_SEGMENT_WORDS or n <= 1:
             break
