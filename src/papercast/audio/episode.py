@@ -31,8 +31,8 @@ from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
 from papercast.audio.transcript import TEXT_NAME, VTT_NAME, SegmentSpan, cues, to_text, to_vtt
 from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings, derive
-from papercast.errors import AudioError
-from papercast.layout import Layout, atomic_write_text
+from papercast.errors import AudioError, storage_error
+from papercast.layout import Layout, atomic_write_text, write_cache_bytes
 from papercast.models import Issue
 from papercast.store.db import Database
 from papercast.store.tts import TTSCallStore
@@ -416,7 +416,7 @@ def _remember(layout: Layout, fingerprint: str, files: _Files, episode: Episode)
     if hashes["mp3"] is None:
         return
     built = _Built(files=hashes, episode=episode)
-    atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json(), private=True)
+    write_cache_bytes(_build_record(layout, fingerprint), built.model_dump_json().encode("utf-8"))
 
 
 def _synthesize(
@@ -456,22 +456,30 @@ def _synthesize(
             engine.voice,
             len(wanted) - count,
         )
-        for result in engine.synthesize(texts):
-            text = texts[result.index]
-            for number, call in enumerate(result.calls):
-                if calls is not None:  # the words once per text, however many calls it took
-                    said = word_count(text) if number == 0 and call.status == "ok" else 0
-                    calls.record(call, issue_id=issue_id, words=said)
-            problem = result.error
-            if result.wav is not None and problem is None:
-                segment = wav_to_segment(result.wav)
-                problem = check_segment(segment, text, settings.audio.speaking_rate)
-            if problem is not None:
-                errors.append(f"{problem} (for {text[:50]!r})")
-                continue
-            assert result.wav is not None
-            cache.put(segment_key(text, identity), result.wav)
-            wavs[(voice, text)] = result.wav
+        results = engine.synthesize(texts)
+        try:
+            for result in results:
+                text = texts[result.index]
+                for number, call in enumerate(result.calls):
+                    if calls is not None:  # the words once per text, however many calls
+                        said = word_count(text) if number == 0 and call.status == "ok" else 0
+                        calls.record(call, issue_id=issue_id, words=said)
+                problem = result.error
+                if result.wav is not None and problem is None:
+                    segment = wav_to_segment(result.wav)
+                    problem = check_segment(segment, text, settings.audio.speaking_rate)
+                if problem is not None:
+                    errors.append(f"{problem} (for {text[:50]!r})")
+                    continue
+                assert result.wav is not None
+                cache.put(segment_key(text, identity), result.wav)
+                wavs[(voice, text)] = result.wav
+        finally:
+            # an exception here (Ctrl-C, SIGTERM) stops the engine's workers now, not whenever
+            # the suspended generator happens to be collected
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
     if errors:
         raise AudioError(
             f"{len(errors)} of {count} segments could not be synthesized; first: {errors[0]}",
@@ -504,6 +512,15 @@ def _write(
     timeline: Timeline, script: Script, tags: EpisodeTags, settings: Settings, files: _Files
 ) -> float | None:
     """Encode, tag and verify in a temp folder beside the target; then move into place."""
+    try:
+        return _encode_into_place(timeline, script, tags, settings, files)
+    except OSError as exc:  # a full disk or a read-only out dir
+        raise storage_error(exc, files.mp3.parent) from None
+
+
+def _encode_into_place(
+    timeline: Timeline, script: Script, tags: EpisodeTags, settings: Settings, files: _Files
+) -> float | None:
     audio = settings.audio
     mp3_path, chapters_path = files.mp3, files.chapters
     mp3_path.parent.mkdir(parents=True, exist_ok=True)
