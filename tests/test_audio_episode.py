@@ -32,6 +32,7 @@ from support.audio_fakes import RATE, ToneEngine, decode_mp3, entry, make_issue,
 
 # Small pauses keep the tests quick; the arithmetic below uses them.
 AUDIO = {"paragraph_pause_ms": 300, "chapter_pause_ms": 700}
+EPISODE_FILES = ["chapters.json", "episode.mp3", "episode.txt", "episode.vtt"]
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_episode_has_tags_chapters_and_json_matching_the_audio(
     mp3 = out / "episode.mp3"
     assert episode.mp3_path == mp3 and mp3.is_file()
     assert episode.chapters_path == out / "chapters.json"
-    assert sorted(p.name for p in out.iterdir()) == ["chapters.json", "episode.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == EPISODE_FILES
 
     info = MP3(mp3).info
     assert info.channels == 1 and info.sample_rate == 44100 and info.bitrate == 64000
@@ -219,7 +220,7 @@ def test_silent_audio_is_an_error_and_the_previous_episode_stays(
             issue, settings=settings, layout=layout, out_dir=out, engine=ToneEngine(amplitude=0.0)
         )
     assert (out / "episode.mp3").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["chapters.json", "episode.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == EPISODE_FILES
 
 
 def test_audio_far_shorter_than_its_text_is_an_error(

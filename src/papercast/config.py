@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -257,6 +257,24 @@ class AudioConfig(Section):
     voice_config: Path | None = Field(
         default=None, description="piper: the voice's .onnx.json (default: model path + .json)"
     )
+    style: Literal["narration", "dialogue"] = Field(
+        default="narration",
+        description="narration: one voice reads the summaries; dialogue: two hosts talk each "
+        "highlight through (needs an LLM; falls back to narration without one)",
+    )
+    hosts: list[str] = Field(
+        default_factory=lambda: ["Ada", "Sam"],
+        min_length=2,
+        max_length=2,
+        description="dialogue: the two hosts' names (spoken, and in the transcript)",
+    )
+    voices: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="dialogue: one voice per host. piper: a .onnx path, a voice name in "
+        "PAPERCAST_HOME/voices, or 'joe' (built in), each optionally '#<speaker id>' for "
+        "multi-speaker models; openai: voice names. Empty: both hosts use [audio] voice",
+    )
     speaking_rate: float = Field(
         default=1.0, gt=0.25, le=4.0, description="1.0 = normal; Piper length scale, OpenAI speed"
     )
@@ -315,6 +333,21 @@ class AudioConfig(Section):
     workers: int = Field(
         default=2, ge=1, le=32, description="Piper worker processes / concurrent OpenAI requests"
     )
+
+    @field_validator("hosts")
+    @classmethod
+    def _two_distinct_hosts(cls, value: list[str]) -> list[str]:
+        names = [" ".join(name.split()) for name in value]
+        if any(not name for name in names) or len({n.casefold() for n in names}) != len(names):
+            raise ValueError("give two different, non-empty host names")
+        return names
+
+    @field_validator("voices")
+    @classmethod
+    def _one_voice_per_host(cls, value: list[str]) -> list[str]:
+        if len(value) not in (0, 2) or any(not v.strip() for v in value):
+            raise ValueError("give two voices (one per host), or none to use [audio] voice")
+        return [v.strip() for v in value]
 
 
 class EmailConfig(Section):

@@ -75,6 +75,16 @@ class Layout:
         return self.cache_dir / "pdf"
 
     @property
+    def voices_dir(self) -> Path:
+        """Extra Piper voices (``[audio] voices`` names them), downloaded once."""
+        return self.home / "voices"
+
+    @property
+    def dialogue_cache(self) -> Path:
+        """Podcast dialogue segments written by the LLM, one JSON file per segment."""
+        return self.cache_dir / "dialogue"
+
+    @property
     def tts_cache(self) -> Path:
         return self.cache_dir / "tts"
 

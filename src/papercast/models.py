@@ -303,6 +303,9 @@ class Issue(Model):
     noteworthy: list[IssueEntry] = Field(default_factory=list)
     audio_duration_seconds: float | None = None
     audio_file: str | None = None
+    transcript_file: str | None = Field(
+        default=None, description="the episode's WebVTT transcript (its .txt is beside it)"
+    )
 
     @property
     def audio_duration(self) -> str | None:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
@@ -109,6 +109,14 @@ class RunReport(BaseModel):
     audio_seconds: float | None = None
     tts_synthesized: int = 0
     tts_cached: int = 0
+    audio_style: str | None = Field(
+        default=None, description="narration or dialogue: how the episode was made"
+    )
+    dialogue: dict[str, Any] | None = Field(
+        default=None,
+        description="a dialogue episode: planned vs actual minutes, papers narrated instead "
+        "and why, the speaking rate used, LLM requests",
+    )
     outputs: list[str] = Field(default_factory=list)
     preview: list[RankedRef] = Field(
         default_factory=list, description="--dry-run: the papers that would be summarized"
@@ -458,7 +466,12 @@ class _Run:
         try:
             with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
                 episode = build_episode(
-                    issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
+                    issue,
+                    settings=settings,
+                    layout=self.layout,
+                    db=self.db,
+                    out_dir=out_dir,
+                    run_id=self.run_id,
                 )
         except Exception as exc:  # one output failing never fails the run
             self._partial(f"no episode this week: {failure_reason(exc, log)}")
@@ -468,6 +481,24 @@ class _Run:
         report.audio_duration = episode.duration
         report.tts_synthesized = episode.segments_synthesized
         report.tts_cached = episode.segments_cached
+        report.audio_style = episode.style
+        report.dialogue = episode.dialogue.model_dump(mode="json") if episode.dialogue else None
+        if episode.notice:
+            report.warnings.append(episode.notice)
+        if episode.dialogue is not None:
+            for paper_id, why in episode.dialogue.narrated.items():
+                report.warnings.append(f"{paper_id}: narrated in the dialogue episode ({why})")
+            if episode.dialogue.llm_requests:
+                used = episode.dialogue.usage
+                report.usage = report.usage.model_copy(
+                    update={
+                        "input_tokens": report.usage.input_tokens + used.input_tokens,
+                        "output_tokens": report.usage.output_tokens + used.output_tokens,
+                        "cost_usd": report.usage.cost_usd + used.cost_usd,
+                        "requests": report.usage.requests + used.requests,
+                    }
+                )
+                report.llm_calls = CallStore(self.db).by_status(self.run_id)
         if episode.highlights_dropped:
             report.warnings.append(
                 f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
@@ -495,7 +526,14 @@ class _Run:
                 outputs += written.values()
         if issue.audio_file:
             outputs += [
-                p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
+                p
+                for p in (
+                    out_dir / issue.audio_file,
+                    out_dir / "chapters.json",
+                    out_dir / "episode.vtt",
+                    out_dir / "episode.txt",
+                )
+                if p.is_file()
             ]
         with self.clock.stage("export", "writing exports"):
             exported = Exporter(self.settings, self.layout, self.db).weekly(issue, issues.list())

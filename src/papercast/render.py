@@ -135,6 +135,7 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
         entry_view(e, start + i + 1, authors_shown=shown) for i, e in enumerate(issue.noteworthy)
     ]
     audio_src = Path(issue.audio_file).name if issue.audio_file else None
+    vtt = Path(issue.transcript_file).name if issue.transcript_file and audio_src else None
     context: dict[str, Any] = {
         "issue": issue,
         "id": issue.id,
@@ -149,6 +150,8 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
         "noteworthy": noteworthy,
         "starred_count": sum(1 for e in noteworthy if e.starred),
         "audio_src": quote(audio_src) if audio_src else None,
+        "captions_src": quote(vtt) if vtt else None,
+        "transcript_src": quote(str(Path(vtt).with_suffix(".txt"))) if vtt else None,
         "audio_duration": issue.audio_duration,
         "nav": None,
         "unsubscribe_url": None,

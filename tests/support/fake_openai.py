@@ -13,6 +13,10 @@ base64), ``/v1/audio/speech`` (real audio whose length grows with the input: mp3
 by default, wav, pcm, flac...), ``/v1/files`` and ``/v1/batches`` (JSONL upload, create,
 retrieve, cancel, output file), ``/v1/models``.
 
+A podcast dialogue request (a schema of ``turns`` whose ``speaker`` is one of two names) is
+answered with alternating turns made of the paper block's sentences, as many words as the
+request asks for ("about N words"), like an obedient model.
+
 Answers are derived from the paper text: the part of the last user message inside
 ``<paper ...>...</paper>`` when present, else the whole message. Like a gullible model, the fake
 *obeys* "ignore previous instructions" when that phrase appears outside such a delimited block
@@ -532,6 +536,8 @@ class FakeOpenAI:
             schema = content.find_embedded_schema(_system_text(body) + _last_user_text(body))
             if schema is None:
                 return json.dumps({"answer": " ".join(content.sentences(source)[:1])})
+        if schema is not None and content.is_dialogue_schema(schema):
+            return json.dumps(content.dialogue(schema, source, _last_user_text(body)))
         if schema is not None:
             return json.dumps(content.fill_schema(schema, source))
         return " ".join(content.sentences(source)[:3]) or "OK."

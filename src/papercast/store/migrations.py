@@ -332,4 +332,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE weekly DROP COLUMN ranked;
         """,
     ),
+    (
+        57,
+        "audio: words spoken per tts call, for the measured speaking rate",
+        """
+        ALTER TABLE tts_calls ADD COLUMN words INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]

