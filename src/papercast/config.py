@@ -326,6 +326,28 @@ class EmailConfig(Section):
     retry_backoff: float = Field(default=2.0, ge=0, description="seconds, doubled per retry")
 
 
+NotifyEvent = Literal["issue", "empty", "failure"]
+_ALL_EVENTS: tuple[NotifyEvent, ...] = ("issue", "empty", "failure")
+
+
+class NotifyConfig(Section):
+    """Chat and push channels through Apprise (Slack, Discord, Telegram, Matrix, Teams, ntfy,
+    email, JSON webhooks...): docs/notify.md."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="Apprise URLs, one per channel; write secrets as ${ENV_VAR} (expanded from "
+        "the environment when sending, never stored or logged)",
+    )
+    events: list[NotifyEvent] = Field(
+        default_factory=lambda: list(_ALL_EVENTS),
+        description="issue (the week's highlights), empty (a week with nothing new, and why), "
+        "failure (a run that failed or half-failed)",
+    )
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a channel that fails")
+    retry_backoff: float = Field(default=5.0, ge=0, description="seconds, doubled per retry")
+
+
 class PodcastConfig(Section):
     title: str | None = Field(
         default=None, description="the podcast title (default: [issue] show_name)"
@@ -436,6 +458,7 @@ class Settings(BaseSettings):
     audio: AudioConfig = Field(default_factory=AudioConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     podcast: PodcastConfig = Field(default_factory=PodcastConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
     rank: RankConfig = Field(default_factory=RankConfig)
 

@@ -312,6 +312,16 @@ class Issue(Model):
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+class ChannelDelivery(Model):
+    """What happened to one notice on one ``[notify]`` channel (named, never by its URL)."""
+
+    channel: str = Field(description='e.g. "channel 2 (slack)"')
+    event: Literal["issue", "empty", "failure"]
+    status: Literal["sent", "failed", "already-sent"]
+    attempts: int = 0
+    error: str | None = None
+
+
 # --- what the store keeps about the reader and about every paid call ----------------------
 
 _TITLE_KEY = re.compile(r"[^a-z0-9]+")

@@ -42,6 +42,7 @@ from papercast.layout import (
 )
 from papercast.logs import RedactingFilter
 from papercast.models import (
+    ChannelDelivery,
     DateWindow,
     Issue,
     IssueEntry,
@@ -111,6 +112,9 @@ class RunReport(BaseModel):
         default_factory=list, description="--dry-run: the papers that would be summarized"
     )
     warnings: list[str] = Field(default_factory=list)
+    channels: list[ChannelDelivery] = Field(
+        default_factory=list, description="[notify] channels: what each got (or why not)"
+    )
     stages: list[StageTime] = Field(default_factory=list)
     log_file: str | None = None
 
@@ -224,7 +228,7 @@ def run_week(
                 runs.finish(run_id, "failed", report.model_dump(mode="json"))
                 raise
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
-            _write_run_json(layout, report)
+            write_run_json(layout, report)
         runs.finish(run_id, report.status, report.model_dump(mode="json"))
     return report
 
@@ -543,7 +547,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_run_json(layout: Layout, report: RunReport) -> None:
+def write_run_json(layout: Layout, report: RunReport) -> None:
     path = layout.issue_dir(report.issue_id) / "run.json"
     report.outputs = sorted({*report.outputs, _relative(path, layout.out_dir)})
     atomic_write_text(path, report.model_dump_json(indent=2) + "\n")

@@ -44,6 +44,10 @@ def run(
         bool, typer.Option("--refetch", help="Fetch and rank again even if the week was chosen.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    resend: Annotated[
+        bool,
+        typer.Option("--resend", help="Post to [notify] channels even what they already got."),
+    ] = False,
 ) -> None:
     """Produce the week's issue: fetch, rank, summarize, render, read aloud, export.
 
@@ -54,6 +58,9 @@ def run(
     """
     state = get_state(ctx)
     settings = state.settings()
+    from papercast.export.channels import build_channels
+
+    build_channels(settings)  # a channel Apprise cannot use is a config error, before any work
     with ExitStack() as stack:
         fulltext_only: set[str] | None = None
         if sample:
@@ -73,10 +80,12 @@ def run(
         report = _run_with_progress(
             settings, layout, week, dry_run, refetch, picker, fulltext_only, quiet=as_json
         )
-    from papercast.notify import notify_failure
+    from papercast.notify import notify_channels, notify_failure
 
     if notify_failure(report, settings):
         report.warnings.append("sent a failure notification to [email] notify_failures")
+    if not sample:  # the sample week is a demo: it posts nowhere
+        notify_channels(report, settings, layout, resend=resend)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -186,6 +195,10 @@ def _print_notes(report: RunReport, out: Console) -> None:
         out.print(line(("failed", "red"), f" {paper_id}: {why}"))
     for warning in report.warnings:
         out.print(line(("warning", "yellow"), f" {warning}"))
+    for delivery in report.channels:
+        if delivery.status != "failed":
+            done = "posted" if delivery.status == "sent" else "already posted (--resend to repeat)"
+            out.print(f"{delivery.channel}: {delivery.event} notice {done}")
     if report.nothing_new:
         out.print(line(("No issue this week", "yellow"), f" — {report.nothing_new}"))
     if report.error:

@@ -216,4 +216,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        60,
+        "channels: which notice went to which channel, so a rerun never posts twice",
+        """
+        CREATE TABLE channel_deliveries (
+            issue_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            error TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (issue_id, channel, event)
+        );
+        """,
+    ),
 ]
