@@ -84,6 +84,7 @@ class RunReport(BaseModel):
     exit_code: int = EXIT_OK
     resumed: bool = Field(default=False, description="the selection came from an earlier run")
     sources: list[SourceReport] = Field(default_factory=list)
+    zotero: str | None = Field(default=None, description="what the Zotero sync did")
     nothing_new: str | None = None
     error: str | None = None
     candidates: int = 0
@@ -315,6 +316,8 @@ class _Run:
     def fetch(self) -> tuple[WeeklyState, list[Paper]] | None:
         """Fetch and rank; None when there is nothing to make an issue of (the report says why)."""
         report = self.report
+        if self.settings.zotero.configured:
+            self.sync_zotero()
         with self.clock.stage("fetch", f"fetching {report.window.label}"):
             fetched = fetch_window(
                 report.window, settings=self.settings, db=self.db, run_id=self.run_id
@@ -336,6 +339,26 @@ class _Run:
         with self.clock.stage("rank", f"ranking {len(papers)} candidates"):
             state = _rank(self.settings, self.db, self.run_id, report.window, papers)
         return state, papers
+
+    def sync_zotero(self) -> None:
+        """Bring the history up to date with the reader's Zotero library; a failure is only a
+        warning (the ranking uses what was synced before)."""
+        from papercast.history.zotero import sync_zotero
+
+        try:
+            with self.clock.stage("zotero", "syncing your Zotero library"):
+                synced = sync_zotero(self.settings, self.db)
+        except Exception as exc:
+            self.report.warnings.append(
+                f"Zotero sync failed, ranking with the history synced before: "
+                f"{failure_reason(exc, log)}"
+            )
+            return
+        self.report.zotero = (
+            f"{synced.library} version {synced.version}: {synced.added} added, "
+            f"{synced.updated} updated, {synced.removed} removed, "
+            f"{synced.skipped_without_id} without an id"
+        )
 
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
         from papercast.picking import apply_picks

@@ -148,6 +148,7 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
     table.add_column("what")
     table.add_column("value")
     rows = [
+        ("zotero", report.zotero or ""),
         ("candidates", f"{report.candidates} (chosen {report.chosen}, dropped {report.dropped})"),
         ("highlights", str(len(report.highlights))),
         ("also noteworthy", str(report.noteworthy)),

@@ -232,4 +232,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        61,
+        "history: the Zotero library's synced version and which item is which history row",
+        """
+        CREATE TABLE zotero_sync (
+            library TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            synced_at TEXT NOT NULL
+        );
+        CREATE TABLE zotero_items (
+            library TEXT NOT NULL,
+            item_key TEXT NOT NULL,
+            history_key TEXT NOT NULL,
+            PRIMARY KEY (library, item_key)
+        );
+        """,
+    ),
 ]
