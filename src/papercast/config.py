@@ -399,8 +399,8 @@ class PodcastConfig(Section):
     base_url: str | None = Field(default=None, description="public URL where episodes live")
 
 
-OutputFormat = Literal["md", "html", "email", "txt", "substack"]
-_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack")
+OutputFormat = Literal["md", "html", "email", "txt", "substack", "bib"]
+_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack", "bib")
 
 
 class PublishConfig(Section):

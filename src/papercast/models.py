@@ -275,11 +275,24 @@ class SummaryRecord(Model):
 # --- the issue -------------------------------------------------------------------------
 
 
+class PaperDetails(Model):
+    """What an entry shows beyond the summary (papercast.details): plain text, http(s) links."""
+
+    affiliations: list[str] = Field(default_factory=list)
+    code: list[str] = Field(default_factory=list, description="repositories, project pages")
+    venue: str | None = Field(default=None, description="journal reference or accepted venue")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.affiliations or self.code or self.venue)
+
+
 class IssueEntry(Model):
     """One paper as it appears in an issue."""
 
     paper: Paper
     summary: SummaryRecord | None = None
+    details: PaperDetails | None = None
     score: float = 0.0
     starred: bool = False
     why: str = ""

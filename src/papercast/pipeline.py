@@ -24,6 +24,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, derive
+from papercast.details import paper_details
 from papercast.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -47,6 +48,7 @@ from papercast.models import (
     Issue,
     IssueEntry,
     Paper,
+    PaperDetails,
     SourceReport,
     SummaryRecord,
     Usage,
@@ -278,7 +280,9 @@ class _Run:
         weekly.save(state)
         records = self.summarize(chosen, fulltext_ids)
         entries = [
-            IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
+            IssueEntry(
+                paper=by_id[r.id], score=r.score, why=_why(r), details=self.details(by_id[r.id])
+            )
             for r in chosen_refs
             if r.id in by_id
         ]
@@ -381,6 +385,12 @@ class _Run:
             input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens
         )
         report.from_cache = sum(p.cached for p in estimate.papers)
+
+    def details(self, paper: Paper) -> PaperDetails:
+        """Affiliations, code links, venue: from the source, else the full text if it was read."""
+        from papercast.summarize.fulltext import cached_fulltext
+
+        return paper_details(paper, cached_fulltext(self.layout, paper))
 
     def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:
         from papercast.summarize import summarize_papers
