@@ -329,6 +329,14 @@ def sync_zotero(
             'set [zotero] library_id (and library_type = "group" for a group library)',
         )
     library = _connect(config, sleep)
+    try:
+        return _sync(library, config, db, full)
+    finally:
+        if library.client.client is not None:
+            library.client.client.close()
+
+
+def _sync(library: _Library, config: ZoteroConfig, db: Database, full: bool) -> SyncReport:
     label, origin = library_label(config), _origin(config)
     store = ZoteroStore(db)
     state = store.state(label)
