@@ -153,7 +153,9 @@ def feed_items(folder: Path) -> list[str]:
 def test_a_hostile_week_and_the_next_both_succeed_with_every_output_clean(world: World) -> None:
     folder = Path.cwd()
     configure(world, folder)
-    world.fake.answer_next(HOSTILE_SUMMARY, match="Attention")
+    # matched on what only the hostile paper carries: week 42's "MetaTune" abstract also says
+    # "Attention", and with concurrent requests the first to arrive would take the answer
+    world.fake.answer_next(HOSTILE_SUMMARY, match="pwned")
 
     first = run("2024-W41")
     assert first.exit_code == 0, first.output
@@ -164,7 +166,7 @@ def test_a_hostile_week_and_the_next_both_succeed_with_every_output_clean(world:
     assert len(ids) == 4 and not [i for i in ids if "\ufffe" in i]
     assert any(HOSTILE_TITLE.split()[0] in row[0] for row in store.execute("SELECT title FROM papers"))  # fmt: skip
 
-    world.fake.answer_next(HOSTILE_SUMMARY, match="Attention")
+    world.fake.answer_next(HOSTILE_SUMMARY, match="pwned")
     second = run("2024-W42")
     assert second.exit_code == 0, second.output
     check_outputs(folder, "2024-W42")

@@ -34,6 +34,7 @@ from support.hostile_corpus import (
 from support.payloads import (
     ArxivApiHandler,
     BiorxivApiHandler,
+    biorxiv_details_page,
     journal_rss,
     synthetic_arxiv_week,
     synthetic_biorxiv_records,
@@ -190,6 +191,45 @@ def test_a_source_that_never_recovers_is_reported_and_the_other_still_makes_the_
     assert (tmp_path / "out" / WEEK / "issue.md").is_file()
     run_json = (tmp_path / "out" / WEEK / "run.json").read_text()
     assert "biorxiv API failed after 5 tries" in run_json
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_crawling_source_and_papers_from_other_weeks_cost_the_week_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    """Issue 12: bioRxiv trickles its pages at 2 KB/s (each would take minutes) while arXiv
+    mixes papers from 2019 and 2099 into the week's pages."""
+    entries = synthetic_arxiv_week(240, seed=5, since=SINCE, until=UNTIL, categories=["cs.LG"])
+    stray = [
+        *synthetic_arxiv_week(30, seed=6, since=date(2019, 1, 7), until=date(2019, 1, 13)),
+        *synthetic_arxiv_week(10, seed=7, since=date(2099, 3, 2), until=date(2099, 3, 8)),
+    ]
+    world.server.route("/api/query", ArxivApiHandler([*entries, *stray]))
+    records = synthetic_biorxiv_records(60, seed=5, since=SINCE, until=UNTIL)
+    for cursor in (0, 30):
+        page = biorxiv_details_page(
+            records[cursor : cursor + 30], since=SINCE, until=UNTIL, cursor=cursor, total=60
+        )
+        world.server.route(
+            f"/details/biorxiv/{SINCE}/{UNTIL}/{cursor}",
+            Reply(body=page + b" " * 300_000, content_type="application/json", trickle=(200, 0.1)),
+        )
+    settings = configure(world, tmp_path, download={"min_speed_kb": 10, "stall_seconds": 1})
+    layout = Layout.from_settings(settings)
+
+    report = run_week(settings, layout, week=WEEK)
+
+    by_source = {s.source: s for s in report.sources}
+    assert by_source["arxiv"].fetched == 240 and by_source["arxiv"].out_of_window == 40
+    assert by_source["arxiv"].candidates == 240
+    assert "was given up" in (by_source["biorxiv"].error or "")
+    assert by_source["biorxiv"].requests == 1  # a crawling server is not asked again
+    counts = store_counts(layout)
+    assert counts["papers"] == 240  # nothing from other weeks, nothing half-read
+    assert report.exit_code == 3 and report.status == "partial"  # a source failed: partial
+    assert (tmp_path / "out" / WEEK / "issue.md").is_file()
+    assert any(w.startswith("biorxiv failed:") for w in report.warnings)
 
 
 @pytest.mark.timeout(60)

@@ -435,8 +435,9 @@ def test_an_unexpected_error_in_one_paper_is_isolated(fixture_server: FixtureSer
     papers = [make_paper(i, pdf_url=fixture_server.url("/pdf/ok")) for i in (1, 2)]
     with FakeOpenAI() as fake:
         env = Env.create(make_settings(fake))
-        blocker = FullTextFetcher(env.settings, env.layout).text_cache_path(papers[0])
-        blocker.mkdir(parents=True)  # a directory where the text cache goes
+        cached = FullTextFetcher(env.settings, env.layout).text_cache_path(papers[0])
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(b"\xff\xfe not UTF-8")  # a cache file gone bad
         result = run(env, papers)
     assert "unexpected error" in result.failures[papers[0].id]
     assert papers[1].id in result.records

@@ -101,6 +101,24 @@ class FeedsConfig(Section):
     num_retries: int = Field(default=3, ge=0, le=10, description="retries per feed")
 
 
+class DownloadConfig(Section):
+    """Limits on every download (PDFs, API pages, feeds), so that a slow server cannot hold a run;
+    a download given up is handled like any failed one (a PDF: the summary uses the abstract)."""
+
+    min_speed_kb: float = Field(
+        default=10.0,
+        ge=0,
+        description="give a download up when it gets less than this many KB/s over "
+        "stall_seconds (0 = no floor)",
+    )
+    stall_seconds: float = Field(
+        default=30.0, gt=0, description="the window over which min_speed_kb is measured"
+    )
+    deadline_seconds: float = Field(
+        default=300.0, gt=0, description="the longest one download may take, retries included"
+    )
+
+
 class SelectConfig(Section):
     """Rules for every source: whole-word, case-insensitive keywords on title + abstract."""
 
@@ -484,6 +502,7 @@ class Settings(BaseSettings):
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
     biorxiv: BiorxivConfig = Field(default_factory=BiorxivConfig)
     feeds: FeedsConfig = Field(default_factory=FeedsConfig)
+    download: DownloadConfig = Field(default_factory=DownloadConfig)
     select: SelectConfig = Field(default_factory=SelectConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     issue: IssueConfig = Field(default_factory=IssueConfig)

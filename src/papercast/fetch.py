@@ -16,7 +16,7 @@ from papercast.errors import PapercastError, SourceError
 from papercast.models import DateWindow, FetchReport, SourceReport
 from papercast.select import Selector
 from papercast.sources import Source, SourceResult, create_sources
-from papercast.sources.base import oversized
+from papercast.sources.base import accepted_window, oversized
 from papercast.store import Database, PaperStore, RunStore, UpsertOutcome
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,14 @@ def _fetch_one(
     result = SourceResult(name=source.name)
     report = SourceReport(source=source.name)
     excluded: Counter[str] = Counter()
+    accepted = accepted_window(window, source.lookback_days)
     try:
         for paper in source.fetch(window, result):
+            if paper.published is not None and not accepted.contains(paper.published.date()):
+                # whatever a server sends, only the window's papers are this week's
+                log.info("%s: dropping %s, dated %s", source.name, paper.id[:100], paper.published)
+                report.out_of_window += 1
+                continue
             report.fetched += 1
             malformed = oversized(paper)
             if malformed:  # never stored: one hostile record must not bloat the store or issue
@@ -121,16 +127,24 @@ def _fetch_one(
         log.warning("%s failed: %s", source.name, report.error)
         log.info("%s: traceback for the run log", source.name, exc_info=exc)
     report.requests = result.requests
+    report.out_of_window += result.out_of_window
     report.excluded = sum(excluded.values())
     report.excluded_by = dict(excluded.most_common())
-    report.empty_reason = _why_no_candidates(report, result)
+    report.empty_reason = _why_no_candidates(report, result, accepted)
     return report
 
 
-def _why_no_candidates(report: SourceReport, result: SourceResult) -> str | None:
+def _why_no_candidates(
+    report: SourceReport, result: SourceResult, accepted: DateWindow
+) -> str | None:
     if report.candidates or report.error:
         return None
     if report.fetched == 0:
+        if report.out_of_window and not result.empty_reason:
+            return (
+                f"the server sent {report.out_of_window} papers, all dated outside "
+                f"{accepted.since}..{accepted.until} (dropped)"
+            )
         return result.empty_reason or "the source returned nothing"
     parts = []
     if report.excluded:

@@ -7,6 +7,9 @@
   failure of that one input or source, never an unexpected exception.
 - ``min_interval`` spaces requests (arXiv asks for one every 3 s).
 - Bodies are size-capped, so a hostile server cannot exhaust memory.
+- A slow server cannot hold a run: a download that receives less than ``Limits.min_speed``
+  over ``stall_seconds`` is given up, and so is one still going after ``deadline`` seconds
+  (retries included). Neither is retried: the caller falls back as for any failed download.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import email.utils
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,9 +26,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from papercast import __version__
+from papercast.config import DownloadConfig
 from papercast.errors import InputError, SourceError
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,65 @@ class RetryableHTTPError(Exception):
 
 class ResponseTooLarge(SourceError):
     """The body went past ``max_bytes``: no paper or page of results is that large."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How slow or long one download may be (``[download]`` in the configuration)."""
+
+    min_speed: float = 0.0  # bytes per second over ``stall_seconds``; 0 = no floor
+    stall_seconds: float = 30.0
+    deadline: float | None = None  # seconds for the whole download, retries included
+
+    @classmethod
+    def from_config(cls, config: DownloadConfig) -> Limits:
+        return cls(
+            min_speed=config.min_speed_kb * 1024,
+            stall_seconds=config.stall_seconds,
+            deadline=config.deadline_seconds,
+        )
+
+
+class SlowDownloadError(SourceError):
+    """A download under the speed floor or past its deadline: given up, not retried."""
+
+
+class _Progress:
+    """Bytes received over time; raises SlowDownloadError under the floor or past the deadline."""
+
+    def __init__(self, limits: Limits, what: str, deadline_at: float | None) -> None:
+        self.limits = limits
+        self.what = what
+        self.deadline_at = deadline_at
+        self.started = time.monotonic()
+        self.samples: deque[tuple[float, int]] = deque([(self.started, 0)])
+
+    def update(self, size: int) -> None:
+        now = time.monotonic()
+        if self.deadline_at is not None and now > self.deadline_at:
+            raise _past_deadline(self.what, self.limits)
+        floor, window = self.limits.min_speed, self.limits.stall_seconds
+        if floor <= 0:
+            return
+        self.samples.append((now, size))
+        while len(self.samples) > 1 and self.samples[1][0] <= now - window:
+            self.samples.popleft()
+        since, base = self.samples[0]
+        if since <= now - window and size - base < floor * (now - since):
+            speed = (size - base) / (now - since) / 1024
+            raise SlowDownloadError(
+                f"{self.what} was given up: {speed:.1f} KB/s over the last {now - since:.0f} s, "
+                f"under the floor of {floor / 1024:g} KB/s",
+                "the server is too slow right now; run again later, or lower "
+                "[download] min_speed_kb",
+            )
+
+
+def _past_deadline(what: str, limits: Limits) -> SlowDownloadError:
+    return SlowDownloadError(
+        f"{what} was given up after {limits.deadline:g} s ([download] deadline_seconds)",
+        "the server is too slow right now; run again later, or raise [download] deadline_seconds",
+    )
 
 
 class HTTPStatusError(Exception):
@@ -92,11 +156,20 @@ class HttpFetcher:
     headers: Mapping[str, str] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     requests_made: int = 0
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def polite(cls, *, timeout: float, retries: int, delay: float) -> HttpFetcher:
+    def polite(
+        cls, *, timeout: float, retries: int, delay: float, limits: Limits | None = None
+    ) -> HttpFetcher:
         """For an API that asks for ``delay`` seconds between requests: also the backoff base."""
-        return cls(timeout=timeout, retries=retries, backoff=max(delay, 0.0), min_interval=delay)
+        return cls(
+            timeout=timeout,
+            retries=retries,
+            backoff=max(delay, 0.0),
+            min_interval=delay,
+            limits=limits or Limits(),
+        )
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(
@@ -131,16 +204,29 @@ class HttpFetcher:
                 self.sleep(wait)
             self._last_request = time.monotonic()
 
-    def _once(self, url: str, params: Mapping[str, Any] | None) -> httpx.Response:
+    def _timeout(self, deadline_at: float | None, what: str) -> float:
+        """Seconds one read may wait: the timeout, or less when the deadline is nearer."""
+        if deadline_at is None:
+            return self.timeout
+        left = deadline_at - time.monotonic()
+        if left <= 0:
+            raise _past_deadline(what, self.limits)
+        return min(self.timeout, left)
+
+    def _once(
+        self, url: str, params: Mapping[str, Any] | None, what: str, deadline_at: float | None
+    ) -> httpx.Response:
         self._space_requests()
+        timeout = self._timeout(deadline_at, what)
         self.requests_made += 1
         try:
-            with self._client.stream("GET", url, params=params) as response:
+            with self._client.stream("GET", url, params=params, timeout=timeout) as response:
                 final = str(response.url)
                 if urlsplit(final).scheme not in ("http", "https"):
                     raise InputError(f"{url} redirected to a non-http URL", "check the link")
                 chunks: list[bytes] = []
                 size = 0
+                progress = _Progress(self.limits, what, deadline_at)
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
@@ -149,12 +235,15 @@ class HttpFetcher:
                             "the response is too large to be a paper or a page of results",
                         )
                     chunks.append(chunk)
+                    progress.update(size)
                 body = b"".join(chunks)
         except httpx.UnsupportedProtocol as exc:
             raise InputError(
                 f"cannot fetch {url}: {exc}", "only http(s) URLs are fetched"
             ) from None
         except (httpx.TimeoutException, httpx.TransportError, httpx.DecodingError) as exc:
+            if deadline_at is not None and time.monotonic() >= deadline_at:
+                raise _past_deadline(what, self.limits) from None
             raise RetryableHTTPError(url, None, f"{type(exc).__name__}: {exc}", None) from exc
         except httpx.TooManyRedirects:
             raise SourceError(
@@ -191,15 +280,28 @@ class HttpFetcher:
     ) -> httpx.Response:
         """GET with retries; ``validate`` may raise RetryableHTTPError for a bad body."""
         check_url(url)
+        deadline = self.limits.deadline
+        deadline_at = time.monotonic() + deadline if deadline else None
+
+        tries = 0
 
         def attempt() -> httpx.Response:
-            response = self._once(url, params)
+            nonlocal tries
+            tries += 1
+            response = self._once(url, params, what or url, deadline_at)
             if validate is not None:
                 validate(response)
             return response
 
+        def stop(state: RetryCallState) -> bool:
+            if state.attempt_number >= self.retries + 1:
+                return True
+            # no retry whose wait would end past the deadline
+            upcoming = getattr(state, "upcoming_sleep", 0.0) or 0.0
+            return deadline_at is not None and time.monotonic() + upcoming >= deadline_at
+
         retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1),
+            stop=stop,
             wait=self._wait,
             retry=retry_if_exception(lambda e: isinstance(e, RetryableHTTPError)),
             sleep=self.sleep,
@@ -216,7 +318,7 @@ class HttpFetcher:
             return retrying(attempt)
         except RetryableHTTPError as exc:
             raise SourceError(
-                f"{what or url} failed after {self.retries + 1} tries: {exc.reason}",
+                f"{what or url} failed after {tries} tries: {exc.reason}",
                 _hint(exc.status),
                 source=source,
                 status=exc.status,

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 from papercast.config import Settings
+from papercast.errors import StorageError, storage_error
+
+log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -94,8 +99,15 @@ class Layout:
         return self.issue_dir(issue_id) / "email"
 
     def ensure(self) -> None:
-        for path in (self.home, self.cache_dir, self.logs_dir, self.pdf_cache, self.tts_cache):
-            make_private_dir(path)
+        """Create the state folders (private); a StorageError when PAPERCAST_HOME cannot be
+        written."""
+        try:
+            for path in (self.home, self.cache_dir, self.logs_dir, self.pdf_cache, self.tts_cache):
+                make_private_dir(path)
+            with tempfile.TemporaryFile(dir=self.home):
+                pass  # the folders may exist on a read-only mount: try a write
+        except OSError as exc:
+            raise storage_error(exc, self.home, home=self.home) from None
 
 
 PRIVATE_DIR = 0o700
@@ -134,8 +146,33 @@ def atomic_write_bytes(path: Path, data: bytes, *, private: bool = False) -> Non
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The file follows the umask (0644 under 022), as published files must; ``private`` files
-    (caches and other state) are 0600, in folders made 0700.
+    (caches and other state) are 0600, in folders made 0700. A full disk or a read-only folder
+    is a StorageError naming ``path``.
     """
+    try:
+        _write_atomically(path, data, private=private)
+    except OSError as exc:
+        raise storage_error(exc, path) from None
+
+
+def write_cache_bytes(path: Path, data: bytes) -> bool:
+    """Write a cache file (PDFs, their text, speech segments; private): caches are optional, so
+    a full disk or a read-only cache is logged and skipped, never an error. False if not
+    written."""
+    try:
+        atomic_write_bytes(path, data, private=True)
+    except StorageError as exc:
+        if path.parent not in _UNCACHED:
+            _UNCACHED.add(path.parent)
+            log.warning("not caching %s: %s (papercast goes on without it)", path.name, exc.message)
+        return False
+    return True
+
+
+_UNCACHED: set[Path] = set()  # folders already reported, so a full disk warns once per folder
+
+
+def _write_atomically(path: Path, data: bytes, *, private: bool) -> None:
     if private:
         make_private_dir(path.parent)
     else:

@@ -208,6 +208,9 @@ class SourceReport(Model):
     excluded: int = 0
     excluded_by: dict[str, int] = Field(default_factory=dict)
     candidates: int = Field(default=0, description="unseen papers that passed the filters")
+    out_of_window: int = Field(
+        default=0, description="papers the server sent dated outside the window: dropped"
+    )
     requests: int = 0
     empty_reason: str | None = None
     error: str | None = None

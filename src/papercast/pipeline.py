@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -29,8 +30,10 @@ from papercast.errors import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PARTIAL,
+    InputError,
     LockedError,
     PapercastError,
+    StorageError,
     failure_reason,
 )
 from papercast.fetch import fetch_window
@@ -41,7 +44,7 @@ from papercast.layout import (
     create_private_file,
     make_private_dir,
 )
-from papercast.logs import RedactingFilter
+from papercast.logs import RedactingFilter, RunLogHandler
 from papercast.models import (
     ChannelDelivery,
     DateWindow,
@@ -56,7 +59,7 @@ from papercast.models import (
 from papercast.store import Database, PaperStore, RunStore
 from papercast.store.calls import CallStore
 from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
-from papercast.window import last_complete_week, parse_week
+from papercast.window import check_begun, last_complete_week, parse_week, unfinished
 
 if TYPE_CHECKING:
     from papercast.summarize import SummarizeRequest
@@ -145,8 +148,9 @@ def run_log(layout: Layout, issue_id: str, run_id: int) -> Iterator[Path]:
     """Also log this run to PAPERCAST_HOME/logs/<issue>-run<id>.log, secrets redacted."""
     make_private_dir(layout.logs_dir)
     path = layout.logs_dir / f"{issue_id}-run{run_id}.log"
-    create_private_file(path)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    with contextlib.suppress(OSError):  # no room even for an empty file: no log, no failure
+        create_private_file(path)
+    handler = RunLogHandler(path)
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
@@ -195,6 +199,7 @@ class RunOptions:
     picker: Picker | None = None
     events: Events | None = None
     fulltext_only: set[str] | None = None  # full text only for these ids (the sample's PDFs)
+    force: bool = False  # the current week, before it is over
 
 
 def run_week(
@@ -208,15 +213,32 @@ def run_week(
     picker: Picker | None = None,
     events: Events | None = None,
     fulltext_only: set[str] | None = None,
+    force: bool = False,
 ) -> RunReport:
-    """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper."""
+    """Produce (or finish, or reproduce) the issue for ``week``; never raises for one bad paper.
+
+    A week that has not begun is refused; the week going on now needs ``force`` (its issue
+    would miss the rest of the week's papers), except for a dry run, which freezes nothing.
+    """
+    today = today or date.today()
     window = resolve_week(week, today)
+    check_begun(window, today)
+    early = unfinished(window, today)
+    if early and not (force or dry_run):
+        raise InputError(
+            f"{window.label} is not over yet (it ends on {window.until}): an issue made now "
+            "would miss the rest of its papers",
+            "run it after the week (or leave out --week for the last complete week), or add "
+            "--force to make an issue of what is out so far",
+        )
     options = RunOptions(dry_run, refetch, picker, events, fulltext_only)
     layout.ensure()
     with run_lock(layout), Database(layout.db_path) as db:
         runs = RunStore(db)
         run_id = runs.start("weekly", window.label)
         report = RunReport(issue_id=window.label, window=window)
+        if early:
+            report.warnings.append(_unfinished_warning(window, today, dry_run))
         with run_log(layout, window.label, run_id) as log_path:
             report.log_file = str(log_path)
             run = _Run(settings, layout, db, report, run_id, _Clock(report, events))
@@ -228,10 +250,17 @@ def run_week(
             except BaseException as exc:
                 report.status, report.exit_code = "failed", EXIT_FAILED
                 report.error = f"{type(exc).__name__}: {exc}"
-                runs.finish(run_id, "failed", report.model_dump(mode="json"))
+                stopped = isinstance(exc, KeyboardInterrupt)  # Ctrl-C or SIGTERM
+                runs.finish(
+                    run_id, "interrupted" if stopped else "failed", report.model_dump(mode="json")
+                )
                 raise
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
-            write_run_json(layout, report)
+            try:
+                write_run_json(layout, report)
+            except StorageError as exc:  # a full out dir: the report still reaches the terminal
+                log.warning("run.json was not written: %s", exc.message)
+                report.outputs = [o for o in report.outputs if Path(o).name != "run.json"]
         runs.finish(run_id, report.status, report.model_dump(mode="json"))
     return report
 
@@ -488,6 +517,16 @@ class _Run:
         for failure in exported.failures:
             self._partial(failure)
         self.report.outputs = sorted({_relative(p, self.layout.out_dir) for p in outputs})
+
+
+def _unfinished_warning(window: DateWindow, today: date, dry_run: bool) -> str:
+    head = f"{window.label} is not over (it ends on {window.until}): "
+    if dry_run:
+        return head + f"this preview has only the papers out by {today}"
+    return head + (
+        f"this issue has the papers out by {today}, and its selection is now frozen; after "
+        f"the week, `papercast run --week {window.label} --refetch` makes it whole"
+    )
 
 
 def _nothing_new(sources: list[SourceReport]) -> str:

@@ -37,6 +37,20 @@ def last_complete_week(today: date) -> DateWindow:
     return parse_week(week_id(this_monday - timedelta(days=7)))
 
 
+def check_begun(window: DateWindow, today: date) -> None:
+    """A window that has not begun has no papers: asking for it is a mistake (2099-W10)."""
+    if window.since > today:
+        raise InputError(
+            f"{window.label} has not begun (it starts on {window.since}; today is {today})",
+            "choose a week that is over; without --week, papercast takes the last complete week",
+        )
+
+
+def unfinished(window: DateWindow, today: date) -> bool:
+    """Whether the window is still going on: papers for it are still being announced."""
+    return window.since <= today <= window.until
+
+
 def parse_date(text: str, what: str = "date") -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -56,11 +70,15 @@ def resolve_window(
     if week and (since or until):
         raise InputError("--week cannot be combined with --since/--until", "use one or the other")
     if week:
-        return parse_week(week)
+        window = parse_week(week)
+        check_begun(window, today)
+        return window
     if since or until:
         start = parse_date(since, "--since") if since else None
         end = parse_date(until, "--until") if until else today
         if start is None:
             start = end - timedelta(days=6)
-        return DateWindow(since=start, until=end)
+        window = DateWindow(since=start, until=end)
+        check_begun(window, today)
+        return window
     return last_complete_week(today)

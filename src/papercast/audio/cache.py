@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from papercast.layout import atomic_write_bytes
+from papercast.layout import write_cache_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -53,4 +53,4 @@ class SegmentCache:
 
     def put(self, key: str, wav: bytes) -> None:
         if self.enabled:
-            atomic_write_bytes(self.path(key), wav, private=True)
+            write_cache_bytes(self.path(key), wav)  # a segment not cached is made again later

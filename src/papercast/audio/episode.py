@@ -28,8 +28,8 @@ from papercast.audio.spoken import to_spoken
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
 from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings
-from papercast.errors import AudioError
-from papercast.layout import Layout, atomic_write_text
+from papercast.errors import AudioError, storage_error
+from papercast.layout import Layout, atomic_write_text, write_cache_bytes
 from papercast.models import Issue
 from papercast.store.db import Database
 from papercast.store.tts import TTSCallStore
@@ -299,7 +299,7 @@ def _remember(layout: Layout, fingerprint: str, episode: Episode) -> None:
         chapters_sha256=_sha256(episode.chapters_path) if episode.chapters_path else None,
         episode=episode,
     )
-    atomic_write_text(_build_record(layout, fingerprint), built.model_dump_json(), private=True)
+    write_cache_bytes(_build_record(layout, fingerprint), built.model_dump_json().encode("utf-8"))
 
 
 def _synthesize(
@@ -332,20 +332,29 @@ def _synthesize(
         )
     calls = TTSCallStore(db) if db is not None else None
     errors: list[str] = []
-    for result in engine.synthesize(missing) if missing else ():
-        text = missing[result.index]
-        for call in result.calls:
-            if calls is not None:
-                calls.record(call, issue_id=issue_id)
-        problem = result.error
-        if result.wav is not None and problem is None:
-            problem = check_segment(wav_to_segment(result.wav), text, settings.audio.speaking_rate)
-        if problem is not None:
-            errors.append(f"{problem} (for {text[:50]!r})")
-            continue
-        assert result.wav is not None
-        cache.put(segment_key(text, identity), result.wav)
-        wavs[text] = result.wav
+    results = engine.synthesize(missing) if missing else iter(())
+    try:
+        for result in results:
+            text = missing[result.index]
+            for call in result.calls:
+                if calls is not None:
+                    calls.record(call, issue_id=issue_id)
+            problem = result.error
+            if result.wav is not None and problem is None:
+                segment = wav_to_segment(result.wav)
+                problem = check_segment(segment, text, settings.audio.speaking_rate)
+            if problem is not None:
+                errors.append(f"{problem} (for {text[:50]!r})")
+                continue
+            assert result.wav is not None
+            cache.put(segment_key(text, identity), result.wav)
+            wavs[text] = result.wav
+    finally:
+        # an exception here (Ctrl-C, SIGTERM) stops the engine's workers now, not whenever
+        # the suspended generator happens to be collected
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
     if errors:
         raise AudioError(
             f"{len(errors)} of {len(missing)} segments could not be synthesized; first: {errors[0]}",
@@ -362,6 +371,19 @@ def _write(
     chapters_path: Path | None,
 ) -> float | None:
     """Encode, tag and verify in a temp folder beside the target; then move into place."""
+    try:
+        return _encode_into_place(timeline, tags, settings, mp3_path, chapters_path)
+    except OSError as exc:  # a full disk or a read-only out dir
+        raise storage_error(exc, mp3_path.parent) from None
+
+
+def _encode_into_place(
+    timeline: Timeline,
+    tags: EpisodeTags,
+    settings: Settings,
+    mp3_path: Path,
+    chapters_path: Path | None,
+) -> float | None:
     audio = settings.audio
     mp3_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=mp3_path.parent, prefix=".episode-") as work:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 
 from papercast.audio.wav import pcm_to_wav
 from papercast.errors import AudioError
+from papercast.workers import child_guard
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -55,7 +56,13 @@ def run_ffmpeg(args: list[str], *, what: str, stdin: bytes | None = None) -> tup
     command = [ffmpeg_exe(), "-hide_banner", "-y", *quiet_stdin, *args]
     logger.debug("ffmpeg %s", " ".join(args))
     try:
-        done = subprocess.run(command, input=stdin, capture_output=True, check=False)
+        done = subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            check=False,
+            preexec_fn=child_guard(),  # an encode never outlives a killed run
+        )
     except OSError as exc:
         raise AudioError(f"cannot run ffmpeg to {what}: {exc}") from None
     stderr = done.stderr.decode("utf-8", "replace")

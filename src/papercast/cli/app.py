@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,23 @@ from typer.core import TyperGroup
 from papercast import __version__
 from papercast.cli.console import err, line
 from papercast.cli.state import AppState
-from papercast.errors import EXIT_FAILED, EXIT_INTERRUPTED, PapercastError
+from papercast.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    PapercastError,
+    as_storage_error,
+)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the command unwinds exactly as on Ctrl-C:
+    transactions roll back, worker processes are stopped, the lock is released."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough: we are stopping
+    raise Terminated()
 
 
 def _raise_errors(ctx: typer.Context | None) -> bool:
@@ -22,6 +39,12 @@ def _raise_errors(ctx: typer.Context | None) -> bool:
         return True
     state = ctx.find_object(AppState) if ctx else None
     return bool(state and state.debug)
+
+
+def _print_error(exc: PapercastError) -> None:
+    err.print(line(("Error:", "bold red"), f" {exc.message}"))
+    if exc.hint:
+        err.print(f"  {exc.hint}", style="dim")
 
 
 class PapercastGroup(TyperGroup):
@@ -35,16 +58,21 @@ class PapercastGroup(TyperGroup):
         except PapercastError as exc:
             if _raise_errors(ctx):
                 raise
-            err.print(line(("Error:", "bold red"), f" {exc.message}"))
-            if exc.hint:
-                err.print(f"  {exc.hint}", style="dim")
+            _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, Terminated):
+                err.print("Stopped by SIGTERM; rerun to continue where it stopped.")
+                raise typer.Exit(EXIT_TERMINATED) from None
             err.print("Interrupted; rerun to continue where it stopped.")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             if _raise_errors(ctx):
                 raise
+            storage = as_storage_error(exc)  # a full disk or read-only place, met unprepared
+            if storage is not None:
+                _print_error(storage)
+                raise typer.Exit(storage.exit_code) from None
             err.print(
                 line(("Unexpected error:", "bold red"), f" {type(exc).__name__}: {exc}"),
             )
@@ -88,9 +116,15 @@ def main_options(
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     from rich.logging import RichHandler
 
-    from papercast.logs import RedactingFilter
+    from papercast.logs import RedactingFilter, without_traceback
 
-    handler = RichHandler(console=err, show_path=False, show_time=False)
+    class ConsoleHandler(RichHandler):
+        """Log lines on stderr; a logged exception is one line unless --debug."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            super().emit(record if debug else without_traceback(record))
+
+    handler = ConsoleHandler(console=err, show_path=False, show_time=False)
     handler.addFilter(RedactingFilter())
     handler.setLevel(level)
     root = logging.getLogger()
@@ -104,5 +138,6 @@ def main_options(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: SIGTERM is handled like Ctrl-C."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(app())

@@ -27,6 +27,7 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
     for column in (
         "source",
         "fetched",
+        "outside",
         "new",
         "updated",
         "dupes",
@@ -40,6 +41,7 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
         table.add_row(
             s.source,
             str(s.fetched),
+            str(s.out_of_window),
             str(s.new),
             str(s.updated),
             str(s.duplicates),
@@ -51,6 +53,10 @@ def print_fetch_report(report: FetchReport, out: Console, *, totals: bool = True
             notes.append(line((f"{s.source}: failed", "red"), f" — {s.error}"))
         elif s.empty_reason:
             notes.append(line((f"{s.source}: nothing new", "yellow"), f" — {s.empty_reason}"))
+        if s.out_of_window and s.fetched:
+            notes.append(
+                line(f"{s.source}: {s.out_of_window} papers dated outside the window dropped")
+            )
         if s.excluded_by and not s.error:
             rules = ", ".join(f"{rule} ×{n}" for rule, n in list(s.excluded_by.items())[:6])
             notes.append(line(f"{s.source}: excluded by {rules}"))

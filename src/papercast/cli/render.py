@@ -210,7 +210,7 @@ def issues(ctx: typer.Context) -> None:
 
     Example: papercast issues
     """
-    _, db = _open(ctx)
+    _layout, db = get_state(ctx).reader()
     with db:
         stored = IssueStore(db).list()
     table = Table(title=f"{len(stored)} issue(s)")

@@ -22,7 +22,7 @@ from papercast.errors import NotFoundError
 from papercast.layout import Layout
 from papercast.models import Paper
 from papercast.picking import apply_picks, parse_selection, read_shortlist, write_shortlist
-from papercast.pipeline import STAGES, RunReport, resolve_week, run_week
+from papercast.pipeline import STAGES, RunOptions, RunReport, resolve_week, run_week
 from papercast.store import Database, PaperStore, RunStore
 from papercast.store.weekly import RankedRef, WeeklyStore
 
@@ -43,6 +43,12 @@ def run(
     refetch: Annotated[
         bool, typer.Option("--refetch", help="Fetch and rank again even if the week was chosen.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Make an issue of the current week before it is over (frozen as is)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
     resend: Annotated[
         bool,
@@ -51,8 +57,10 @@ def run(
 ) -> None:
     """Produce the week's issue: fetch, rank, summarize, render, read aloud, export.
 
-    Exit codes: 0 done (or nothing new), 1 failed, 3 done but some papers or exports failed,
-    4 another run holds the lock.
+    A week that has not begun is refused; the current week needs --force until it is over.
+
+    Exit codes: 0 done (or nothing new), 1 failed, 2 bad input, 3 done but some papers or
+    exports failed, 4 another run holds the lock, 130 Ctrl-C, 143 SIGTERM.
 
     Example: papercast run --week 2024-W41
     """
@@ -78,7 +86,11 @@ def run(
         if pick and not sys.stdin.isatty():
             picker = _shortlist_picker(layout)
         report = _run_with_progress(
-            settings, layout, week, dry_run, refetch, picker, fulltext_only, quiet=as_json
+            settings,
+            layout,
+            week,
+            RunOptions(dry_run, refetch, picker, None, fulltext_only, force),
+            quiet=as_json,
         )
     from papercast.notify import notify_channels, notify_failure
 
@@ -94,15 +106,7 @@ def run(
 
 
 def _run_with_progress(
-    settings: Settings,
-    layout: Layout,
-    week: str | None,
-    dry_run: bool,
-    refetch: bool,
-    picker: object,
-    fulltext_only: set[str] | None,
-    *,
-    quiet: bool,
+    settings: Settings, layout: Layout, week: str | None, options: RunOptions, *, quiet: bool
 ) -> RunReport:
     progress = Progress(
         SpinnerColumn(),
@@ -128,11 +132,12 @@ def _run_with_progress(
             settings,
             layout,
             week=week,
-            dry_run=dry_run,
-            refetch=refetch,
-            picker=picker,  # type: ignore[arg-type]
+            dry_run=options.dry_run,
+            refetch=options.refetch,
+            picker=options.picker,
             events=events,
-            fulltext_only=fulltext_only,
+            fulltext_only=options.fulltext_only,
+            force=options.force,
         )
 
 
@@ -330,12 +335,11 @@ def status(
 
     Example: papercast status --limit 5
     """
-    state = get_state(ctx)
-    layout = state.layout()
     from papercast.store.issues import IssueStore
     from papercast.store.summaries import SummaryStore
 
-    with Database(layout.db_path) as db:
+    _layout, db = get_state(ctx).reader()
+    with db:
         runs = RunStore(db).recent(limit)
         batches = SummaryStore(db).batches(pending_only=True)
         issues = IssueStore(db).list()

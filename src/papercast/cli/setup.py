@@ -54,8 +54,8 @@ def papers(
 
     Example: papercast papers --since 2024-10-07 --unseen --json
     """
-    state = get_state(ctx)
-    with state.database() as db:
+    _layout, db = get_state(ctx).reader()
+    with db:
         store = PaperStore(db)
         rows = store.list(
             since=parse_date(since, "--since") if since else None,

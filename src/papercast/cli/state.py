@@ -40,6 +40,15 @@ class AppState:
 
         return Database(self.layout().db_path)
 
+    def reader(self) -> tuple[Layout, Database]:
+        """For commands that only read the store: they work on a read-only PAPERCAST_HOME
+        (nothing is created, no migration runs there)."""
+        from papercast.layout import Layout
+        from papercast.store import Database
+
+        layout = Layout.from_settings(self.settings())
+        return layout, Database.for_reading(layout.db_path)
+
 
 def output_file(path: Path, option: str = "--out") -> Path:
     """A file the command will write, checked (and its folder made) before any work is done.

@@ -33,6 +33,7 @@ class Reply:
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
     truncate_to: int | None = None  # send only this many bytes of the body
+    trickle: tuple[int, float] | None = None  # (bytes, seconds): send the body this slowly
 
     def payload(self) -> bytes:
         data = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -144,7 +145,14 @@ class FixtureServer:
         handler.end_headers()
         if handler.command != "HEAD":
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                handler.wfile.write(body)
+                if reply.trickle is None:
+                    handler.wfile.write(body)
+                    return
+                size, pause = reply.trickle
+                for start in range(0, len(body), size):
+                    handler.wfile.write(body[start : start + size])
+                    handler.wfile.flush()
+                    time.sleep(pause)
 
     def __enter__(self) -> FixtureServer:
         self._thread.start()

@@ -19,7 +19,7 @@ from lxml import etree
 
 from papercast.config import ArxivConfig, Settings
 from papercast.errors import InputError, NotFoundError, SourceError
-from papercast.http import HttpFetcher, HTTPStatusError, RetryableHTTPError
+from papercast.http import HttpFetcher, HTTPStatusError, Limits, RetryableHTTPError
 from papercast.ids import arxiv_paper_id, parse_arxiv_id
 from papercast.models import Author, DateWindow, Paper
 from papercast.sources.arxiv_taxonomy import check_category
@@ -173,10 +173,14 @@ def build_query(config: ArxivConfig, window: DateWindow) -> list[tuple[str, str]
 class ArxivSource:
     name = "arxiv"
 
-    def __init__(self, config: ArxivConfig) -> None:
+    def __init__(self, config: ArxivConfig, limits: Limits | None = None) -> None:
         self.config = config
+        self.lookback_days = config.lookback_days  # the query asks for these days too
         self.fetcher = HttpFetcher.polite(
-            timeout=config.timeout, retries=config.num_retries, delay=config.delay_seconds
+            timeout=config.timeout,
+            retries=config.num_retries,
+            delay=config.delay_seconds,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -226,7 +230,7 @@ def fetch_by_ids(settings: Settings, ids: list[str]) -> list[Paper]:
     """
     wanted = [parse_arxiv_id(raw) for raw in ids]
     id_list = [f"{short}v{version}" if version else short for short, version in wanted]
-    source = ArxivSource(settings.arxiv)
+    source = ArxivSource(settings.arxiv, Limits.from_config(settings.download))
     try:
         client = _Client(settings.arxiv, source.fetcher)
         search = arxiv.Search(id_list=id_list, max_results=len(id_list))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from papercast.models import DateWindow, Paper
@@ -18,14 +18,20 @@ class SourceResult:
     name: str
     requests: int = 0
     total_reported: int | None = None  # what the API said it had, when it says
+    out_of_window: int = 0  # records dated outside the window that the source dropped itself
     empty_reason: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
 class Source(Protocol):
-    """A place papers come from. ``fetch`` pages, retries and stays polite by itself."""
+    """A place papers come from. ``fetch`` pages, retries and stays polite by itself.
+
+    Papers dated outside the window (plus ``lookback_days`` before it) are dropped by the fetch
+    stage whatever the server sends, and counted.
+    """
 
     name: str
+    lookback_days: int  # how far before the window this source's papers may be dated
 
     def fetch(self, window: DateWindow, result: SourceResult) -> Iterator[Paper]:
         """Yield the window's papers; fill ``result`` (requests, why empty)."""
@@ -53,6 +59,13 @@ def oversized(paper: Paper) -> str | None:
     if any(len(a.name) > MAX_AUTHOR_CHARS for a in paper.authors):
         return f"malformed: an author name over {MAX_AUTHOR_CHARS:,} characters"
     return None
+
+
+def accepted_window(window: DateWindow, lookback_days: int = 0) -> DateWindow:
+    """The dates a source's papers may carry for ``window``."""
+    return DateWindow(
+        since=window.since - timedelta(days=lookback_days), until=window.until, label=window.label
+    )
 
 
 def explain_empty_window(window: DateWindow, today: date | None = None) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, TypeGuard
 
 from papercast.config import BiorxivConfig, Settings
 from papercast.errors import NotFoundError, SourceError
-from papercast.http import HttpFetcher, HTTPStatusError, RetryableHTTPError
+from papercast.http import HttpFetcher, HTTPStatusError, Limits, RetryableHTTPError
 from papercast.ids import DOI, normalize_doi
 from papercast.models import Author, DateWindow, Paper
 from papercast.sources.base import SourceResult, explain_empty_window
@@ -113,12 +113,17 @@ def _same_person(listed: str, corresponding: str) -> bool:
 
 
 class BiorxivSource:
-    def __init__(self, config: BiorxivConfig, server: str) -> None:
+    lookback_days = 0
+
+    def __init__(self, config: BiorxivConfig, server: str, limits: Limits | None = None) -> None:
         self.config = config
         self.server = server
         self.name = server
         self.fetcher = HttpFetcher.polite(
-            timeout=config.timeout, retries=config.num_retries, delay=config.delay_seconds
+            timeout=config.timeout,
+            retries=config.num_retries,
+            delay=config.delay_seconds,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -174,6 +179,8 @@ class BiorxivSource:
                         if paper.published and window.contains(paper.published.date()):
                             yielded += 1
                             yield paper
+                        else:
+                            result.out_of_window += 1
                     cursor += len(collection)
                     total = _total(data)
                     if not collection or total is None or cursor >= total:
@@ -204,7 +211,7 @@ def fetch_by_doi(settings: Settings, doi: str, servers: list[str] | None = None)
     """The latest version of a bioRxiv/medRxiv preprint by DOI; NotFoundError if neither has it."""
     doi = normalize_doi(doi)
     for server in servers or ["biorxiv", "medrxiv"]:
-        source = BiorxivSource(settings.biorxiv, server)
+        source = BiorxivSource(settings.biorxiv, server, Limits.from_config(settings.download))
         url = f"{settings.biorxiv.api_url.rstrip('/')}/details/{server}/{doi}/na/json"
         try:
             response = source.fetcher.get(url, what=f"{server} API", source=server)

@@ -20,7 +20,7 @@ import feedparser
 
 from papercast.config import FeedsConfig
 from papercast.errors import InputError, SourceError
-from papercast.http import HttpFetcher, HTTPStatusError, RetryableHTTPError
+from papercast.http import HttpFetcher, HTTPStatusError, Limits, RetryableHTTPError
 from papercast.ids import DOI, normalize_doi, parse_arxiv_id, parse_reference
 from papercast.models import Author, DateWindow, Paper
 from papercast.sources.base import SourceResult, explain_empty_window
@@ -157,12 +157,19 @@ def entry_to_paper(entry: Any, feed_title: str) -> Paper | None:
 
 
 class FeedSource:
-    def __init__(self, config: FeedsConfig, url: str) -> None:
+    lookback_days = 0
+
+    def __init__(self, config: FeedsConfig, url: str, limits: Limits | None = None) -> None:
         self.config = config
         self.url = url
         host = urlsplit(url).hostname or url
         self.name = f"feed {host}{urlsplit(url).path}"
-        self.fetcher = HttpFetcher(timeout=config.timeout, retries=config.num_retries, backoff=1.0)
+        self.fetcher = HttpFetcher(
+            timeout=config.timeout,
+            retries=config.num_retries,
+            backoff=1.0,
+            limits=limits or Limits(),
+        )
 
     def close(self) -> None:
         self.fetcher.close()
@@ -238,6 +245,7 @@ class FeedSource:
             if paper.published is not None:
                 dates.append(paper.published)
                 if not window.contains(paper.published.date()):
+                    result.out_of_window += 1  # a feed carries its latest items, whatever week
                     continue
             yielded += 1
             yield paper

@@ -8,6 +8,7 @@ the section is empty, one per bioRxiv server or feed URL). Sources take no plugi
 from __future__ import annotations
 
 from papercast.config import Settings
+from papercast.http import Limits
 from papercast.plugins import Choice, Registry
 from papercast.sources.base import Source
 
@@ -17,19 +18,21 @@ def _arxiv(settings: Settings) -> list[Source]:
 
     if not settings.arxiv.enabled or not (settings.arxiv.categories or settings.arxiv.authors):
         return []
-    return [ArxivSource(settings.arxiv)]
+    return [ArxivSource(settings.arxiv, Limits.from_config(settings.download))]
 
 
 def _biorxiv(settings: Settings) -> list[Source]:
     from papercast.sources.biorxiv import BiorxivSource
 
-    return [BiorxivSource(settings.biorxiv, server) for server in settings.biorxiv.servers]
+    limits = Limits.from_config(settings.download)
+    return [BiorxivSource(settings.biorxiv, server, limits) for server in settings.biorxiv.servers]
 
 
 def _feeds(settings: Settings) -> list[Source]:
     from papercast.sources.feeds import FeedSource
 
-    return [FeedSource(settings.feeds, url) for url in settings.feeds.urls]
+    limits = Limits.from_config(settings.download)
+    return [FeedSource(settings.feeds, url, limits) for url in settings.feeds.urls]
 
 
 SOURCES: Registry[[Settings], list[Source]] = Registry(

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict
 
 from papercast.config import Settings
 from papercast.errors import PapercastError, SourceError
-from papercast.http import HttpFetcher, HTTPStatusError
-from papercast.layout import Layout, atomic_write_bytes, atomic_write_text, safe_name
+from papercast.http import HttpFetcher, HTTPStatusError, Limits, SlowDownloadError
+from papercast.layout import Layout, safe_name, write_cache_bytes
 from papercast.llm.pricing import CHARS_PER_TOKEN
 from papercast.models import Paper
 from papercast.sections import Role, Section, split_sections
@@ -248,6 +248,7 @@ class FullTextFetcher:
             backoff=0.5,
             min_interval=min_interval,
             max_bytes=self.settings.llm.max_pdf_mb * 1024 * 1024,
+            limits=Limits.from_config(self.settings.download),
         )
 
     def close(self) -> None:
@@ -283,11 +284,12 @@ class FullTextFetcher:
             log.info("%s: no full text: %s", paper.id, exc.message)
             return FullText(note=exc.message)
         except (SourceError, PapercastError) as exc:
-            if isinstance(exc, SourceError) and exc.status is None:
+            slow = isinstance(exc, SlowDownloadError)  # one slow server says nothing of others
+            if isinstance(exc, SourceError) and exc.status is None and not slow:
                 self.connection_failures += 1
             log.info("%s: PDF download failed: %s", paper.id, exc.message)
             return FullText(note=f"PDF download failed: {exc.message}")
-        atomic_write_text(text_path, extracted.text, private=True)
+        write_cache_bytes(text_path, extracted.text.encode("utf-8"))  # optional: text is in hand
         return FullText(
             text=extracted.text, pages=extracted.pages, total_pages=extracted.total_pages
         )
@@ -314,5 +316,5 @@ class FullTextFetcher:
         self.downloads += 1
         data = response.content
         if b"%PDF-" in data[:1024]:
-            atomic_write_bytes(path, data, private=True)
+            write_cache_bytes(path, data)
         return data

