@@ -33,7 +33,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own home and working directory and no real credentials."""
     for name in list(os.environ):
-        if name.startswith(("PAPERCAST_", "OPENAI_", "SMTP_")):
+        if name.startswith(("PAPERCAST_", "OPENAI_", "SMTP_", "ZOTERO_")):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("PAPERCAST_HOME", str(home))

@@ -51,7 +51,7 @@ def test_render_writes_the_requested_formats(tmp_path: Path) -> None:
     assert code == 0, out
     folder = Path.cwd() / "papercast-out" / "2024-W41"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "email.html", "issue.html", "issue.md", "issue.txt", "substack.html"
+        "email.html", "issue.bib", "issue.html", "issue.md", "issue.txt", "substack.html"
     ]  # fmt: skip
 
 

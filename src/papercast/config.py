@@ -377,6 +377,60 @@ class EmailConfig(Section):
     retry_backoff: float = Field(default=2.0, ge=0, description="seconds, doubled per retry")
 
 
+class ZoteroConfig(Section):
+    """The reader's Zotero library, read live through the Zotero web API: docs/zotero.md."""
+
+    library_id: str | None = Field(
+        default=None,
+        description="your userID (zotero.org/settings/keys) or the group's number; "
+        "set = `papercast run` syncs first (the key comes from ZOTERO_API_KEY)",
+    )
+    library_type: Literal["user", "group"] = Field(default="user", description="user or group")
+    collections: list[str] = Field(
+        default_factory=list,
+        description="only these collections (names or keys; subcollections included); "
+        "empty: the whole library",
+    )
+    exclude_collections: list[str] = Field(
+        default_factory=list, description="leave out these collections (names or keys)"
+    )
+    api_url: str = Field(
+        default="https://api.zotero.org",
+        description="the Zotero web API (Zotero 7's local API: http://localhost:23119/api)",
+    )
+    page_size: int = Field(default=100, ge=1, le=100, description="items per request")
+    max_wait: float = Field(
+        default=300.0, ge=0, description="longest Backoff/Retry-After honoured, in seconds"
+    )
+    retries: int = Field(default=4, ge=0, le=10, description="retries of a rate-limited request")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.library_id)
+
+
+NotifyEvent = Literal["issue", "empty", "failure"]
+_ALL_EVENTS: tuple[NotifyEvent, ...] = ("issue", "empty", "failure")
+
+
+class NotifyConfig(Section):
+    """Chat and push channels through Apprise (Slack, Discord, Telegram, Matrix, Teams, ntfy,
+    email, JSON webhooks...): docs/notify.md."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="Apprise URLs, one per channel; write secrets as ${ENV_VAR} (expanded from "
+        "the environment when sending, never stored or logged)",
+    )
+    events: list[NotifyEvent] = Field(
+        default_factory=lambda: list(_ALL_EVENTS),
+        description="issue (the week's highlights), empty (a week with nothing new, and why), "
+        "failure (a run that failed or half-failed)",
+    )
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a channel that fails")
+    retry_backoff: float = Field(default=5.0, ge=0, description="seconds, doubled per retry")
+
+
 class PodcastConfig(Section):
     title: str | None = Field(
         default=None, description="the podcast title (default: [issue] show_name)"
@@ -396,8 +450,8 @@ class PodcastConfig(Section):
     base_url: str | None = Field(default=None, description="public URL where episodes live")
 
 
-OutputFormat = Literal["md", "html", "email", "txt", "substack"]
-_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack")
+OutputFormat = Literal["md", "html", "email", "txt", "substack", "bib"]
+_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack", "bib")
 
 
 class PublishConfig(Section):
@@ -509,6 +563,8 @@ class Settings(BaseSettings):
     audio: AudioConfig = Field(default_factory=AudioConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     podcast: PodcastConfig = Field(default_factory=PodcastConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    zotero: ZoteroConfig = Field(default_factory=ZoteroConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
     rank: RankConfig = Field(default_factory=RankConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)

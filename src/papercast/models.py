@@ -278,11 +278,24 @@ class SummaryRecord(Model):
 # --- the issue -------------------------------------------------------------------------
 
 
+class PaperDetails(Model):
+    """What an entry shows beyond the summary (papercast.details): plain text, http(s) links."""
+
+    affiliations: list[str] = Field(default_factory=list)
+    code: list[str] = Field(default_factory=list, description="repositories, project pages")
+    venue: str | None = Field(default=None, description="journal reference or accepted venue")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.affiliations or self.code or self.venue)
+
+
 class IssueEntry(Model):
     """One paper as it appears in an issue."""
 
     paper: Paper
     summary: SummaryRecord | None = None
+    details: PaperDetails | None = None
     score: float = 0.0
     starred: bool = False
     why: str = ""
@@ -316,6 +329,16 @@ class Issue(Model):
         hours, rest = divmod(total, 3600)
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class ChannelDelivery(Model):
+    """What happened to one notice on one ``[notify]`` channel (named, never by its URL)."""
+
+    channel: str = Field(description='e.g. "channel 2 (slack)"')
+    event: Literal["issue", "empty", "failure"]
+    status: Literal["sent", "failed", "already-sent"]
+    attempts: int = 0
+    error: str | None = None
 
 
 # --- what the store keeps about the reader and about every paid call ----------------------

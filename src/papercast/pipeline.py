@@ -25,6 +25,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, derive
+from papercast.details import paper_details
 from papercast.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -45,10 +46,12 @@ from papercast.layout import (
 )
 from papercast.logs import RedactingFilter, RunLogHandler
 from papercast.models import (
+    ChannelDelivery,
     DateWindow,
     Issue,
     IssueEntry,
     Paper,
+    PaperDetails,
     SourceReport,
     SummaryRecord,
     Usage,
@@ -86,6 +89,7 @@ class RunReport(BaseModel):
     exit_code: int = EXIT_OK
     resumed: bool = Field(default=False, description="the selection came from an earlier run")
     sources: list[SourceReport] = Field(default_factory=list)
+    zotero: str | None = Field(default=None, description="what the Zotero sync did")
     nothing_new: str | None = None
     error: str | None = None
     candidates: int = 0
@@ -122,6 +126,9 @@ class RunReport(BaseModel):
         default_factory=list, description="--dry-run: the papers that would be summarized"
     )
     warnings: list[str] = Field(default_factory=list)
+    channels: list[ChannelDelivery] = Field(
+        default_factory=list, description="[notify] channels: what each got (or why not)"
+    )
     stages: list[StageTime] = Field(default_factory=list)
     log_file: str | None = None
 
@@ -282,7 +289,7 @@ def run_week(
             _log_outcome(report)
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
             try:
-                _write_run_json(layout, report)
+                write_run_json(layout, report)
             except StorageError as exc:  # a full out dir: the report still reaches the terminal
                 log.warning("run.json was not written: %s", exc.message)
                 report.outputs = [o for o in report.outputs if Path(o).name != "run.json"]
@@ -334,7 +341,9 @@ class _Run:
         weekly.save(state)
         records = self.summarize(chosen, fulltext_ids)
         entries = [
-            IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
+            IssueEntry(
+                paper=by_id[r.id], score=r.score, why=_why(r), details=self.details(by_id[r.id])
+            )
             for r in chosen_refs
             if r.id in by_id
         ]
@@ -372,6 +381,8 @@ class _Run:
     def fetch(self) -> tuple[WeeklyState, list[Paper]] | None:
         """Fetch and rank; None when there is nothing to make an issue of (the report says why)."""
         report = self.report
+        if self.settings.zotero.configured:
+            self.sync_zotero()
         with self.clock.stage("fetch", f"fetching {report.window.label}"):
             fetched = fetch_window(
                 report.window, settings=self.settings, db=self.db, run_id=self.run_id
@@ -394,6 +405,26 @@ class _Run:
             state = _rank(self.settings, self.db, self.run_id, report.window, papers)
         return state, papers
 
+    def sync_zotero(self) -> None:
+        """Bring the history up to date with the reader's Zotero library; a failure is only a
+        warning (the ranking uses what was synced before)."""
+        from papercast.history.zotero import sync_zotero
+
+        try:
+            with self.clock.stage("zotero", "syncing your Zotero library"):
+                synced = sync_zotero(self.settings, self.db)
+        except Exception as exc:
+            self.report.warnings.append(
+                f"Zotero sync failed, ranking with the history synced before: "
+                f"{failure_reason(exc, log)}"
+            )
+            return
+        self.report.zotero = (
+            f"{synced.library} version {synced.version}: {synced.added} added, "
+            f"{synced.updated} updated, {synced.removed} removed, "
+            f"{synced.skipped_without_id} without an id"
+        )
+
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
         from papercast.picking import apply_picks
 
@@ -415,6 +446,12 @@ class _Run:
             input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens
         )
         report.from_cache = sum(p.cached for p in estimate.papers)
+
+    def details(self, paper: Paper) -> PaperDetails:
+        """Affiliations, code links, venue: from the source, else the full text if it was read."""
+        from papercast.summarize.fulltext import cached_fulltext
+
+        return paper_details(paper, cached_fulltext(self.layout, paper))
 
     def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:
         from papercast.summarize import summarize_papers
@@ -665,7 +702,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_run_json(layout: Layout, report: RunReport) -> None:
+def write_run_json(layout: Layout, report: RunReport) -> None:
     path = layout.issue_dir(report.issue_id) / "run.json"
     report.outputs = sorted({*report.outputs, _relative(path, layout.out_dir)})
     atomic_write_text(path, report.model_dump_json(indent=2) + "\n")

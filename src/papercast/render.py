@@ -28,11 +28,13 @@ from jinja2 import (
 )
 from markupsafe import Markup, escape
 
+from papercast.bibtex import issue_bibtex
 from papercast.config import Settings
+from papercast.details import paper_details
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
-from papercast.models import Issue, IssueEntry
+from papercast.models import Issue, IssueEntry, PaperDetails
 from papercast.resources import templates_dir
 from papercast.text import md_escape, paper_url, plain, safe_url, wrap
 
@@ -45,6 +47,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "email": ("email.html.j2", "email.html"),
     "txt": ("issue.txt.j2", "issue.txt"),
     "substack": ("substack.html.j2", "substack.html"),
+    "bib": ("", "issue.bib"),  # BibTeX, written by papercast.bibtex (no template)
 }
 
 SECTION_LABELS = (
@@ -62,6 +65,24 @@ SOURCE_LABELS = {
     "feed": "Feed",
     "local": "Local file",
 }
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """A code or project link: its URL (http(s) only) and a short label (host/path)."""
+
+    url: str
+    label: str
+
+
+def code_link(url: str) -> CodeLink:
+    label = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return CodeLink(url=url, label=plain(label))
+
+
+def entry_details(entry: IssueEntry) -> PaperDetails:
+    """The entry's details as the run found them, else what the paper's metadata gives."""
+    return entry.details if entry.details is not None else paper_details(entry.paper)
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,9 @@ class EntryView:
     significance_reason: str = ""
     keywords: list[str] = field(default_factory=list)
     extractive: bool = False
+    affiliations: list[str] = field(default_factory=list)
+    venue: str = ""
+    code: list[CodeLink] = field(default_factory=list)
 
 
 def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
@@ -98,6 +122,7 @@ def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
             text = plain(getattr(record.summary, key))
             if text:
                 sections.append((label, text))
+    details = entry_details(entry)
     source = SOURCE_LABELS.get(paper.source, paper.source)
     if paper.source == "feed" and paper.origin:
         source = plain(paper.origin)
@@ -123,6 +148,9 @@ def entry_view(entry: IssueEntry, n: int, *, authors_shown: int) -> EntryView:
         else "",
         keywords=[plain(k) for k in record.summary.keywords] if record else [],
         extractive=bool(record and record.extractive),
+        affiliations=[plain(a) for a in details.affiliations],
+        venue=plain(details.venue or ""),
+        code=[code_link(u) for u in (safe_url(c) for c in details.code) if u],
     )
 
 
@@ -225,11 +253,14 @@ def render_format(
     env: Environment | None = None,
     **extra: Any,
 ) -> str:
-    """The text of one format (md, html, email, txt, substack) of ``issue``."""
+    """The text of one format (md, html, email, txt, substack, bib) of ``issue``."""
     if fmt not in FORMATS:
         raise InputError(
             f"unknown format {fmt!r}", f"choose from {', '.join(FORMATS)} (comma-separated)"
         )
+    if fmt == "bib":
+        entries = [*issue.highlights, *issue.noteworthy]
+        return issue_bibtex(issue, {e.paper.id: entry_details(e) for e in entries})
     env = env or make_environment(settings)
     text = render_template(env, FORMATS[fmt][0], issue_context(issue, settings, **extra))
     if fmt == "email":

@@ -339,4 +339,38 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE tts_calls ADD COLUMN words INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        20,
+        "channels: which notice went to which channel, so a rerun never posts twice",
+        """
+        CREATE TABLE channel_deliveries (
+            issue_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            error TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (issue_id, channel, event)
+        );
+        """,
+    ),
+    (
+        43,
+        "history: the Zotero library's synced version and which item is which history row",
+        """
+        CREATE TABLE zotero_sync (
+            library TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            synced_at TEXT NOT NULL
+        );
+        CREATE TABLE zotero_items (
+            library TEXT NOT NULL,
+            item_key TEXT NOT NULL,
+            history_key TEXT NOT NULL,
+            PRIMARY KEY (library, item_key)
+        );
+        """,
+    ),
 ]
