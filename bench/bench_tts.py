@@ -5,8 +5,13 @@
 2. Time to build a full episode of the example newsletter (weekly-ai-papers-2024-10-13.txt,
    whose reference reading lasts 16:39) cold (empty segment cache), warm (everything cached,
    new folder) and rerun (same folder: the finished episode is reused).
+3. (issue 16) A 15-minute two-host dialogue of the same issue from cold caches against its
+   narration, built in the same run from cold caches too (the narration is the baseline): two
+   Piper voices (the built-in one and a copy under another name, the only voice offline), the
+   script written by the fake OpenAI server of tests/support on 127.0.0.1 (it answers at once,
+   so the time is papercast's and Piper's, not a model's); then the dialogue's rerun.
 
-    python bench/bench_tts.py [--examples DIR] [--paragraphs N] [--workers 2]
+    python bench/bench_tts.py [--examples DIR] [--paragraphs N] [--workers 2] [--only dialogue]
 
 Results go in docs/benchmarks.md ("Audio").
 """
@@ -23,13 +28,17 @@ import time
 from datetime import date
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/support
+
 from papercast.audio import build_episode
-from papercast.audio.engines.piper import PiperEngine
+from papercast.audio.engines.piper import PiperEngine, default_voice
 from papercast.audio.spoken import to_spoken
 from papercast.audio.wav import wav_seconds
 from papercast.config import Settings
 from papercast.layout import Layout
 from papercast.models import Issue, IssueEntry, Paper, Summary, SummaryRecord
+from papercast.store import Database
+from support.fake_openai import FakeOpenAI
 
 FIELDS = ("tldr", "method", "results", "critiques", "implications")
 
@@ -92,8 +101,14 @@ def main() -> None:
     parser.add_argument("--paragraphs", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--minutes", type=float, default=15.0, help="dialogue vs narration")
+    parser.add_argument("--only", choices=("all", "dialogue"), default="all")
     args = parser.parse_args()
     issue = parse_newsletter(args.examples / "weekly-ai-papers-2024-10-13.txt")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if args.only == "dialogue":
+        dialogue_vs_narration(issue, args.workers, args.minutes)
+        return
     paragraphs = [
         to_spoken(getattr(e.summary.summary, f))
         for e in issue.highlights
@@ -101,7 +116,6 @@ def main() -> None:
         for f in FIELDS
     ]
     texts = [p for p in paragraphs if p][: args.paragraphs]
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     print(f"load average: {os.getloadavg()[0]:.2f} (the cores are shared)")
     print(f"{len(texts)} paragraphs, {sum(len(t.split()) for t in texts)} words")
 
@@ -143,6 +157,60 @@ def main() -> None:
                 f"{episode.segments_synthesized} synthesized, {episode.segments_cached} cached, "
                 f"{episode.mp3_path.stat().st_size / 1e6:.1f} MB)"
             )
+    dialogue_vs_narration(issue, args.workers, args.minutes)
+
+
+def dialogue_vs_narration(issue: Issue, workers: int, minutes: float) -> None:
+    """Narration (baseline) and two-host dialogue of ``issue``, both from cold caches."""
+    print(f"load average: {os.getloadavg()[0]:.2f} (the cores are shared)")
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, FakeOpenAI() as fake:
+        for style in ("narration", "dialogue"):
+            home = Path(tmp) / style
+            layout = Layout(home=home / "home", out_dir=home / "out")
+            layout.ensure()
+            model, config = default_voice()
+            layout.voices_dir.mkdir(parents=True, exist_ok=True)
+            (layout.voices_dir / "en_US-joe-copy.onnx").symlink_to(model)
+            (layout.voices_dir / "en_US-joe-copy.onnx.json").symlink_to(config)
+            audio: dict[str, object] = {"workers": workers, "max_minutes": minutes}
+            if style == "dialogue":
+                audio |= {"style": "dialogue", "voices": ["joe", "en_US-joe-copy"]}
+            settings = Settings(
+                home=home / "home",
+                llm={"base_url": fake.base_url, "model": "gpt-4o-mini"},
+                audio=audio,
+            )
+            db = Database(layout.db_path)
+            for run in ("cold", "rerun") if style == "dialogue" else ("cold",):
+                calls = len(fake.completion_calls)
+                started = time.perf_counter()
+                episode = build_episode(
+                    issue, settings=settings, layout=layout, db=db, out_dir=home / "out"
+                )
+                wall = time.perf_counter() - started
+                results[f"{style} {run}"] = wall
+                plan = ""
+                if episode.dialogue is not None:
+                    d = episode.dialogue
+                    plan = (
+                        f"; planned {d.planned_minutes:.2f} min, script {d.script_minutes:.2f}, "
+                        f"spoken {d.actual_minutes:.2f} "
+                        f"({(d.actual_minutes or 0) / d.planned_minutes - 1:+.1%}), "
+                        f"{d.words_per_minute:g} wpm {'measured' if d.rate_measured else 'default'}"
+                        f", {len(fake.completion_calls) - calls} LLM requests, "
+                        f"{len(d.narrated)} narrated"
+                    )
+                print(
+                    f"{style} {run}: {wall:6.1f} s wall for {episode.duration} of audio "
+                    f"({episode.words} words, {len(episode.chapters)} chapters, "
+                    f"{episode.segments_synthesized} synthesized, {episode.segments_cached} "
+                    f"cached){plan}"
+                )
+            db.close()
+    ratio = results["dialogue cold"] / results["narration cold"]
+    print(f"dialogue cold / narration cold: x{ratio:.2f}")
+    print(f"load average: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

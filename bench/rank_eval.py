@@ -28,18 +28,24 @@ A real reader. ../shared/ranking-dev/screening-2024-06-07.csv (or --real-reader 
 the 180 he picked. Protocol (its README): the history is everything screened before 2024-07-10,
 the candidates are ranked per later screening day; batches with at least 20 rows and one pick
 are scored (average precision and recall in the top 20%, mean over batches). Every backend runs
-through the real CLI (`papercast rank --history H --candidates C`, a subprocess: titles and
-links only, in a fixed shuffled order so that no ranker profits from the file's own order),
-against same-run baselines: random (expected value over 200 shuffles) and a plain TF-IDF
-(word 1-2-grams, sublinear tf, English stop words) + balanced logistic regression. The spread
-is shown per batch and as a bootstrap over batches. A diagnostic (it uses the paper dates, which
-no ranker sees) shows how much of each batch was the backlog since the previous screening.
+through the real CLI (`papercast rank --history H --candidates C`, a subprocess: titles, links,
+screening days and paper dates, in a fixed shuffled order so that no ranker profits from the
+file's own order), against same-run baselines: random (expected value over 200 shuffles) and a
+plain TF-IDF (word 1-2-grams, sublinear tf, English stop words) + balanced logistic regression.
+The default also runs with the paper dates withheld (the ranker before its batch features) and,
+as a control, with the paper dates shuffled among the papers of each screening day: a gain
+that comes from the dates must vanish there. The spread is shown per batch, as a bootstrap over
+batches, and as a paired bootstrap of the differences. A diagnostic shows how much of each
+batch was the backlog since the previous screening. A rolling evaluation ranks every screening
+day from 2024-06-21 (13 days) from everything screened before it (--skip-rolling skips it).
 
 Speed. 20,000 history rows x 5,000 candidates through the real CLI (`papercast rank ...`, a
-subprocess), against the keyword-only backend on the same files in the same run.
+subprocess), against the keyword-only backend on the same files in the same run. The history
+carries screening days and paper dates and the candidates dates, so the batch features are
+computed and learned too.
 
     python bench/rank_eval.py [--listings DIR] [--real-reader PATH] [--skip-real]
-                              [--skip-speed] [--skip-quality] [--skip-embeddings]
+                              [--skip-rolling] [--skip-speed] [--skip-quality] [--skip-embeddings]
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -372,12 +378,39 @@ def real_split(rows: Sequence[Screened]) -> RealSplit:
 
 
 def write_real_history(path: Path, history: Sequence[Screened]) -> None:
-    """What the reader saw before: the screening day is the date (recency weighting uses it)."""
+    """What the reader saw before: the screening day dates each row (recency weighting) and
+    makes the batch; the paper's date (empty when withheld) places it in its batch."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["title", "url", "picked", "date"])
+        writer.writerow(["title", "url", "picked", "date", "screened_on", "paper_date"])
         for row in history:
-            writer.writerow([row.title, row.url, int(row.picked), row.screened_on])
+            day = row.screened_on
+            writer.writerow([row.title, row.url, int(row.picked), day, day, row.paper_date])
+
+
+DATE_MODES = {
+    "dates": "the paper dates as logged",
+    "no dates": "the paper dates withheld (the ranker before the batch features)",
+    "shuffled dates": "control: the paper dates shuffled among the papers of each screening day",
+}
+
+
+def with_dates(rows: Sequence[Screened], mode: str) -> list[Screened]:
+    """The log as a ranker sees it in one of DATE_MODES (history and candidates alike)."""
+    if mode == "dates":
+        return list(rows)
+    if mode == "no dates":
+        return [replace(r, paper_date="") for r in rows]
+    by_day: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_day.setdefault(row.screened_on, []).append(index)
+    result = list(rows)
+    for day, indices in by_day.items():
+        dates = [rows[i].paper_date for i in indices]
+        random.Random(f"shuffled-dates:{day}").shuffle(dates)
+        for i, paper_date in zip(indices, dates, strict=True):
+            result[i] = replace(rows[i], paper_date=paper_date)
+    return result
 
 
 def shuffled_batch(batch: Sequence[Screened], day: str) -> list[Screened]:
@@ -395,7 +428,12 @@ def cli_rank(
     with tempfile.TemporaryDirectory() as tmp:
         candidates = Path(tmp) / "candidates.jsonl"
         candidates.write_text(
-            "".join(json.dumps({"id": r.url, "title": r.title}) + "\n" for r in batch),
+            "".join(
+                json.dumps({"id": r.url, "title": r.title, "date": r.paper_date}) + "\n"
+                if r.paper_date
+                else json.dumps({"id": r.url, "title": r.title}) + "\n"
+                for r in batch
+            ),
             encoding="utf-8",
         )
         out = Path(tmp) / "ranked.jsonl"
@@ -466,7 +504,106 @@ def bootstrap(per_batch: Sequence[tuple[float, float]], seed: int = 0) -> list[t
     return bounds
 
 
-def real_reader(given: Path | None, with_embeddings: bool) -> None:
+def bootstrap_difference(
+    new: Sequence[tuple[float, float]], old: Sequence[tuple[float, float]], seed: int = 0
+) -> list[tuple[float, float, float]]:
+    """(mean, 5th, 95th percentile) of the per-batch difference new - old, MAP then R@20%,
+    over batches drawn with replacement (paired: the same batches for both)."""
+    deltas = [(a[0] - b[0], a[1] - b[1]) for a, b in zip(new, old, strict=True)]
+    bounds = bootstrap(deltas, seed)
+    return [(statistics.fmean(d[k] for d in deltas), bounds[k][0], bounds[k][1]) for k in (0, 1)]
+
+
+def print_methods(per_batch: dict[str, list[tuple[float, float]]], notes: dict[str, str]) -> None:
+    print("| method | MAP | R@20% | MAP 90% interval | R@20% 90% interval |")
+    print("|---|---:|---:|---|---|")
+    for method, values in per_batch.items():
+        (map_lo, map_hi), (rec_lo, rec_hi) = bootstrap(values)
+        note = f" ({notes[method]})" if method in notes else ""
+        print(
+            f"| {method}{note} | {statistics.fmean(v[0] for v in values):.3f} "
+            f"| {statistics.fmean(v[1] for v in values):.3f} | {map_lo:.3f}-{map_hi:.3f} "
+            f"| {rec_lo:.3f}-{rec_hi:.3f} |"
+        )
+
+
+def print_differences(
+    per_batch: dict[str, list[tuple[float, float]]], pairs: Sequence[tuple[str, str]]
+) -> None:
+    print("| difference (paired over batches) | MAP | MAP 90% interval | R@20% | R@20% 90% |")
+    print("|---|---:|---|---:|---|")
+    for new, old in pairs:
+        (dm, mlo, mhi), (dr, rlo, rhi) = bootstrap_difference(per_batch[new], per_batch[old])
+        print(
+            f"| {new} - {old} | {dm:+.3f} | {mlo:+.3f} to {mhi:+.3f} | {dr:+.3f} "
+            f"| {rlo:+.3f} to {rhi:+.3f} |"
+        )
+
+
+def random_expected(order: Sequence[Screened]) -> tuple[float, float]:
+    rng = random.Random(0)
+    draws = []
+    for _ in range(200):
+        labels = [r.picked for r in order]
+        rng.shuffle(labels)
+        draws.append(real_metrics(labels))
+    return statistics.fmean(d[0] for d in draws), statistics.fmean(d[1] for d in draws)
+
+
+ROLLING_FROM = "2024-06-21"  # the first screening day with an earlier day to learn from
+
+
+def rolling(rows: Sequence[Screened], env: dict[str, str], tmp: Path) -> None:
+    """Every screening day from ROLLING_FROM with >= MIN_BATCH rows and a pick, each ranked
+    from everything screened before it (the past only), in each of DATE_MODES."""
+    days: dict[str, list[Screened]] = {}
+    for row in rows:
+        days.setdefault(row.screened_on, []).append(row)
+    scored = [
+        day
+        for day, batch in sorted(days.items())
+        if day >= ROLLING_FROM and len(batch) >= MIN_BATCH and any(r.picked for r in batch)
+    ]
+    if not scored:
+        print("rolling evaluation: no screening day to score")
+        return
+    variants = {mode: with_dates(rows, mode) for mode in DATE_MODES}
+    per_batch: dict[str, list[tuple[float, float]]] = {}
+    for day in scored:
+        past = [r for r in rows if r.screened_on < day]
+        batch = shuffled_batch(days[day], day)
+        per_batch.setdefault("random", []).append(random_expected(batch))
+        per_batch.setdefault("plain TF-IDF+LR", []).append(
+            real_metrics(plain_tfidf_lr(past, batch))
+        )
+        for mode, variant in variants.items():
+            history = tmp / f"rolling-{mode.replace(' ', '-')}.csv"
+            write_real_history(history, [r for r in variant if r.screened_on < day])
+            by_url = {r.url: r for r in variant if r.screened_on == day}
+            ranked = cli_rank("tfidf", history, [by_url[r.url] for r in batch], env)
+            per_batch.setdefault(f"tfidf, {mode}", []).append(
+                real_metrics([r.picked for r in ranked])
+            )
+    print(
+        f"Rolling evaluation: {len(scored)} screening days from {scored[0]} to {scored[-1]}, "
+        "each ranked by `papercast rank` from everything screened before it"
+    )
+    print()
+    print_methods(per_batch, {})
+    print()
+    print_differences(
+        per_batch,
+        [("tfidf, dates", "tfidf, no dates"), ("tfidf, shuffled dates", "tfidf, no dates")],
+    )
+    print()
+    print("| day | rows | picks | " + " | ".join(f"{m} AP" for m in per_batch) + " |")
+    print("|---|---:|---:|" + "---:|" * len(per_batch))
+    for index, day in enumerate(scored):
+        cells = " | ".join(f"{values[index][0]:.3f}" for values in per_batch.values())
+        print(f"| {day} | {len(days[day])} | {sum(r.picked for r in days[day])} | {cells} |")
+
+
+def real_reader(given: Path | None, with_embeddings: bool, with_rolling: bool = True) -> None:
     path, tried = find_real_reader(given)
     if path is None:
         print("real reader: skipped, no screening history found; looked for:")
@@ -474,14 +611,23 @@ def real_reader(given: Path | None, with_embeddings: bool) -> None:
             print(f"  {candidate}")
         print("pass --real-reader PATH (the CSV or its folder)")
         return
-    split = real_split(load_screening(path))
+    rows = load_screening(path)
+    splits = {mode: real_split(with_dates(rows, mode)) for mode in DATE_MODES}
+    split = splits["dates"]
     n_picks = sum(r.picked for r in split.history)
     print(
         f"real reader: {path} ({len(split.history)} history rows with {n_picks} picks before "
         f"{CUTOFF}; {len(split.batches)} scored batches, {split.unscored} later days unscored)"
     )
-    backends = ["tfidf", "hybrid", "keywords"] if HAS_STATIC else ["tfidf", "keywords"]
-    notes = {"keywords": "no interests given: the (shuffled) file order"}
+    print(
+        "Every ranker gets the titles, the screening days and (unless said) the paper dates: "
+        + "; ".join(f"{mode}: {what}" for mode, what in DATE_MODES.items())
+    )
+    backends = ["hybrid", "keywords"] if HAS_STATIC else ["keywords"]
+    notes = {
+        "tfidf": "the default",
+        "keywords": "no interests given: newest first, then the shuffled file order",
+    }
     if with_embeddings:
         backends.append("embeddings")
         notes["embeddings"] = "fake BoW server: plumbing only"
@@ -499,81 +645,80 @@ def real_reader(given: Path | None, with_embeddings: bool) -> None:
 
             fake = stack.enter_context(FakeOpenAI())
             env["PAPERCAST_RANK__EMBEDDING_BASE_URL"] = fake.base_url
-        history = Path(tmp) / "history.csv"
-        write_real_history(history, split.history)
+        histories = {}
+        for mode, variant in splits.items():
+            histories[mode] = Path(tmp) / f"history-{mode.replace(' ', '-')}.csv"
+            write_real_history(histories[mode], variant.history)
         for day, batch in split.batches.items():
             order = shuffled_batch(batch, day)
-            rng = random.Random(0)
-            draws = []
-            for _ in range(200):
-                labels = [r.picked for r in order]
-                rng.shuffle(labels)
-                draws.append(real_metrics(labels))
-            per_batch.setdefault("random", []).append(
-                (statistics.fmean(d[0] for d in draws), statistics.fmean(d[1] for d in draws))
-            )
+            per_batch.setdefault("random", []).append(random_expected(order))
             per_batch.setdefault("plain TF-IDF+LR", []).append(
                 real_metrics(plain_tfidf_lr(split.history, order))
             )
             fresh = newest_listing(order)
-            for backend in backends:
-                ranked = cli_rank(backend, history, order, env)
-                per_batch.setdefault(backend, []).append(real_metrics([r.picked for r in ranked]))
-                if backend == "tfidf":
+            for mode, variant in splits.items():
+                by_url = {r.url: r for r in variant.batches[day]}
+                ranked = cli_rank("tfidf", histories[mode], [by_url[r.url] for r in order], env)
+                name = "tfidf" if mode == "dates" else f"tfidf, {mode}"
+                per_batch.setdefault(name, []).append(real_metrics([r.picked for r in ranked]))
+                if mode == "no dates":
                     first = sorted(ranked, key=lambda r: r.url not in fresh)  # stable
-                    diagnostic.setdefault("tfidf, newest listing first", []).append(
+                    diagnostic.setdefault("tfidf, no dates, newest listing first", []).append(
                         real_metrics([r.picked for r in first])
                     )
+            for backend in backends:
+                ranked = cli_rank(backend, histories["dates"], order, env)
+                per_batch.setdefault(backend, []).append(real_metrics([r.picked for r in ranked]))
+            rng = random.Random(0)
             draws = []
             for _ in range(200):
-                rows = list(order)
-                rng.shuffle(rows)
-                first = sorted(rows, key=lambda r: r.url not in fresh)  # stable
+                shuffled = list(order)
+                rng.shuffle(shuffled)
+                first = sorted(shuffled, key=lambda r: r.url not in fresh)  # stable
                 draws.append(real_metrics([r.picked for r in first]))
             diagnostic.setdefault("random, newest listing first", []).append(
                 (statistics.fmean(d[0] for d in draws), statistics.fmean(d[1] for d in draws))
             )
-    print()
-    print("| method | MAP | R@20% | MAP 90% interval | R@20% 90% interval |")
-    print("|---|---:|---:|---|---|")
-    for method, values in per_batch.items():
-        (map_lo, map_hi), (rec_lo, rec_hi) = bootstrap(values)
-        note = f" ({notes[method]})" if method in notes else ""
+        print()
+        print_methods(per_batch, notes)
+        print()
+        print_differences(
+            per_batch, [("tfidf", "tfidf, no dates"), ("tfidf, shuffled dates", "tfidf, no dates")]
+        )
+        print()
+        methods = list(per_batch)
+        print("| batch | rows | picks | " + " | ".join(f"{m} AP / R@20%" for m in methods) + " |")
+        print("|---|---:|---:|" + "---|" * len(methods))
+        for index, (day, batch) in enumerate(split.batches.items()):
+            cells = " | ".join(
+                f"{per_batch[m][index][0]:.3f} / {per_batch[m][index][1]:.2f}" for m in methods
+            )
+            print(f"| {day} | {len(batch)} | {sum(r.picked for r in batch)} | {cells} |")
+        print()
+        print("Diagnostic (hand-made from the paper dates): newest listing vs backlog")
         print(
-            f"| {method}{note} | {statistics.fmean(v[0] for v in values):.3f} "
-            f"| {statistics.fmean(v[1] for v in values):.3f} | {map_lo:.3f}-{map_hi:.3f} "
-            f"| {rec_lo:.3f}-{rec_hi:.3f} |"
+            "| batch | rows | newest listing (+ hand-added) rows | picks there "
+            "| picks in the backlog |"
         )
-    print()
-    methods = list(per_batch)
-    print("| batch | rows | picks | " + " | ".join(f"{m} AP / R@20%" for m in methods) + " |")
-    print("|---|---:|---:|" + "---|" * len(methods))
-    for index, (day, batch) in enumerate(split.batches.items()):
-        cells = " | ".join(
-            f"{per_batch[m][index][0]:.3f} / {per_batch[m][index][1]:.2f}" for m in methods
-        )
-        print(f"| {day} | {len(batch)} | {sum(r.picked for r in batch)} | {cells} |")
-    print()
-    print("Diagnostic (uses the paper dates, which no ranker sees): newest listing vs backlog")
-    print(
-        "| batch | rows | newest listing (+ hand-added) rows | picks there | picks in the backlog |"
-    )
-    print("|---|---:|---:|---:|---:|")
-    for day, batch in split.batches.items():
-        fresh = newest_listing(batch)
-        print(
-            f"| {day} | {len(batch)} | {len(fresh)} | "
-            f"{sum(r.picked for r in batch if r.url in fresh)} | "
-            f"{sum(r.picked for r in batch if r.url not in fresh)} |"
-        )
-    print()
-    print("| diagnostic ranking (knows the listing dates) | MAP | R@20% |")
-    print("|---|---:|---:|")
-    for method, values in diagnostic.items():
-        print(
-            f"| {method} | {statistics.fmean(v[0] for v in values):.3f} "
-            f"| {statistics.fmean(v[1] for v in values):.3f} |"
-        )
+        print("|---|---:|---:|---:|---:|")
+        for day, batch in split.batches.items():
+            fresh = newest_listing(batch)
+            print(
+                f"| {day} | {len(batch)} | {len(fresh)} | "
+                f"{sum(r.picked for r in batch if r.url in fresh)} | "
+                f"{sum(r.picked for r in batch if r.url not in fresh)} |"
+            )
+        print()
+        print("| diagnostic ranking (a hand-set rule on the listing dates) | MAP | R@20% |")
+        print("|---|---:|---:|")
+        for method, values in diagnostic.items():
+            print(
+                f"| {method} | {statistics.fmean(v[0] for v in values):.3f} "
+                f"| {statistics.fmean(v[1] for v in values):.3f} |"
+            )
+        if with_rolling:
+            print()
+            rolling(rows, env, Path(tmp))
 
 
 # --- speed --------------------------------------------------------------------------------
@@ -608,23 +753,42 @@ def time_cli(args: list[str], env: dict[str, str], repeat: int = 2) -> float:
     return min(times)
 
 
-def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
+def write_speed_files(
+    pool: list[Doc], n_history: int, n_candidates: int, base: Path, dated: bool
+) -> tuple[Path, Path]:
+    """A synthetic history and candidates file; ``dated``: with screening days (batches of 200)
+    and paper dates, so the batch features are computed and learned too."""
+    suffix = "dated" if dated else "plain"
+    history = base / f"history-{suffix}.csv"
+    with history.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        dates = ["screened_on", "paper_date"] if dated else []
+        writer.writerow(["title", "abstract", "id", "picked", *dates])
+        rng = random.Random(1)
+        for i, (t, a) in enumerate(synthetic_rows(pool, n_history, 1)):
+            screened = START + timedelta(days=i // 200)
+            listed = screened - timedelta(days=rng.randrange(6))
+            picked = int(rng.random() < 0.05)
+            when = [screened.date(), listed.date()] if dated else []
+            writer.writerow([t, a, f"h{i}", picked, *when])
+    candidates = base / f"candidates-{suffix}.jsonl"
+    newest = START + timedelta(days=n_history // 200)
+    rows = []
+    for i, (t, a) in enumerate(synthetic_rows(pool, n_candidates, 2)):
+        row = {"id": f"c{i}", "title": t, "abstract": a}
+        if dated:
+            row["date"] = (newest - timedelta(days=i % 6)).date().isoformat()
+        rows.append(json.dumps(row) + "\n")
+    candidates.write_text("".join(rows), encoding="utf-8")
+    return history, candidates
+
+
+def speed(pool: list[Doc], n_history: int, n_candidates: int, with_hybrid: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        history = base / "history.csv"
-        with history.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["title", "abstract", "id", "picked"])
-            rng = random.Random(1)
-            for i, (t, a) in enumerate(synthetic_rows(pool, n_history, 1)):
-                writer.writerow([t, a, f"h{i}", int(rng.random() < 0.05)])
-        candidates = base / "candidates.jsonl"
-        candidates.write_text(
-            "".join(
-                json.dumps({"id": f"c{i}", "title": t, "abstract": a}) + "\n"
-                for i, (t, a) in enumerate(synthetic_rows(pool, n_candidates, 2))
-            ),
-            encoding="utf-8",
+        history, candidates = write_speed_files(pool, n_history, n_candidates, base, dated=True)
+        plain_history, plain_candidates = write_speed_files(
+            pool, n_history, n_candidates, base, dated=False
         )
         env = {**os.environ, "PAPERCAST_HOME": str(base / "home")}
         common = ["rank", "--history", str(history), "--candidates", str(candidates)]
@@ -634,13 +798,16 @@ def speed(pool: list[Doc], n_history: int, n_candidates: int) -> None:
         lines = out.read_text(encoding="utf-8").splitlines()
         assert len(lines) == n_candidates, len(lines)
         with_why = time_cli([*common, "--why", "--out", str(out)], env)
+        plain = ["rank", "--history", str(plain_history), "--candidates", str(plain_candidates)]
+        undated = time_cli([*plain, "--out", str(out)], env)
         print(
             f"speed: {n_history} history x {n_candidates} candidates, `papercast rank` "
             f"(subprocess, {os.cpu_count()} cores): tfidf {tfidf:.1f} s (with --why "
             f"{with_why:.1f} s); keyword-only baseline {baseline:.1f} s; "
-            f"ratio {tfidf / baseline:.2f}x"
+            f"ratio {tfidf / baseline:.2f}x; the same files without dates (no batch features) "
+            f"{undated:.1f} s, ratio {undated / baseline:.2f}x"
         )
-        if HAS_STATIC:
+        if HAS_STATIC and with_hybrid:
             hybrid = time_cli([*common, "--backend", "hybrid", "--out", str(out)], env)
             print(f"speed: hybrid {hybrid:.1f} s; ratio to the baseline {hybrid / baseline:.2f}x")
 
@@ -674,7 +841,11 @@ def main() -> None:
         + str(REAL_READER_FILE),
     )
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument(
+        "--skip-rolling", action="store_true", help="real reader: the 6-day split only"
+    )
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-hybrid-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-embeddings", action="store_true")
     parser.add_argument("--history", type=int, default=20000)
@@ -687,10 +858,14 @@ def main() -> None:
         quality(pool, with_embeddings=not args.skip_embeddings)
     if not args.skip_real:
         print()
-        real_reader(args.real_reader, with_embeddings=not args.skip_embeddings)
+        real_reader(
+            args.real_reader,
+            with_embeddings=not args.skip_embeddings,
+            with_rolling=not args.skip_rolling,
+        )
     if not args.skip_speed:
         print()
-        speed(pool, args.history, args.candidates)
+        speed(pool, args.history, args.candidates, with_hybrid=not args.skip_hybrid_speed)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Runs, each in its own subprocess (wall time and that process's peak RSS via ``os
   sample     papercast run --sample     the README's offline demo, cold then warm (a rerun)
   scale      bench/bench_scale.py       5,000 candidates, 500 summaries through run_week
   safetext   bench/bench_safe_text.py   Paper validation with and without models.safe_text
+  serve      bench/bench_serve.py       the web app: a 5,000-candidate week, search over 50,000
 
 Machines differ and the cores may be shared, so every wall time is also given as a ratio to
 a **baseline measured in the same run**: a fixed CPU workload (hashing, JSON, sorting: the
@@ -215,6 +216,16 @@ def benchmarks(quick: bool) -> list[tuple[str, str, list[str], dict[str, object]
                 py,
                 str(BENCH / "bench_safe_text.py"),
                 *(["--papers", "300", "--repeat", "2"] if quick else []),
+            ],
+            {},
+        ),
+        (
+            "serve",
+            "the web app: a week of 5,000, search over 50,000 summarized papers",
+            [
+                py,
+                str(BENCH / "bench_serve.py"),
+                *(["--papers", "5000", "--week", "500", "--queries", "40"] if quick else []),
             ],
             {},
         ),

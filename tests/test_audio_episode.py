@@ -32,6 +32,7 @@ from support.audio_fakes import RATE, ToneEngine, decode_mp3, entry, make_issue,
 
 # Small pauses keep the tests quick; the arithmetic below uses them.
 AUDIO = {"paragraph_pause_ms": 300, "chapter_pause_ms": 700}
+EPISODE_FILES = ["chapters.json", "episode.mp3", "episode.txt", "episode.vtt"]
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_episode_has_tags_chapters_and_json_matching_the_audio(
     mp3 = out / "episode.mp3"
     assert episode.mp3_path == mp3 and mp3.is_file()
     assert episode.chapters_path == out / "chapters.json"
-    assert sorted(p.name for p in out.iterdir()) == ["chapters.json", "episode.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == EPISODE_FILES
 
     info = MP3(mp3).info
     assert info.channels == 1 and info.sample_rate == 44100 and info.bitrate == 64000
@@ -119,7 +120,8 @@ def test_episode_has_tags_chapters_and_json_matching_the_audio(
     assert document["chapters"][2]["url"] == "https://arxiv.org/abs/2410.00002"
     assert "url" not in document["chapters"][0]
 
-    assert episode.duration == f"{int(info.length // 60)}:{round(info.length) % 60:02d}"
+    minutes, seconds = episode.duration.split(":")
+    assert len(seconds) == 2 and abs(int(minutes) * 60 + int(seconds) - info.length) <= 0.5
     assert episode.highlights_read == ["arxiv:2410.00001", "arxiv:2410.00002"]
 
 
@@ -218,7 +220,7 @@ def test_silent_audio_is_an_error_and_the_previous_episode_stays(
             issue, settings=settings, layout=layout, out_dir=out, engine=ToneEngine(amplitude=0.0)
         )
     assert (out / "episode.mp3").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["chapters.json", "episode.mp3"]
+    assert sorted(p.name for p in out.iterdir()) == EPISODE_FILES
 
 
 def test_audio_far_shorter_than_its_text_is_an_error(
@@ -517,3 +519,101 @@ def test_a_german_episode_has_german_chapters_and_language_tags(
         ).mp3_path
     )  # fmt: skip
     assert english["TLAN"].text == ["eng"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.0, "0:00"),
+        (59.4, "0:59"),
+        (59.6, "1:00"),  # rounds to the nearest second, carrying into the minutes
+        (119.5, "2:00"),  # the x:59.5 case: 120 s once rounded, so the minute carries
+        (600.0, "10:00"),
+        (3599.6, "1:00:00"),
+        (3723.0, "1:02:03"),
+    ],
+)
+def test_episode_duration_reads_as_a_clock(seconds: float, shown: str) -> None:
+    from papercast.audio.episode import Episode
+
+    assert Episode.model_construct(duration_seconds=seconds).duration == shown
+
+
+def tone_level(
+    samples: np.ndarray, start: float, end: float, hz: float, rate: int = 44100
+) -> float:
+    """Amplitude of the ``hz`` sine in [start, end) seconds: a Hann-windowed projection, so the
+    voice (a 220 Hz tone) does not count towards the music (523 Hz), whatever else plays."""
+    window = samples[int(start * rate) : int(end * rate)].astype(np.float64)
+    assert window.size > rate // 10, (start, end)
+    hann = np.hanning(window.size)
+    phase = np.exp(-2j * np.pi * hz * np.arange(window.size) / rate)
+    return float(2 * abs(np.sum(window * hann * phase)) / np.sum(hann))
+
+
+def db(ratio: float) -> float:
+    return 20 * math.log10(max(ratio, 1e-9))
+
+
+def test_music_is_ducked_under_the_voice_faded_out_and_back_for_the_outro(
+    layout: Layout, tmp_path: Path
+) -> None:
+    """[audio] music as docs/audio.md describes it, measured in the decoded MP3: alone for 3 s,
+    then music_gain_db (-20 dB) under the intro, i.e. 14 dB below the lead-in (which plays at
+    -6 dB), faded out before the papers, silent under them, back under the outro, louder in the
+    last 4 s and faded to nothing at the end."""
+    music = tmp_path / "music.wav"
+    t = np.arange(RATE * 30) / RATE  # longer than the intro; the outro loops it
+    tune = (0.5 * np.sin(2 * np.pi * 523 * t) * 32767).astype("<i2").tobytes()
+    from papercast.audio.wav import pcm_to_wav
+
+    music.write_bytes(pcm_to_wav(tune, RATE))
+    words = " ".join(["word"] * 40)  # 12 s of voice at 0.3 s a word
+    episode = build_episode(
+        make_issue([entry(1), entry(2)], intro=f"Welcome. {words}", outro=f"Bye. {words}"),
+        settings=Settings(audio={**AUDIO, "music": music, "music_gain_db": -20}),
+        layout=layout,
+        out_dir=tmp_path / "e",
+        engine=ToneEngine(),
+    )
+    samples = decode_mp3(episode.mp3_path)
+    total = samples.size / 44100
+    papers_at, outro_at = episode.chapters[1].start_seconds, episode.chapters[-1].start_seconds
+    assert papers_at > 14 and total - outro_at > 12
+
+    def music_at(start: float, end: float) -> float:
+        return tone_level(samples, start, end, 523)
+
+    lead = music_at(0.6, 2.8)  # after the 0.5 s fade-in, before the voice
+    ducked = music_at(3.5, papers_at - 3.5)  # under the intro, before its fade-out
+    assert lead > 0.02
+    assert -17 < db(ducked / lead) < -11  # -20 dB under the voice vs -6 dB alone: 14 dB down
+    assert music_at(papers_at - 0.6, papers_at) < 0.5 * ducked  # fading out...
+    assert music_at(papers_at + 0.5, outro_at - 0.5) < 0.05 * ducked  # ...gone under the papers
+    assert -17 < db(music_at(outro_at + 1.5, total - 5) / lead) < -11  # under the outro
+    assert -4 < db(music_at(total - 3.9, total - 2.6) / lead) < 3  # the last 4 s, alone
+    assert music_at(total - 0.3, total) < 0.1 * lead  # and faded to nothing
+    # the voice itself is not ducked: as loud under the music as between the papers
+    assert (
+        -2
+        < db(
+            tone_level(samples, 4, 8, 220) / tone_level(samples, papers_at + 1, papers_at + 3, 220)
+        )
+        < 2
+    )
+
+
+def test_music_shorter_than_a_second_is_a_clear_error(layout: Layout, tmp_path: Path) -> None:
+    from papercast.audio.wav import pcm_to_wav
+
+    music = tmp_path / "blip.wav"
+    music.write_bytes(pcm_to_wav(b"\x10\x00" * (RATE // 2), RATE))  # half a second
+    with pytest.raises(AudioError, match=r"the music file blip\.wav is shorter than a second"):
+        build_episode(
+            make_issue([entry(1)]),
+            settings=Settings(audio={**AUDIO, "music": music}),
+            layout=layout,
+            out_dir=tmp_path / "e",
+            engine=ToneEngine(),
+        )
+    assert not (tmp_path / "e" / "episode.mp3").exists()

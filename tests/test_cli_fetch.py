@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,11 +104,25 @@ def test_config_typo_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "unknown key 'arxiv.catgories'" in result.output
 
 
-def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """What --debug adds, as a user sees it in a terminal: the traceback on stderr."""
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
-    result = runner.invoke(app, ["--debug", "fetch", "--week", "nope"])
-    assert result.exit_code != 0
-    assert result.exception is not None  # re-raised for the traceback
+    plain = runner.invoke(app, ["fetch", "--week", "nope"])
+    assert plain.exit_code == 2
+    assert "Error:" in plain.output and "Traceback" not in plain.output
+    assert isinstance(plain.exception, SystemExit)  # handled: one line, no traceback
+    env = {k: v for k, v in os.environ.items() if k != "PAPERCAST_RAISE_ERRORS"}
+    debug = subprocess.run(
+        [sys.executable, "-m", "papercast", "--debug", "fetch", "--week", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr
+    assert "InputError" in debug.stderr and "nope" in debug.stderr  # the error itself, too
+    assert "window.py" in debug.stderr  # the frames, down to where the week was parsed
 
 
 def test_init_writes_a_valid_config_and_refuses_to_overwrite(

@@ -13,6 +13,7 @@ from papercast.config import Settings
 from papercast.layout import Layout, safe_name
 from papercast.store import Database
 from papercast.store.issues import IssueStore
+from support.html_checks import Tags, assert_inert
 from support.issue_builders import sample_issue
 from support.smtp_server import smtp_server
 
@@ -50,7 +51,7 @@ def test_render_writes_the_requested_formats(tmp_path: Path) -> None:
     assert code == 0, out
     folder = Path.cwd() / "papercast-out" / "2024-W41"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "email.html", "issue.html", "issue.md", "issue.txt", "substack.html"
+        "email.html", "issue.bib", "issue.html", "issue.md", "issue.txt", "substack.html"
     ]  # fmt: skip
 
 
@@ -109,8 +110,18 @@ def test_site_feed_notes_and_issues(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     _store_week("2024-W40", "2024-W41")
     code, out = _run("site", "--out", str(tmp_path / "site"))
     assert code == 0, out
-    assert (tmp_path / "site" / "index.html").is_file()
-    assert (tmp_path / "site" / "2024-W40" / "index.html").is_file()
+    site = tmp_path / "site"
+    index = Tags.of((site / "index.html").read_text(encoding="utf-8"))
+    links = [h for h in index.hrefs() if h.startswith("2024-W")]
+    assert [h.split("/")[0] for h in links][:2] == ["2024-W41", "2024-W40"]  # newest first
+    for link in links:
+        assert (site / link.rstrip("/")).exists() or (site / link / "index.html").exists(), link
+    for week in ("2024-W40", "2024-W41"):
+        html = (site / week / "index.html").read_text(encoding="utf-8")
+        assert_inert(html, relative_ok=True)  # paper 2's title and summary are hostile
+        text = Tags.of(html).all_text
+        assert "TLDR-1: thing 1 beats the baseline." in text and "IMPLICATIONS-3" in text
+        assert "<script>alert('x')</script>" in text  # the hostile text is shown, as text
 
     monkeypatch.setenv("PAPERCAST_PODCAST__BASE_URL", "https://cdn.example/pc")
     code, out = _run("feed", "--out", str(tmp_path / "podcast.xml"))

@@ -152,7 +152,7 @@ def check_store(home: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(400)
+@pytest.mark.timeout(1200)  # a hang guard: 6 min alone on a loaded 2-core machine
 def test_killed_anywhere_the_rerun_finishes_to_identical_outputs(
     world: tuple[World, SmtpServer], tmp_path: Path
 ) -> None:

@@ -43,6 +43,8 @@ def _issues(root: Path, settings: Settings) -> list[Issue]:
         (folder / "episode.mp3").write_bytes(b"\xff" * size)
         if chapters:
             (folder / "chapters.json").write_text('{"version": "1.2.0", "chapters": []}')
+            (folder / "episode.vtt").write_text("WEBVTT\n")
+            (folder / "episode.txt").write_text("words\n")
         issues.append(issue)
     no_audio = sample_issue(settings, issue_id="2024-W39")
     return [*issues, no_audio]
@@ -94,6 +96,12 @@ def test_feed_has_every_required_channel_and_item_field(tmp_path: Path) -> None:
     assert chapters[0].get("url") == "https://cdn.papers.example/pc/2024-W41/chapters.json"
     assert chapters[0].get("type") == "application/json+chapters"
     assert chapters[1] is None, "no chapters.json, no link"
+    transcripts = [i.findall("podcast:transcript", namespaces=NS) for i in items]
+    assert [(t.get("url"), t.get("type"), t.get("language")) for t in transcripts[0]] == [
+        ("https://cdn.papers.example/pc/2024-W41/episode.vtt", "text/vtt", "en"),
+        ("https://cdn.papers.example/pc/2024-W41/episode.txt", "text/plain", "en"),
+    ]
+    assert transcripts[1] == [], "no transcript files, no links"
     assert items[0].find("guid").get("isPermaLink") == "false"  # type: ignore[union-attr]
 
 

@@ -34,6 +34,8 @@ def test_site_pages_feed_audio_and_links_resolve(tmp_path: Path) -> None:
     (out / "2024-W41").mkdir(parents=True)
     (out / "2024-W41" / "episode.mp3").write_bytes(b"ID3" + b"\0" * 100)
     (out / "2024-W41" / "chapters.json").write_text("{}")
+    (out / "2024-W41" / "episode.vtt").write_text("WEBVTT\n")
+    (out / "2024-W41" / "episode.txt").write_text("words\n")
     site = tmp_path / "site"
     index = build_site(issues, settings=settings, site_dir=site, audio_root=out)
 
@@ -55,6 +57,9 @@ def test_site_pages_feed_audio_and_links_resolve(tmp_path: Path) -> None:
     assert '<audio controls preload="none" src="episode.mp3">' in w41
     assert (site / "2024-W41" / "episode.mp3").read_bytes().startswith(b"ID3")
     assert (site / "2024-W41" / "chapters.json").is_file()
+    assert '<a href="episode.txt">transcript</a> (<a href="episode.vtt">WebVTT</a>)' in w41
+    assert '<track kind="captions" src="episode.vtt"' in w41
+    assert (site / "2024-W41" / "episode.vtt").read_text() == "WEBVTT\n"
     assert "<audio" not in (site / "2024-W40" / "index.html").read_text(encoding="utf-8")
     assert '<a href="../index.html">All issues</a>' in w41
     assert_inert(w41, relative_ok=True)

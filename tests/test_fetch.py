@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -77,11 +79,15 @@ def test_seen_papers_are_not_candidates_next_time(
     again = fetch_window(WEEK, settings=settings, db=db)
     assert again.paper_ids == first.paper_ids  # not seen yet: still candidates on a rerun
     assert again.sources[0].new == 0 and again.sources[0].duplicates == 4
-    PaperStore(db).mark_seen(first.paper_ids, "2024-W41")
+    PaperStore(db).mark_seen(first.paper_ids[:1], "2024-W41")  # in this week's own issue
+    own = fetch_window(WEEK, settings=settings, db=db)
+    assert own.paper_ids == first.paper_ids  # fetching the week again (run --refetch) keeps it
+    PaperStore(db).mark_seen(first.paper_ids[1:], "2024-W40")  # the others in an earlier issue
     later = fetch_window(WEEK, settings=settings, db=db)
-    assert later.paper_ids == []
-    assert later.sources[0].already_seen == 4
-    assert "already in earlier issues" in (later.sources[0].empty_reason or "")
+    assert later.paper_ids == first.paper_ids[:1]
+    assert later.sources[0].already_seen == 3
+    PaperStore(db).mark_seen(first.paper_ids[:1], "2024-W40")  # already seen: not moved
+    assert fetch_window(WEEK, settings=settings, db=db).paper_ids == first.paper_ids[:1]
 
 
 def test_filters_removing_everything_say_so(fixture_server: FixtureServer, tmp_path: Path) -> None:
@@ -135,10 +141,25 @@ def test_killed_fetch_leaves_a_consistent_store_and_rerun_completes(
     }
     cmd = [sys.executable, "-m", "papercast", "fetch", "--week", "2024-W41"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while len(fixture_server.requests) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)
+    db_path = tmp_path / "home" / "papercast.db"
+
+    def stored() -> int:
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+                return int(conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0])
+        except sqlite3.Error:  # not created yet
+            return 0
+
+    # kill while the second page hangs, once the first page is stored (the stored papers are
+    # watched, not guessed with a sleep); the deadline is only a hang guard
+    deadline = time.monotonic() + 60
+    while (
+        not (len(fixture_server.requests) >= 2 and stored() >= 3)
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.02)
+    assert proc.poll() is None, "the fetch ended before the kill"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     db = Database(tmp_path / "home" / "papercast.db")

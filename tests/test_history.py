@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -260,12 +261,55 @@ def test_id_only_history_gains_text_once_the_paper_is_known(tmp_path: Path) -> N
     assert profile.items[0].origin == "history:ids.txt"
 
 
-def test_clear_by_origin(tmp_path: Path) -> None:
-    runner.invoke(app, ["history", "import", str(write(tmp_path, "a.csv", "title\nA\n"))])
-    runner.invoke(app, ["history", "import", str(write(tmp_path, "b.csv", "title\nB\n"))])
-    result = runner.invoke(app, ["history", "clear", "--origin", "a.csv", "--yes"])
-    assert "Forgot 1 papers" in result.stdout
-    assert history_count() == 1
+def history_titles() -> dict[str, str]:
+    """Title -> origin of every imported history item, as `history list --json` shows them."""
+    result = runner.invoke(app, ["history", "list", "--json", "--limit", "1000"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return {row["title"]: row["origin"] for row in rows}
+
+
+def import_two_files(tmp_path: Path) -> None:
+    for name, text in (("a.csv", "title\nA\n"), ("b.csv", "title\nB1\nB2\n")):
+        result = runner.invoke(app, ["history", "import", str(write(tmp_path, name, text))])
+        assert result.exit_code == 0, result.output
+    assert history_titles() == {"A": "a.csv", "B1": "b.csv", "B2": "b.csv"}
+
+
+def test_clear_by_origin_forgets_that_file_only(tmp_path: Path) -> None:
+    import_two_files(tmp_path)
+    result = runner.invoke(app, ["history", "clear", "--origin", "b.csv", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Forgot 2 papers (history imported from b.csv)" in result.stdout
+    assert history_titles() == {"A": "a.csv"}
+    unknown = runner.invoke(app, ["history", "clear", "--origin", "nothing.csv", "--yes"])
+    assert "Forgot 0 papers" in unknown.stdout
+    assert history_titles() == {"A": "a.csv"}
+
+
+def test_clear_asks_first_and_a_no_keeps_everything(tmp_path: Path) -> None:
+    import_two_files(tmp_path)
+    refused = runner.invoke(app, ["history", "clear"], input="n\n")
+    assert refused.exit_code == 1
+    assert "Forget all imported history?" in refused.stdout
+    assert len(history_titles()) == 3
+    agreed = runner.invoke(app, ["history", "clear"], input="y\n")
+    assert agreed.exit_code == 0, agreed.output
+    assert "Forgot 3 papers (all imported history)" in agreed.stdout
+    assert history_titles() == {}
+
+
+def test_store_clear_counts_what_it_removed(tmp_path: Path) -> None:
+    import_two_files(tmp_path)
+    from papercast.layout import Layout
+
+    with Database(Layout.from_settings(Settings()).db_path) as db:
+        store = HistoryStore(db)
+        assert store.clear("nothing.csv") == 0
+        assert store.clear("a.csv") == 1
+        assert sorted(row.title for row in store.rows()) == ["B1", "B2"]
+        assert store.clear() == 2
+        assert store.count() == 0
 
 
 def test_candidates_file(tmp_path: Path) -> None:

@@ -24,9 +24,11 @@ from papercast.export.site import build_site
 from papercast.models import Issue
 from papercast.render import render_format
 from papercast.sample.server import FixtureServer, Reply
+from support.bibtex_checks import assert_bibtex_sound
 from support.fake_openai import FakeOpenAI
 from support.hostile_corpus import (
     HOSTILE_ABSTRACT,
+    HOSTILE_AFFILIATION,
     HOSTILE_AUTHORS,
     HOSTILE_SUMMARY,
     HOSTILE_TITLE,
@@ -56,11 +58,18 @@ def issue() -> Issue:
     return built
 
 
-@pytest.mark.parametrize("fmt", ["md", "html", "email", "substack", "txt"])
+@pytest.mark.parametrize("fmt", ["md", "html", "email", "substack", "txt", "bib"])
 def test_every_issue_format_is_inert_and_clean(fmt: str, tmp_path: Path) -> None:
     text = render_format(issue(), fmt, settings=SETTINGS)
     assert_no_unsafe_characters(text, fmt)
-    if fmt == "md":
+    # the hostile comment, journal reference and affiliations made it into the entries
+    assert "ICLR" in text and "Proc." in text, fmt
+    assert "University" in text or fmt == "bib", fmt  # (BibTeX has no field for it)
+    if fmt != "bib":  # the repository link, cut clean of the markup that followed it
+        assert "https://github.com/acme/repo" in text and "acme/repo%22" not in text, fmt
+    if fmt == "bib":
+        shown = assert_bibtex_sound(text, entries=5)
+    elif fmt == "md":
         shown = assert_markdown_inert(text, fmt).all_text
     elif fmt == "txt":
         shown = text
@@ -113,6 +122,9 @@ def hostile_doi(fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch) 
     record["title"] = sprinkle(HOSTILE_TITLE) + LONE_SURROGATE_MARK
     record["abstract"] = sprinkle(HOSTILE_ABSTRACT)
     record["authors"] = "; ".join(sprinkle(a) for a in HOSTILE_AUTHORS)
+    record["author_corresponding"] = sprinkle(HOSTILE_AUTHORS[1])
+    record["author_corresponding_institution"] = sprinkle(HOSTILE_AFFILIATION)
+    record["abstract"] += ' Code: https://github.com/acme/repo"><script>alert(12)</script>'
     body = biorxiv_details_page([record], since=date(2024, 10, 7), until=date(2024, 10, 7))
     body = body.replace(LONE_SURROGATE_MARK.encode(), LONE_SURROGATE_JSON)
     doi = record["doi"]
@@ -142,6 +154,8 @@ def test_summarize_outputs_are_inert_and_clean(
         data = json.loads(text)
         assert data["paper"]["title"].startswith("Attention <script>")
         assert data["summary"]["tldr"].startswith("A model <script>")
+        assert data["details"]["code"] == ["https://github.com/acme/repo"]
+        assert data["details"]["affiliations"][0].startswith("<svg onload=")
         return
     doc = assert_markdown_inert(text, out) if fmt == "md" else assert_html_inert(text, out)
     assert VISIBLE_AS_TEXT in doc.all_text

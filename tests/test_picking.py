@@ -8,10 +8,16 @@ import pytest
 
 from papercast.errors import InputError, NotFoundError
 from papercast.models import Paper
-from papercast.picking import apply_picks, parse_selection, read_shortlist, write_shortlist
+from papercast.picking import (
+    apply_picks,
+    parse_selection,
+    read_shortlist,
+    set_pick,
+    write_shortlist,
+)
 from papercast.store import Database
 from papercast.store.picks import PickStore
-from papercast.store.weekly import RankedRef, WeeklyState
+from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 
 
 def _state() -> WeeklyState:
@@ -59,3 +65,69 @@ def test_apply_picks_records_and_reorders(tmp_path: Path) -> None:
     }
     with pytest.raises(InputError, match="not a candidate"):
         apply_picks(db, _state(), ["arxiv:9999.99999"])
+
+
+def _reference_order(refs: list[RankedRef]) -> list[tuple[str, bool]]:
+    """What one pick must leave: the picked first, then the rest, each best score first."""
+    ordered = sorted(refs, key=lambda r: -r.score)
+    return [(r.id, r.picked) for r in ordered if r.picked] + [
+        (r.id, r.picked) for r in ordered if not r.picked
+    ]
+
+
+def test_one_pick_at_a_time_keeps_the_frozen_selection_in_order(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    refs = [
+        RankedRef(id=f"arxiv:2410.{i:05d}", score=rng.choice([0.1, 0.5, 0.9])) for i in range(40)
+    ]
+    with Database(tmp_path / "p.db") as db:
+        weekly = WeeklyStore(db)
+        weekly.save(WeeklyState(issue_id="2024-W41", window="2024-W41", ranked=refs, stage="done"))
+        expected = {r.id: False for r in refs}
+        for step in range(30):  # the first labels the whole week, the rest change one row each
+            paper_id = rng.choice(refs).id
+            picked = not expected[paper_id] if step else True
+            expected[paper_id] = picked
+            set_pick(db, "2024-W41", paper_id, picked)
+            state = weekly.get("2024-W41")
+            assert state is not None
+            assert [(r.id, r.picked) for r in state.ranked] == _reference_order(state.ranked)
+            assert {r.id: r.picked for r in state.ranked} == expected
+            labels = {r.paper_id: r.picked for r in PickStore(db).rows("2024-W41")}
+            assert labels == expected
+        assert state.stage == "waiting-for-picks"  # picks changed after the issue was built
+        assert sorted(r.score for r in state.ranked) == sorted(r.score for r in refs)
+        with pytest.raises(InputError, match="not a candidate"):
+            set_pick(db, "2024-W41", "arxiv:9999.99999", True)
+        with pytest.raises(NotFoundError, match="not been ranked"):
+            set_pick(db, "2024-W40", refs[0].id, True)
+
+
+def test_a_store_with_the_selection_as_json_keeps_it_through_the_migration(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    refs = [
+        RankedRef(id="arxiv:2410.00002", score=0.4, why="liked [x] <b>", picked=True),
+        RankedRef(id="arxiv:2410.00001", score=0.9, why="", picked=False),
+        RankedRef(id="arxiv:2410.00003", score=0.1),
+    ]
+    with Database(path) as db:  # the table as migration 50 made it, with its JSON list
+        db.conn.execute("DROP TABLE weekly_refs")
+        db.conn.execute("DROP TABLE weekly")
+        db.conn.execute(
+            "CREATE TABLE weekly (issue_id TEXT PRIMARY KEY, window TEXT NOT NULL, "
+            "ranked TEXT NOT NULL, stage TEXT NOT NULL, updated_at TEXT NOT NULL)"
+        )
+        db.conn.execute(
+            "INSERT INTO weekly VALUES ('2024-W41', '2024-W41', ?, 'summarized', 'x')",
+            ("[" + ",".join(r.model_dump_json() for r in refs) + "]",),
+        )
+        db.conn.execute("DELETE FROM migrations WHERE number = 51")
+    with Database(path) as db:
+        state = WeeklyStore(db).get("2024-W41")
+    assert state == WeeklyState(
+        issue_id="2024-W41", window="2024-W41", ranked=refs, stage="summarized"
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,6 +82,50 @@ def test_full_run_then_rerun_is_idempotent(world: World) -> None:
     assert digest(folder) == before  # byte-identical outputs
     rerun = json.loads((folder / "run.json").read_text())
     assert rerun["from_cache"] == 6 and rerun["summarized"] == 0 and rerun["resumed"] is True
+
+
+def test_refetch_through_the_cli_fetches_and_ranks_the_week_again(world: World) -> None:
+    """A plain rerun keeps the week's frozen selection; --refetch asks the source again and
+    ranks again, so a change of interests changes the highlights."""
+    world.write_config(Path.cwd(), publish={"audio": False})
+    first = run_cli("--json")
+    assert first.exit_code == 0, first.output
+    before = json.loads(first.output)["highlights"]
+    listed = runner.invoke(app, ["papers", "--json"])
+    titles = {p["id"]: p["title"] for p in json.loads(listed.output)}
+    wanted = next(pid for pid in sorted(titles) if pid not in before)
+    world.write_config(Path.cwd(), publish={"audio": False}, rank={"interests": titles[wanted]})
+    asked = len(world.server.requests_to("/api/query"))
+
+    kept = run_cli("--json")
+    assert kept.exit_code == 0, kept.output
+    assert json.loads(kept.output)["highlights"] == before  # frozen: not ranked again
+    assert len(world.server.requests_to("/api/query")) == asked  # not fetched again
+
+    again = runner.invoke(app, ["run", "--week", WEEK, "--refetch", "--json"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.output)
+    assert len(world.server.requests_to("/api/query")) > asked  # fetched again...
+    assert report["resumed"] is False and report["candidates"] == 8
+    assert wanted in report["highlights"] and report["highlights"] != before  # ...ranked again
+
+
+def test_run_json_times_every_stage(world: World) -> None:
+    """run.json's stages: each stage once, in order, timed where its work happened (each
+    model call takes at least the fake's latency, one call at a time)."""
+    world.fake.latency = 0.1
+    world.write_config(Path.cwd(), llm={"max_concurrency": 1}, audio={"workers": 1})
+    started = time.monotonic()
+    result = run_cli()
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 0, result.output
+    stages = json.loads((Path("out") / WEEK / "run.json").read_text())["stages"]
+    names = [s["stage"] for s in stages]
+    assert names == ["fetch", "rank", "summarize", "assemble", "audio", "render", "export"]
+    seconds = {s["stage"]: s["seconds"] for s in stages}
+    assert seconds["summarize"] >= 6 * 0.1  # six summaries, one after another
+    assert seconds["audio"] >= speech_calls(world.fake) * 0.1
+    assert all(s >= 0 for s in seconds.values()) and sum(seconds.values()) <= elapsed
 
 
 def test_next_week_does_not_repeat_seen_papers(world: World) -> None:
@@ -200,11 +246,57 @@ def test_status_lists_runs_and_issues(world: World) -> None:
     assert data["issues"][0]["id"] == WEEK and data["issues"][0]["highlights"] == 2
 
 
+def test_status_shows_runs_pending_batch_jobs_and_issues(world: World) -> None:
+    from papercast.store.summaries import BatchInfo, SummaryStore
+
+    world.write_config(Path.cwd(), publish={"audio": False})
+    assert run_cli().exit_code == 0
+    empty = runner.invoke(app, ["status"])
+    assert "Pending batch jobs: 0" in empty.output
+    with Database(Path(os.environ["PAPERCAST_HOME"]) / "papercast.db") as db:
+        store = SummaryStore(db)
+        store.save_batch(
+            BatchInfo(batch_id="b-wait", model="m-1", status="in_progress", request_count=6)
+        )
+        store.save_batch(
+            BatchInfo(
+                batch_id="b-done", model="m-1", status="completed", request_count=2, collected=True
+            )
+        )
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    run_row = next(line for line in lines if "weekly" in line)
+    assert WEEK in run_row and "done" in run_row
+    assert "Pending batch jobs: 1" in result.output
+    batch_row = next(line for line in lines if "b-wait" in line)
+    assert "m-1" in batch_row and "6" in batch_row and "in_progress" in batch_row
+    assert "b-done" not in result.output  # collected: no longer pending
+    assert "papercast summarize --collect" in result.output
+    issue_row = next(line for line in lines if line.strip().startswith(("│ " + WEEK, "┃ " + WEEK)))
+    assert "2" in issue_row.split(WEEK, 1)[1]  # two highlights
+    data = json.loads(runner.invoke(app, ["status", "--json"]).output)
+    assert [b["batch_id"] for b in data["pending_batches"]] == ["b-wait"]
+
+
 def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> None:
-    world.write_config(Path.cwd())
-    world.fake.fail_next("401")  # an error message from the server path, too
+    # one call at a time, so that the refused call is the week's last summary (a refused key
+    # stops the calls not yet made: with calls in flight, how many fail would be a race)
+    world.write_config(Path.cwd(), llm={"max_concurrency": 1})
+    # an error from the server path, too: the fake's 401 echoes the key it was given
+    world.fake.fail_next("401", match="2410.05007")
     result = runner.invoke(app, ["--verbose", "run", "--week", WEEK])
-    assert result.exit_code in (0, 3), result.output
+    # one paper's summary refused: the issue is made without it, and the exit code says so
+    assert result.exit_code == 3, result.output
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert list(report["failed"]) == ["arxiv:2410.05007"]
+    # the run's own log file: named after the week and the run, it says what failed
+    log_file = Path(os.environ["PAPERCAST_HOME"]) / "logs" / f"{WEEK}-run1.log"
+    assert report["log_file"] == str(log_file)
+    logged = log_file.read_text()
+    assert "stage summarize" in logged and "stage export" in logged
+    assert "failed arxiv:2410.05007: the LLM server at" in logged
+    assert f"run {WEEK}: partial (exit code 3)" in logged
     assert SENTINEL_KEY not in result.output
     home = Path(os.environ["PAPERCAST_HOME"])
     for folder in (Path("out"), home):
@@ -213,6 +305,32 @@ def test_the_api_key_never_reaches_outputs_logs_or_the_store(world: World) -> No
                 assert SENTINEL_KEY.encode() not in path.read_bytes(), path
     assert any(world.fake.calls), "the run should have used the fake server"
     assert any(c.headers.get("authorization") == f"Bearer {SENTINEL_KEY}" for c in world.fake.calls)
+
+
+def test_the_run_log_file_redacts_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a library or a server puts in a log line, the run's log file shows no secret:
+    the configured keys by value, and anything shaped like a key or a bearer token."""
+    import logging
+
+    from papercast.config import Settings
+    from papercast.layout import Layout
+    from papercast.pipeline import run_log
+
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    layout = Layout.from_settings(Settings())
+    other = logging.getLogger("papercast.some.library")
+    with run_log(layout, WEEK, 7) as path:
+        other.warning("the server said: Incorrect API key provided: %s.", SENTINEL_KEY)
+        other.info("retrying with headers {'Authorization': 'Bearer tok.en-123_abc'}")
+        other.info("a key from elsewhere: sk-proj-abcdefghijklmnop")
+    other.warning("after the run: %s", SENTINEL_KEY)  # the file is closed to later lines
+    assert path == layout.logs_dir / f"{WEEK}-run7.log"
+    logged = path.read_text()
+    assert "the server said: Incorrect API key provided: ***." in logged
+    assert "'Authorization': 'Bearer ***'" in logged and "a key from elsewhere: ***" in logged
+    assert SENTINEL_KEY not in logged and "tok.en-123" not in logged and "sk-proj" not in logged
+    assert "after the run" not in logged
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def _subprocess_env(home: Path) -> dict[str, str]:
@@ -247,13 +365,35 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
-    while len(world.fake.calls_to(kill_at)) < before + 2 and time.monotonic() < deadline:
+    killed_home = tmp_path / "killed-home"
+
+    def some_work_is_kept() -> bool:
+        """A segment in the TTS cache, or a summary in the store: done work the rerun reuses."""
+        if kill_at == "/v1/audio/speech":
+            return any(killed_home.glob("cache/**/*.wav"))
+        db = killed_home / "papercast.db"
+        if not db.exists():
+            return False
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+                return bool(conn.execute("SELECT COUNT(*) FROM summaries").fetchone()[0])
+        except sqlite3.Error:  # not created yet
+            return False
+
+    deadline = time.monotonic() + 120  # a hang guard only
+    while (
+        not (len(world.fake.calls_to(kill_at)) >= before + 2 and some_work_is_kept())
+        and proc.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before the kill: it did not land mid-run"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert not (killed_dir / "out" / WEEK / "episode.mp3").exists() or kill_at != "/v1/audio/speech"
+    out = killed_dir / "out" / WEEK
+    assert not (out / "run.json").exists() and not (out / "episode.mp3").exists()  # mid-run
     summaries_before = len(world.fake.completion_calls)
+    speech_before = len(world.fake.calls_to("/v1/audio/speech"))
     rerun = subprocess.run(
         cmd,
         cwd=killed_dir,
@@ -264,7 +404,12 @@ def test_killed_run_resumes_to_the_same_outputs(world: World, tmp_path: Path, ki
     )
     assert rerun.returncode == 0, rerun.stderr
     redone = len(world.fake.completion_calls) - summaries_before
-    assert redone < 6  # what was finished before the kill is not paid for again
+    spoken = len(world.fake.calls_to("/v1/audio/speech")) - speech_before
+    if kill_at == "/v1/chat/completions":
+        assert 0 < redone < 6  # the rest is summarized; what was finished is not paid for again
+    else:
+        assert redone == 0  # every summary was done before the kill
+        assert 0 < spoken < before  # segments spoken before the kill are not spoken again
     assert digest(killed_dir / "out" / WEEK) == digest(reference_dir / "out" / WEEK)
     assert set(digest(killed_dir / "out" / WEEK)) == set(ISSUE_FILES)
 

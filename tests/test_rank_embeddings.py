@@ -15,6 +15,7 @@ from papercast.rank.embeddings import EmbeddingError
 from papercast.store import Database
 from papercast.store.embeddings import EmbeddingStore
 from support.fake_openai import FakeOpenAI
+from support.screenings import newest_share_of_top, profile_of, screenings, week
 
 KEY = "sk-sentinel-rank-0123456789"
 
@@ -138,3 +139,13 @@ def test_cold_start_does_not_call_the_endpoint(
     ranked = rank_papers(candidates(), Profile(interests="mlp"), settings)
     assert ranked[0].paper.title == "gMLP"
     assert fake.calls == []
+
+
+def test_the_batch_features_are_learned_with_the_vectors(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(fake, monkeypatch)
+    ranked = rank_papers(week(), profile_of(screenings(picked_age=0)), settings)
+    assert newest_share_of_top(ranked) == 10  # the 10 papers of the newest day first
+    backlog = rank_papers(week(), profile_of(screenings(picked_age=2)), settings)
+    assert newest_share_of_top(backlog) == 0

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import webvtt
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from typer.testing import CliRunner
@@ -43,6 +44,11 @@ def test_sample_run_produces_a_complete_issue_offline() -> None:
     chapters = ID3(folder / "episode.mp3").getall("CHAP")
     assert len(chapters) == len(report["highlights"]) + 2  # intro, one per highlight, outro
     assert report["tts_synthesized"] > 0
+    captions = webvtt.read(str(folder / "episode.vtt")).captions
+    assert captions and captions[-1].end_in_seconds <= audio.info.length
+    assert "Round and Round We Go" in (folder / "episode.txt").read_text()
+    assert '<a href="episode.txt">transcript</a>' in html
+    assert "2024-W41/episode.vtt" in report["outputs"]
 
     before = digest(folder)
     again = runner.invoke(app, ["run", "--sample"])

@@ -138,7 +138,8 @@ def test_a_faulty_debug_run_leaks_no_secret_injects_nothing_and_reads_no_local_f
             timeout=150,
         )
     output = result.stdout + result.stderr
-    assert result.returncode in (0, 3), output.decode()[-3000:]
+    # the issue is made, but one paper's summary and one recipient failed: exit code 3
+    assert result.returncode == 3, output.decode()[-3000:]
     assert b"DEBUG" in output or b"debug" in output.lower()  # it really was talkative
 
     # the secrets were used...
@@ -147,9 +148,11 @@ def test_a_faulty_debug_run_leaks_no_secret_injects_nothing_and_reads_no_local_f
     # ...and leaked nowhere
     assert leaks(output) == []
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "secret.txt"]
-    assert any(p.suffix == ".db" for p in files) and any(
-        p.name.endswith("-wal") or p.suffix == ".log" for p in files
-    )
+    assert any(p.suffix == ".db" for p in files)
+    # the run's log file is among the files scanned, and it says what failed
+    logged = (home / "logs" / f"{WEEK}-run1.log").read_text()
+    assert "failed arxiv:2410.05006: the LLM server at" in logged
+    assert "refused@example.org" in logged
     for path in files:
         assert leaks(path.read_bytes()) == [], path
 

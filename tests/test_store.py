@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,9 +112,10 @@ def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
 
     path = tmp_path / "p.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(PapercastError, match="unreadable"):
+    with pytest.raises(PapercastError, match="unreadable") as info:
         Database(path)
-    assert isinstance(sqlite3.sqlite_version, str)
+    assert info.value.hint and "move it aside" in info.value.hint
+    assert path.read_bytes() == b"this is not a database" * 100  # left as it was, not "repaired"
 
 
 def test_titles_and_abstracts_are_normalized() -> None:

@@ -49,7 +49,9 @@ def test_200_paper_week_survives_an_llm_fault_storm(world: World, tmp_path: Path
     retries = 3
     config = world.write_config(
         tmp_path,
-        llm={"max_retries": retries, "timeout": 1.0, "max_concurrency": 16, "fulltext": False},
+        # the "timeout" faults hang for 30 s; the client gives up after 3 s, which a healthy
+        # reply from the in-process fake never takes, even on a loaded 2-core machine
+        llm={"max_retries": retries, "timeout": 3.0, "max_concurrency": 16, "fulltext": False},
         issue={"highlights": 5, "noteworthy": PAPERS - 5},
         audio={"enabled": False},
         publish={"out_dir": str(tmp_path / "out"), "feed": False},
@@ -103,6 +105,7 @@ def test_200_paper_week_survives_an_llm_fault_storm(world: World, tmp_path: Path
 
     # the rerun retries only the failed papers, and pays for nothing twice
     world.fake.clear_faults()
+    settings.llm.timeout = 60  # nothing hangs now: a slow reply must not become a retry
     before = len(world.fake.completion_calls)
     again = run_week(settings, layout, week=WEEK)
     assert again.exit_code == 0 and again.failed == {}

@@ -72,7 +72,11 @@ def test_cache_key_includes_model_and_prompt(tmp_path: Path) -> None:
 
 def test_concurrency_is_bounded_and_used() -> None:
     papers = [make_paper(i) for i in range(1, 9)]
-    with FakeOpenAI(latency=0.15) as fake:
+    # The first three requests wait for each other at the server, so three in flight at once
+    # is certain when the client allows three, however slowly a busy machine starts threads
+    # (allowing two, the wait gives up after 30 s and the server sees two). A client allowing
+    # more sends a fourth while those three are held.
+    with FakeOpenAI(latency=0.15, rendezvous=3) as fake:
         env = Env.create(make_settings(fake, fulltext=False, max_concurrency=3))
         result = run(env, papers)
     assert len(result.records) == 8

@@ -279,6 +279,24 @@ class AudioConfig(Section):
     voice_config: Path | None = Field(
         default=None, description="piper: the voice's .onnx.json (default: model path + .json)"
     )
+    style: Literal["narration", "dialogue"] = Field(
+        default="narration",
+        description="narration: one voice reads the summaries; dialogue: two hosts talk each "
+        "highlight through (needs an LLM; falls back to narration without one)",
+    )
+    hosts: list[str] = Field(
+        default_factory=lambda: ["Ada", "Sam"],
+        min_length=2,
+        max_length=2,
+        description="dialogue: the two hosts' names (spoken, and in the transcript)",
+    )
+    voices: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="dialogue: one voice per host. piper: a .onnx path, a voice name in "
+        "PAPERCAST_HOME/voices, or 'joe' (built in), each optionally '#<speaker id>' for "
+        "multi-speaker models; openai: voice names. Empty: both hosts use [audio] voice",
+    )
     speaking_rate: float = Field(
         default=1.0, gt=0.25, le=4.0, description="1.0 = normal; Piper length scale, OpenAI speed"
     )
@@ -338,6 +356,21 @@ class AudioConfig(Section):
         default=2, ge=1, le=32, description="Piper worker processes / concurrent OpenAI requests"
     )
 
+    @field_validator("hosts")
+    @classmethod
+    def _two_distinct_hosts(cls, value: list[str]) -> list[str]:
+        names = [" ".join(name.split()) for name in value]
+        if any(not name for name in names) or len({n.casefold() for n in names}) != len(names):
+            raise ValueError("give two different, non-empty host names")
+        return names
+
+    @field_validator("voices")
+    @classmethod
+    def _one_voice_per_host(cls, value: list[str]) -> list[str]:
+        if len(value) not in (0, 2) or any(not v.strip() for v in value):
+            raise ValueError("give two voices (one per host), or none to use [audio] voice")
+        return [v.strip() for v in value]
+
 
 class EmailConfig(Section):
     smtp_host: str | None = Field(default=None, description="the SMTP server")
@@ -366,6 +399,60 @@ class EmailConfig(Section):
     retry_backoff: float = Field(default=2.0, ge=0, description="seconds, doubled per retry")
 
 
+class ZoteroConfig(Section):
+    """The reader's Zotero library, read live through the Zotero web API: docs/zotero.md."""
+
+    library_id: str | None = Field(
+        default=None,
+        description="your userID (zotero.org/settings/keys) or the group's number; "
+        "set = `papercast run` syncs first (the key comes from ZOTERO_API_KEY)",
+    )
+    library_type: Literal["user", "group"] = Field(default="user", description="user or group")
+    collections: list[str] = Field(
+        default_factory=list,
+        description="only these collections (names or keys; subcollections included); "
+        "empty: the whole library",
+    )
+    exclude_collections: list[str] = Field(
+        default_factory=list, description="leave out these collections (names or keys)"
+    )
+    api_url: str = Field(
+        default="https://api.zotero.org",
+        description="the Zotero web API (Zotero 7's local API: http://localhost:23119/api)",
+    )
+    page_size: int = Field(default=100, ge=1, le=100, description="items per request")
+    max_wait: float = Field(
+        default=300.0, ge=0, description="longest Backoff/Retry-After honoured, in seconds"
+    )
+    retries: int = Field(default=4, ge=0, le=10, description="retries of a rate-limited request")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.library_id)
+
+
+NotifyEvent = Literal["issue", "empty", "failure"]
+_ALL_EVENTS: tuple[NotifyEvent, ...] = ("issue", "empty", "failure")
+
+
+class NotifyConfig(Section):
+    """Chat and push channels through Apprise (Slack, Discord, Telegram, Matrix, Teams, ntfy,
+    email, JSON webhooks...): docs/notify.md."""
+
+    urls: list[str] = Field(
+        default_factory=list,
+        description="Apprise URLs, one per channel; write secrets as ${ENV_VAR} (expanded from "
+        "the environment when sending, never stored or logged)",
+    )
+    events: list[NotifyEvent] = Field(
+        default_factory=lambda: list(_ALL_EVENTS),
+        description="issue (the week's highlights), empty (a week with nothing new, and why), "
+        "failure (a run that failed or half-failed)",
+    )
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a channel that fails")
+    retry_backoff: float = Field(default=5.0, ge=0, description="seconds, doubled per retry")
+
+
 class PodcastConfig(Section):
     title: str | None = Field(
         default=None, description="the podcast title (default: [issue] show_name)"
@@ -388,8 +475,8 @@ class PodcastConfig(Section):
     base_url: str | None = Field(default=None, description="public URL where episodes live")
 
 
-OutputFormat = Literal["md", "html", "email", "txt", "substack"]
-_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack")
+OutputFormat = Literal["md", "html", "email", "txt", "substack", "bib"]
+_ALL_FORMATS: tuple[OutputFormat, ...] = ("md", "html", "email", "txt", "substack", "bib")
 
 
 class PublishConfig(Section):
@@ -459,6 +546,27 @@ class RankConfig(Section):
     regularization: float = Field(default=0.3, gt=0, description="C of the linear model")
 
 
+class ServeConfig(Section):
+    """`papercast serve`: the local web app."""
+
+    host: str = Field(
+        default="127.0.0.1",
+        description="address to bind; anything but 127.0.0.1, ::1 or localhost needs a token",
+    )
+    port: int = Field(default=8765, ge=0, le=65535, description="TCP port (0: any free port)")
+    token: SecretStr | None = Field(
+        default=None,
+        description="PAPERCAST_SERVE__TOKEN: required to bind a non-local address; "
+        "open the app once with ?token=... (or send Authorization: Bearer ...)",
+    )
+    page_size: int = Field(
+        default=50, ge=10, le=500, description="candidates per page of a week (more load on demand)"
+    )
+    max_upload_mb: int = Field(
+        default=25, ge=1, le=200, description="largest PDF the app accepts for one-paper summaries"
+    )
+
+
 class Settings(BaseSettings):
     """All of papercast's configuration."""
 
@@ -480,8 +588,11 @@ class Settings(BaseSettings):
     audio: AudioConfig = Field(default_factory=AudioConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     podcast: PodcastConfig = Field(default_factory=PodcastConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    zotero: ZoteroConfig = Field(default_factory=ZoteroConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
     rank: RankConfig = Field(default_factory=RankConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     # Where the values came from, for messages; not a setting.
     config_file: Path | None = Field(default=None, exclude=True)
@@ -543,6 +654,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 _SECRETS_IN_FILE = (
     ("llm", "api_key", "set OPENAI_API_KEY, or point [llm] api_key_file at a private file"),
     ("email", "password", "set PAPERCAST_EMAIL__PASSWORD"),
+    ("serve", "token", "set PAPERCAST_SERVE__TOKEN"),
 )
 
 

@@ -40,7 +40,10 @@ def fetch_window(
         run_id = runs.start("fetch", window.label)
     assert run_id is not None
     selector = Selector(settings)
-    seen_before = papers.seen_ids() if settings.select.skip_seen else set()
+    # seen in an *earlier* issue: fetching a week again (run --refetch) keeps its own papers
+    seen_before = (
+        papers.seen_ids(except_context=window.label) if settings.select.skip_seen else set()
+    )
     active = sources if sources is not None else create_sources(settings, only)
     report = FetchReport(window=window)
     candidates: dict[str, None] = {}

@@ -75,13 +75,18 @@ class Layout:
         return self.cache_dir / "pdf"
 
     @property
-    def tts_cache(self) -> Path:
-        return self.cache_dir / "tts"
+    def voices_dir(self) -> Path:
+        """Piper voices named by ``[audio] voice`` or ``voices``, downloaded once."""
+        return self.home / "voices"
 
     @property
-    def voices_dir(self) -> Path:
-        """Piper voices named by [audio] voice, downloaded once."""
-        return self.home / "voices"
+    def dialogue_cache(self) -> Path:
+        """Podcast dialogue segments written by the LLM, one JSON file per segment."""
+        return self.cache_dir / "dialogue"
+
+    @property
+    def tts_cache(self) -> Path:
+        return self.cache_dir / "tts"
 
     def issue_dir(self, issue_id: str) -> Path:
         return self.out_dir / safe_name(issue_id)
@@ -196,3 +201,31 @@ def _write_atomically(path: Path, data: bytes, *, private: bool) -> None:
 
 def atomic_write_text(path: Path, text: str, *, private: bool = False) -> None:
     atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+# Files under the out dir that are not published: the .eml files name the readers (private, in
+# each issue's email/ folder); dot files are atomic writes in progress.
+_UNPUBLISHED_DIRS = {"email"}
+
+
+def published_file(layout: Layout, relative: str) -> Path | None:
+    """The published file at ``relative`` inside the out dir, or None.
+
+    None for anything outside it (``..``, absolute paths, symlinks pointing out), for folders,
+    dot files and the private email folders: what ``papercast serve`` may hand out.
+    """
+    if not relative or "\x00" in relative or "\\" in relative:
+        return None
+    parts = relative.split("/")
+    if any(not p or p in (".", "..") or p.startswith(".") for p in parts):
+        return None
+    if any(p in _UNPUBLISHED_DIRS for p in parts[:-1]) or parts[-1].endswith(".eml"):
+        return None
+    root = layout.out_dir.resolve()
+    try:
+        path = (root / Path(*parts)).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path

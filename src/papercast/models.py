@@ -282,11 +282,24 @@ class SummaryRecord(Model):
 # --- the issue -------------------------------------------------------------------------
 
 
+class PaperDetails(Model):
+    """What an entry shows beyond the summary (papercast.details): plain text, http(s) links."""
+
+    affiliations: list[str] = Field(default_factory=list)
+    code: list[str] = Field(default_factory=list, description="repositories, project pages")
+    venue: str | None = Field(default=None, description="journal reference or accepted venue")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.affiliations or self.code or self.venue)
+
+
 class IssueEntry(Model):
     """One paper as it appears in an issue."""
 
     paper: Paper
     summary: SummaryRecord | None = None
+    details: PaperDetails | None = None
     score: float = 0.0
     starred: bool = False
     why: str = ""
@@ -307,6 +320,9 @@ class Issue(Model):
     noteworthy: list[IssueEntry] = Field(default_factory=list)
     audio_duration_seconds: float | None = None
     audio_file: str | None = None
+    transcript_file: str | None = Field(
+        default=None, description="the episode's WebVTT transcript (its .txt is beside it)"
+    )
 
     @property
     def audio_duration(self) -> str | None:
@@ -317,6 +333,16 @@ class Issue(Model):
         hours, rest = divmod(total, 3600)
         minutes, seconds = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class ChannelDelivery(Model):
+    """What happened to one notice on one ``[notify]`` channel (named, never by its URL)."""
+
+    channel: str = Field(description='e.g. "channel 2 (slack)"')
+    event: Literal["issue", "empty", "failure"]
+    status: Literal["sent", "failed", "already-sent"]
+    attempts: int = 0
+    error: str | None = None
 
 
 # --- what the store keeps about the reader and about every paid call ----------------------
@@ -334,6 +360,13 @@ class HistoryRecord(Model):
     ref: str | None = Field(default=None, description="the id or url as given in the file")
     picked: bool = True
     added: datetime | None = None
+    paper_date: datetime | None = Field(default=None, description="when the paper was listed")
+    screened_on: datetime | None = Field(
+        default=None, description="the day the reader screened the batch holding it"
+    )
+    shown_on: datetime | None = Field(
+        default=None, description="the day it was first shown, if before screened_on"
+    )
     line: int = Field(default=0, description="where the record starts in its file (1-based)")
 
     @property

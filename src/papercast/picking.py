@@ -13,7 +13,7 @@ from papercast.errors import InputError, NotFoundError
 from papercast.layout import atomic_write_text
 from papercast.models import Paper
 from papercast.store import Database
-from papercast.store.weekly import RankedRef, WeeklyState
+from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 
 _LINE = re.compile(r"^\s*[-*]\s*\[(?P<mark>[ xX*])\]\s.*\((?P<id>[a-z]+:[^)\s]+)\)\s*$")
 
@@ -92,3 +92,40 @@ def apply_picks(db: Database, state: WeeklyState, picked: list[str]) -> WeeklySt
 
 def picked_first(refs: list[RankedRef]) -> list[RankedRef]:
     return [r for r in refs if r.picked] + [r for r in refs if not r.picked]
+
+
+def set_pick(db: Database, issue_id: str, paper_id: str, picked: bool) -> None:
+    """Pick (or unpick) one candidate of a week, as ``papercast pick`` would record the whole
+    choice: the same pick records, the picked papers first in the frozen selection (then the
+    others, best score first).
+
+    The first pick of a week labels every candidate (the rest as passed over), as `papercast
+    pick` does; once they all carry a label, a toggle changes only its own rows."""
+    from papercast.store.picks import PickStore
+
+    weekly = WeeklyStore(db)
+    picks = PickStore(db)
+    with db.transaction():
+        stage = weekly.stage(issue_id)
+        if stage is None:
+            raise NotFoundError(
+                f"{issue_id} has not been ranked yet",
+                f"run `papercast run --week {issue_id} --pick`",
+            )
+        if not weekly.has(issue_id, paper_id):
+            raise InputError(f"{paper_id} is not a candidate of {issue_id}", "pick from the list")
+        if picks.count(issue_id) >= weekly.candidate_count(issue_id):
+            picks.set_one(issue_id, paper_id, picked)
+            weekly.set_picked(issue_id, paper_id, picked)
+        else:
+            state = weekly.get(issue_id)
+            assert state is not None  # checked above, in the same transaction
+            state.ranked.sort(key=lambda r: -r.score)  # rank order, as `papercast pick` sees it
+            chosen = [
+                r.id
+                for r in state.ranked
+                if (r.picked or r.id == paper_id) and (picked or r.id != paper_id)
+            ]
+            weekly.save(apply_picks(db, state, chosen))
+        if stage == "done":  # picks changed after the issue was built: build it again
+            weekly.set_stage(issue_id, "waiting-for-picks")

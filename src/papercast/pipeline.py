@@ -19,12 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.config import Settings, derive
+from papercast.details import paper_details
 from papercast.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -45,10 +46,12 @@ from papercast.layout import (
 )
 from papercast.logs import RedactingFilter, RunLogHandler
 from papercast.models import (
+    ChannelDelivery,
     DateWindow,
     Issue,
     IssueEntry,
     Paper,
+    PaperDetails,
     SourceReport,
     SummaryRecord,
     Usage,
@@ -86,6 +89,7 @@ class RunReport(BaseModel):
     exit_code: int = EXIT_OK
     resumed: bool = Field(default=False, description="the selection came from an earlier run")
     sources: list[SourceReport] = Field(default_factory=list)
+    zotero: str | None = Field(default=None, description="what the Zotero sync did")
     nothing_new: str | None = None
     error: str | None = None
     candidates: int = 0
@@ -109,11 +113,22 @@ class RunReport(BaseModel):
     audio_seconds: float | None = None
     tts_synthesized: int = 0
     tts_cached: int = 0
+    audio_style: str | None = Field(
+        default=None, description="narration or dialogue: how the episode was made"
+    )
+    dialogue: dict[str, Any] | None = Field(
+        default=None,
+        description="a dialogue episode: planned vs actual minutes, papers narrated instead "
+        "and why, the speaking rate used, LLM requests",
+    )
     outputs: list[str] = Field(default_factory=list)
     preview: list[RankedRef] = Field(
         default_factory=list, description="--dry-run: the papers that would be summarized"
     )
     warnings: list[str] = Field(default_factory=list)
+    channels: list[ChannelDelivery] = Field(
+        default_factory=list, description="[notify] channels: what each got (or why not)"
+    )
     stages: list[StageTime] = Field(default_factory=list)
     log_file: str | None = None
 
@@ -134,6 +149,19 @@ def run_lock(layout: Layout) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def lock_holder(layout: Layout) -> bool:
+    """True when a run holds the home's run lock right now (nothing is left locked)."""
+    if not layout.lock_path.exists():
+        return False
+    lock = FileLock(str(layout.lock_path), mode=PRIVATE_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 @contextmanager
@@ -177,6 +205,16 @@ class _Clock:
             self.report.stages.append(
                 StageTime(stage=name, seconds=round(time.perf_counter() - start, 3))
             )
+
+
+def _log_outcome(report: RunReport) -> None:
+    """What the terminal's report says went wrong, in the run's log file too (INFO: the
+    terminal shows it once, in the report)."""
+    for paper_id, reason in report.failed.items():
+        log.info("failed %s: %s", paper_id, reason)
+    for warning in report.warnings:
+        log.info("warning: %s", warning)
+    log.info("run %s: %s (exit code %d)", report.issue_id, report.status, report.exit_code)
 
 
 def resolve_week(week: str | None, today: date | None = None) -> DateWindow:
@@ -248,9 +286,10 @@ def run_week(
                     run_id, "interrupted" if stopped else "failed", report.model_dump(mode="json")
                 )
                 raise
+            _log_outcome(report)
         if report.status in ("done", "partial") or report.highlights:  # an issue was made
             try:
-                _write_run_json(layout, report)
+                write_run_json(layout, report)
             except StorageError as exc:  # a full out dir: the report still reaches the terminal
                 log.warning("run.json was not written: %s", exc.message)
                 report.outputs = [o for o in report.outputs if Path(o).name != "run.json"]
@@ -302,7 +341,9 @@ class _Run:
         weekly.save(state)
         records = self.summarize(chosen, fulltext_ids)
         entries = [
-            IssueEntry(paper=by_id[r.id], score=r.score, why=_why(r))
+            IssueEntry(
+                paper=by_id[r.id], score=r.score, why=_why(r), details=self.details(by_id[r.id])
+            )
             for r in chosen_refs
             if r.id in by_id
         ]
@@ -340,6 +381,8 @@ class _Run:
     def fetch(self) -> tuple[WeeklyState, list[Paper]] | None:
         """Fetch and rank; None when there is nothing to make an issue of (the report says why)."""
         report = self.report
+        if self.settings.zotero.configured:
+            self.sync_zotero()
         with self.clock.stage("fetch", f"fetching {report.window.label}"):
             fetched = fetch_window(
                 report.window, settings=self.settings, db=self.db, run_id=self.run_id
@@ -362,6 +405,26 @@ class _Run:
             state = _rank(self.settings, self.db, self.run_id, report.window, papers)
         return state, papers
 
+    def sync_zotero(self) -> None:
+        """Bring the history up to date with the reader's Zotero library; a failure is only a
+        warning (the ranking uses what was synced before)."""
+        from papercast.history.zotero import sync_zotero
+
+        try:
+            with self.clock.stage("zotero", "syncing your Zotero library"):
+                synced = sync_zotero(self.settings, self.db)
+        except Exception as exc:
+            self.report.warnings.append(
+                f"Zotero sync failed, ranking with the history synced before: "
+                f"{failure_reason(exc, log)}"
+            )
+            return
+        self.report.zotero = (
+            f"{synced.library} version {synced.version}: {synced.added} added, "
+            f"{synced.updated} updated, {synced.removed} removed, "
+            f"{synced.skipped_without_id} without an id"
+        )
+
     def pick(self, state: WeeklyState, papers: list[Paper], picker: Picker) -> bool:
         from papercast.picking import apply_picks
 
@@ -383,6 +446,12 @@ class _Run:
             input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens
         )
         report.from_cache = sum(p.cached for p in estimate.papers)
+
+    def details(self, paper: Paper) -> PaperDetails:
+        """Affiliations, code links, venue: from the source, else the full text if it was read."""
+        from papercast.summarize.fulltext import cached_fulltext
+
+        return paper_details(paper, cached_fulltext(self.layout, paper))
 
     def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:
         from papercast.summarize import summarize_papers
@@ -434,7 +503,12 @@ class _Run:
         try:
             with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
                 episode = build_episode(
-                    issue, settings=settings, layout=self.layout, db=self.db, out_dir=out_dir
+                    issue,
+                    settings=settings,
+                    layout=self.layout,
+                    db=self.db,
+                    out_dir=out_dir,
+                    run_id=self.run_id,
                 )
         except Exception as exc:  # one output failing never fails the run
             self._partial(f"no episode this week: {failure_reason(exc, log)}")
@@ -444,6 +518,24 @@ class _Run:
         report.audio_duration = episode.duration
         report.tts_synthesized = episode.segments_synthesized
         report.tts_cached = episode.segments_cached
+        report.audio_style = episode.style
+        report.dialogue = episode.dialogue.model_dump(mode="json") if episode.dialogue else None
+        if episode.notice:
+            report.warnings.append(episode.notice)
+        if episode.dialogue is not None:
+            for paper_id, why in episode.dialogue.narrated.items():
+                report.warnings.append(f"{paper_id}: narrated in the dialogue episode ({why})")
+            if episode.dialogue.llm_requests:
+                used = episode.dialogue.usage
+                report.usage = report.usage.model_copy(
+                    update={
+                        "input_tokens": report.usage.input_tokens + used.input_tokens,
+                        "output_tokens": report.usage.output_tokens + used.output_tokens,
+                        "cost_usd": report.usage.cost_usd + used.cost_usd,
+                        "requests": report.usage.requests + used.requests,
+                    }
+                )
+                report.llm_calls = CallStore(self.db).by_status(self.run_id)
         if episode.highlights_dropped:
             report.warnings.append(
                 f"{len(episode.highlights_dropped)} highlights left out of the episode to fit "
@@ -471,7 +563,14 @@ class _Run:
                 outputs += written.values()
         if issue.audio_file:
             outputs += [
-                p for p in (out_dir / issue.audio_file, out_dir / "chapters.json") if p.is_file()
+                p
+                for p in (
+                    out_dir / issue.audio_file,
+                    out_dir / "chapters.json",
+                    out_dir / "episode.vtt",
+                    out_dir / "episode.txt",
+                )
+                if p.is_file()
             ]
         with self.clock.stage("export", "writing exports"):
             exported = Exporter(self.settings, self.layout, self.db).weekly(issue, issues.list())
@@ -511,7 +610,11 @@ def _load_papers(db: Database, state: WeeklyState) -> list[Paper]:
 
 
 def _rank(
-    settings: Settings, db: Database, run_id: int, window: DateWindow, papers: list[Paper]
+    settings: Settings,
+    db: Database,
+    run_id: int | None,
+    window: DateWindow,
+    papers: list[Paper],
 ) -> WeeklyState:
     from papercast.picking import picked_first
     from papercast.rank import load_profile, rank_papers
@@ -526,6 +629,23 @@ def _rank(
         for r in ranked
     ]
     return WeeklyState(issue_id=issue_id, window=window.label, ranked=picked_first(refs))
+
+
+def rerank_week(settings: Settings, layout: Layout, issue_id: str) -> WeeklyState:
+    """Rank a week's frozen candidates again with what the reader taught since (picks of other
+    weeks, feedback, history); this week's picks stay picked. Under the run lock."""
+    from papercast.errors import NotFoundError
+
+    with run_lock(layout), Database(layout.db_path) as db:
+        weekly = WeeklyStore(db)
+        state = weekly.get(issue_id)
+        if state is None:
+            raise NotFoundError(f"{issue_id} has not been ranked yet")
+        papers = _load_papers(db, state)
+        fresh = _rank(settings, db, None, parse_week(state.window), papers)  # no run: no run id
+        fresh.stage = "waiting-for-picks" if state.stage == "done" else state.stage
+        weekly.save(fresh)
+        return fresh
 
 
 def _why(ref: RankedRef) -> str:
@@ -582,7 +702,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _write_run_json(layout: Layout, report: RunReport) -> None:
+def write_run_json(layout: Layout, report: RunReport) -> None:
     path = layout.issue_dir(report.issue_id) / "run.json"
     report.outputs = sorted({*report.outputs, _relative(path, layout.out_dir)})
     atomic_write_text(path, report.model_dump_json(indent=2) + "\n")

@@ -9,6 +9,7 @@ Templates live in ``templates/`` (shipped in the wheel); a file of the same name
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -25,13 +26,16 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
+from markupsafe import Markup, escape
 
+from papercast.bibtex import issue_bibtex
 from papercast.config import Settings
+from papercast.details import paper_details
 from papercast.errors import ConfigError, ExportError, InputError
 from papercast.i18n import N_, Language, get_language
 from papercast.issue import one_liner
 from papercast.layout import atomic_write_text, safe_name
-from papercast.models import Issue, IssueEntry
+from papercast.models import Issue, IssueEntry, PaperDetails
 from papercast.resources import templates_dir
 from papercast.text import display_width, md_escape, paper_url, plain, safe_url, wrap
 
@@ -44,6 +48,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "email": ("email.html.j2", "email.html"),
     "txt": ("issue.txt.j2", "issue.txt"),
     "substack": ("substack.html.j2", "substack.html"),
+    "bib": ("", "issue.bib"),  # BibTeX, written by papercast.bibtex (no template)
 }
 
 # (summary field, label); labels are translated where they are shown
@@ -62,6 +67,24 @@ SOURCE_LABELS = {
     "feed": N_("Feed"),
     "local": N_("Local file"),
 }
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """A code or project link: its URL (http(s) only) and a short label (host/path)."""
+
+    url: str
+    label: str
+
+
+def code_link(url: str) -> CodeLink:
+    label = url.split("://", 1)[-1].removeprefix("www.").rstrip("/")
+    return CodeLink(url=url, label=plain(label))
+
+
+def entry_details(entry: IssueEntry) -> PaperDetails:
+    """The entry's details as the run found them, else what the paper's metadata gives."""
+    return entry.details if entry.details is not None else paper_details(entry.paper)
 
 
 @dataclass(frozen=True)
@@ -87,6 +110,9 @@ class EntryView:
     significance_reason: str = ""
     keywords: list[str] = field(default_factory=list)
     extractive: bool = False
+    affiliations: list[str] = field(default_factory=list)
+    venue: str = ""
+    code: list[CodeLink] = field(default_factory=list)
 
 
 def entry_view(
@@ -106,6 +132,7 @@ def entry_view(
     title = plain(paper.title) or paper.id
     translated = plain(record.summary.title_translated) if record and not lang.is_english else ""
     source = _(SOURCE_LABELS.get(paper.source, paper.source))
+    details = entry_details(entry)
     if paper.source == "feed" and paper.origin:
         source = plain(paper.origin)
     return EntryView(
@@ -132,6 +159,9 @@ def entry_view(
         else "",
         keywords=[plain(k) for k in record.summary.keywords] if record else [],
         extractive=bool(record and record.extractive),
+        affiliations=[plain(a) for a in details.affiliations],
+        venue=plain(details.venue or ""),
+        code=[code_link(u) for u in (safe_url(c) for c in details.code) if u],
     )
 
 
@@ -148,6 +178,7 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
         for i, e in enumerate(issue.noteworthy)
     ]
     audio_src = Path(issue.audio_file).name if issue.audio_file else None
+    vtt = Path(issue.transcript_file).name if issue.transcript_file and audio_src else None
     context: dict[str, Any] = {
         "issue": issue,
         "id": issue.id,
@@ -164,6 +195,8 @@ def issue_context(issue: Issue, settings: Settings, **extra: Any) -> dict[str, A
         "noteworthy": noteworthy,
         "starred_count": sum(1 for e in noteworthy if e.starred),
         "audio_src": quote(audio_src) if audio_src else None,
+        "captions_src": quote(vtt) if vtt else None,
+        "transcript_src": quote(str(Path(vtt).with_suffix(".txt"))) if vtt else None,
         "audio_duration": issue.audio_duration,
         "nav": None,
         "unsubscribe_url": None,
@@ -243,10 +276,17 @@ def render_format(
     env: Environment | None = None,
     **extra: Any,
 ) -> str:
-    """The text of one format (md, html, email, txt, substack) of ``issue``."""
+    """The text of one format (md, html, email, txt, substack, bib) of ``issue``."""
     if fmt not in FORMATS:
         raise InputError(
             f"unknown format {fmt!r}", f"choose from {', '.join(FORMATS)} (comma-separated)"
+        )
+    if fmt == "bib":
+        entries = [*issue.highlights, *issue.noteworthy]
+        return issue_bibtex(
+            issue,
+            {e.paper.id: entry_details(e) for e in entries},
+            get_language(settings.issue.language),
         )
     env = env or make_environment(settings)
     text = render_template(env, FORMATS[fmt][0], issue_context(issue, settings, **extra))
@@ -329,3 +369,37 @@ def render_issue(
         atomic_write_text(path, text)
         written[fmt] = path
     return written
+
+
+_WS_RUN = re.compile(r"\s+")
+
+
+def marked(text: str) -> Markup:
+    """A search match for HTML: the text escaped first, then its match sentinels (see
+    ``store.search``) turned into ``<mark>``; an unpaired sentinel marks nothing extra."""
+    from papercast.store.search import MARK_END, MARK_START
+
+    out: list[str] = []
+    inside = False
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", text):
+        if piece == MARK_START:
+            if not inside:
+                out.append("<mark>")
+            inside = True
+        elif piece == MARK_END:
+            if inside:
+                out.append("</mark>")
+            inside = False
+        else:
+            out.append(str(escape(_WS_RUN.sub(" ", piece))))
+    if inside:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704  (every piece of text was escaped above)
+
+
+def clock(seconds: float | None) -> str:
+    """'4:05' or '1:02:03' for a position in an episode."""
+    total = round(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -13,6 +13,10 @@ base64), ``/v1/audio/speech`` (real audio whose length grows with the input: mp3
 by default, wav, pcm, flac...), ``/v1/files`` and ``/v1/batches`` (JSONL upload, create,
 retrieve, cancel, output file), ``/v1/models``.
 
+A podcast dialogue request (a schema of ``turns`` whose ``speaker`` is one of two names) is
+answered with alternating turns made of the paper block's sentences, as many words as the
+request asks for ("about N words"), like an obedient model.
+
 Answers are derived from the paper text: the part of the last user message inside
 ``<paper ...>...</paper>`` when present, else the whole message. Like a gullible model, the fake
 *obeys* "ignore previous instructions" when that phrase appears outside such a delimited block
@@ -36,6 +40,7 @@ connection), ``malformed`` (the model's message is not JSON), ``refusal``, ``401
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import re
@@ -204,8 +209,14 @@ class FakeOpenAI:
         api_key: str | None = None,
         batch_polls: int = 0,
         embedding_dimensions: int = 256,
+        rendezvous: int = 0,
     ) -> None:
         self.latency = latency
+        # the first ``rendezvous`` requests wait for each other before answering (a hang guard
+        # of 30 s): a test of concurrency then sees that many in flight at once, by
+        # construction, however slowly a busy machine starts the client's threads
+        self._rendezvous = threading.Barrier(rendezvous) if rendezvous > 1 else None
+        self._arrived = 0
         self.json_schema_support = json_schema_support
         self.json_schema_status = json_schema_status
         self.usage = usage
@@ -371,7 +382,12 @@ class FakeOpenAI:
             self.calls.append(call)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self._arrived += 1
+            meet = self._rendezvous is not None and self._arrived <= self._rendezvous.parties
         try:
+            if meet and self._rendezvous is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    self._rendezvous.wait(timeout=30)
             if self.latency:
                 self._stop.wait(self.latency)
             fault = self._pick_fault(path, raw)
@@ -444,8 +460,13 @@ class FakeOpenAI:
         given = call.headers.get("authorization", "")
         wrong_key = self.api_key is not None and given != f"Bearer {self.api_key}"
         if (fault is not None and fault.kind == "401") or wrong_key:
+            # the worst a server does: echo the key it was given (papercast must redact it)
+            key = given.removeprefix("Bearer ")
             return _error(
-                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+                401,
+                f"Incorrect API key provided: {key}.",
+                "invalid_request_error",
+                "invalid_api_key",
             )
         return None
 
@@ -515,6 +536,8 @@ class FakeOpenAI:
             schema = content.find_embedded_schema(_system_text(body) + _last_user_text(body))
             if schema is None:
                 return json.dumps({"answer": " ".join(content.sentences(source)[:1])})
+        if schema is not None and content.is_dialogue_schema(schema):
+            return json.dumps(content.dialogue(schema, source, _last_user_text(body)))
         if schema is not None:
             return json.dumps(content.fill_schema(schema, source))
         return " ".join(content.sentences(source)[:3]) or "OK."

@@ -180,6 +180,55 @@ def fill_schema(schema: dict[str, Any], text: str) -> Any:
     return _Filler(schema, text).value(schema, str(schema.get("title", "root")).lower())
 
 
+def is_dialogue_schema(schema: dict[str, Any]) -> bool:
+    """A podcast dialogue segment: ``{"turns": [{"speaker": <enum>, "text": ...}]}``."""
+    return "turns" in schema.get("properties", {}) and bool(_speakers(schema))
+
+
+def _speakers(schema: dict[str, Any]) -> list[str]:
+    turn = schema.get("$defs", {}).get("Turn", {})
+    return list(turn.get("properties", {}).get("speaker", {}).get("enum", []))
+
+
+_LABELS = re.compile(r"\b(?:TL;DR|Method|Results|Critiques|Implications):\s*")
+_WANTED_WORDS = re.compile(r"about (\d+) words")
+_WANTED_TURNS = re.compile(r"\((\d+) turns or so\)")
+_FIRST = re.compile(r"starting with (\w+)")
+
+
+def dialogue(schema: dict[str, Any], source: str, request: str) -> dict[str, Any]:
+    """The source's sentences (reused when it is short) until the words asked for are said,
+    shared out over the turns asked for, the hosts alternating."""
+    hosts = _speakers(schema)
+    first = _FIRST.search(request)
+    if first and first.group(1) in hosts:
+        hosts = hosts[hosts.index(first.group(1)) :] + hosts[: hosts.index(first.group(1))]
+    wanted = _WANTED_WORDS.search(request)
+    target = int(wanted.group(1)) if wanted else 150
+    asked = _WANTED_TURNS.search(request)
+    count = max(2, int(asked.group(1)) if asked else 4)
+    pool = sentences(_LABELS.sub("", source)) or ["There is little to say about this one."]
+    said: list[str] = []
+    words = 0
+    while words < target:
+        sentence = pool[len(said) % len(pool)]
+        if words + len(sentence.split()) > target * 1.03:
+            sentence = " ".join(sentence.split()[: max(3, target - words)])
+        said.append(sentence)
+        words += len(sentence.split())
+    per_turn = words / count
+    turns: list[dict[str, str]] = []
+    current: list[str] = []
+    for sentence in said:
+        current.append(sentence)
+        if len(" ".join(current).split()) >= per_turn and len(turns) < count - 1:
+            turns.append({"speaker": hosts[len(turns) % 2], "text": " ".join(current)})
+            current = []
+    if current:
+        turns.append({"speaker": hosts[len(turns) % 2], "text": " ".join(current)})
+    return {"turns": turns}
+
+
 def find_embedded_schema(text: str) -> dict[str, Any] | None:
     """The first JSON object with ``properties`` written inside ``text`` (JSON-mode prompts)."""
     decoder = json.JSONDecoder()

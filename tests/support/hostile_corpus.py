@@ -85,6 +85,15 @@ HOSTILE_SUMMARY = {
     "keywords": [SCRIPT, "transformers", "javascript:alert(9)"],
 }
 HOSTILE_URL = "javascript:alert(document.cookie)"
+# arXiv comment, journal reference and affiliations: what the venue, code and affiliation
+# lines of every format are made of (BibTeX's own specials included: braces, %, \\, @)
+HOSTILE_COMMENT = (
+    f"Accepted at {SCRIPT} ICLR {{2025}}}} % {JS_LINK_MD}. Code: "
+    f'https://github.com/acme/repo"><script>alert(10)</script> and {JS_AUTOLINK} '
+    "project page: javascript:alert(11)"
+)
+HOSTILE_JOURNAL_REF = f"Proc. {IMG_ONERROR} @misc{{evil, title={{x}}}} \\ 2024 {BREAKOUT}"
+HOSTILE_AFFILIATION = f"{SVG_ONLOAD} University }} of {JS_LINK_HTML} @article{{x,"
 VISIBLE_AS_TEXT = "<script>alert('pwned')</script>"  # what a reader must still see, as text
 
 _LIVE_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "style", "link", "meta"}
@@ -165,7 +174,14 @@ def hostile_issue(settings: object | None = None, issue_id: str = "2024-W41") ->
             source="arxiv",
             version=1,
             title=sprinkle(HOSTILE_TITLE) if hostile else f"Plain paper {n}",
-            authors=[Author(name=sprinkle(a)) for a in HOSTILE_AUTHORS] if hostile else [],
+            authors=[
+                Author(name=sprinkle(a), affiliations=[sprinkle(HOSTILE_AFFILIATION)])
+                for a in HOSTILE_AUTHORS
+            ]
+            if hostile
+            else [],
+            comment=sprinkle(HOSTILE_COMMENT) if n == 1 else None,
+            journal_ref=sprinkle(HOSTILE_JOURNAL_REF) if n == 4 else None,
             abstract=sprinkle(HOSTILE_ABSTRACT) if hostile else f"Abstract {n}. More text.",
             categories=["<b>cs.CR</b>", "cs.LG"],
             published=datetime(2024, 10, 8, 12, tzinfo=UTC),

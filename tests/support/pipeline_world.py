@@ -24,6 +24,8 @@ ISSUE_FILES = (
     "substack.html",
     "episode.mp3",
     "chapters.json",
+    "episode.vtt",
+    "episode.txt",
 )
 
 

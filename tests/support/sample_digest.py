@@ -32,6 +32,7 @@ TEXT_FILES = (
     f"{WEEK}/issue.txt",
     f"{WEEK}/email.html",
     f"{WEEK}/substack.html",
+    f"{WEEK}/issue.bib",
 )
 AUDIO_DEPENDENT = (
     f"{WEEK}/issue.html",

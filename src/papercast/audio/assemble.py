@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,8 @@ class Timeline:
 
     audio: AudioSegment
     chapters: list[Chapter]
+    segments: list[list[tuple[float, float]]] = field(default_factory=list)
+    """(start, end) in seconds of every segment, by chapter, as placed in ``audio``."""
 
     @property
     def duration_seconds(self) -> float:
@@ -72,12 +74,14 @@ def assemble(
     parts: list[bytes] = []
     frames = 0
     starts: list[int] = []
+    spans: list[list[tuple[int, int]]] = []
     for number, chapter in enumerate(chapters):
         if number:
             pause = _silence_bytes(chapter_pause_ms, sample_rate)
             parts.append(pause)
             frames += len(pause) // 2
         starts.append(frames)
+        spans.append([])
         for index, segment in enumerate(chapter.segments):
             if index:
                 pause = _silence_bytes(paragraph_pause_ms, sample_rate)
@@ -85,6 +89,7 @@ def assemble(
                 frames += len(pause) // 2
             raw = _conform(segment, sample_rate).raw_data
             parts.append(raw)
+            spans[-1].append((frames, frames + len(raw) // 2))
             frames += len(raw) // 2
     voice = audio_segment(data=b"".join(parts), sample_width=2, frame_rate=sample_rate, channels=1)
     lead_ms = 0
@@ -102,7 +107,14 @@ def assemble(
         )
         for i, (c, start) in enumerate(zip(chapters, bounds, strict=True))
     ]
-    return Timeline(audio=voice, chapters=result)
+    segments = [
+        [
+            ((lead_ms + a * 1000 / sample_rate) / 1000, (lead_ms + b * 1000 / sample_rate) / 1000)
+            for a, b in chapter_spans
+        ]
+        for chapter_spans in spans
+    ]
+    return Timeline(audio=voice, chapters=result, segments=segments)
 
 
 def _with_music(

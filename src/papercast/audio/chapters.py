@@ -48,3 +48,20 @@ def chapters_json(chapters: list[Chapter], *, title: str | None = None) -> str:
         document["title"] = title
     document["chapters"] = items
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_chapters(text: str) -> list[Chapter]:
+    """The chapters of a chapters.json document; a malformed one gives no chapters."""
+    try:
+        items = json.loads(text).get("chapters", [])
+        return [
+            Chapter(
+                title=str(item["title"]),
+                start_seconds=float(item["startTime"]),
+                end_seconds=float(item.get("endTime", item["startTime"])),
+                url=item.get("url"),
+            )
+            for item in items
+        ]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return []

@@ -13,21 +13,24 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from papercast.audio.assemble import ChapterAudio, Timeline, assemble
 from papercast.audio.cache import SegmentCache, segment_key
 from papercast.audio.chapters import Chapter, chapters_json
+from papercast.audio.dialogue import DialogueReport, write_dialogue
 from papercast.audio.encode import encode_mp3
 from papercast.audio.engines import TTSEngine, create_engine
 from papercast.audio.ffmpeg import wav_to_segment
 from papercast.audio.guards import check_episode, check_segment
 from papercast.audio.script import Script, ScriptChapter, build_script
-from papercast.audio.spoken import to_spoken
+from papercast.audio.spoken import to_spoken, word_count
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
+from papercast.audio.transcript import TEXT_NAME, VTT_NAME, SegmentSpan, cues, to_text, to_vtt
 from papercast.audio.wav import pcm_to_wav
-from papercast.config import Settings
+from papercast.config import Settings, derive
 from papercast.errors import AudioError, storage_error
 from papercast.i18n import get_language
 from papercast.layout import Layout, atomic_write_text, write_cache_bytes
@@ -51,17 +54,24 @@ class Episode(BaseModel):
 
     mp3_path: Path
     chapters_path: Path | None = None
+    transcript_path: Path | None = Field(default=None, description="episode.vtt")
+    transcript_text_path: Path | None = Field(default=None, description="episode.txt")
     duration_seconds: float
     chapters: list[Chapter]
     segments_synthesized: int = 0
     segments_cached: int = 0
     engine: str
     voice: str
+    voices: list[str] = Field(default_factory=list, description="one per host in a dialogue")
+    hosts: list[str] = Field(default_factory=list)
     words: int = 0
     highlights_read: list[str] = Field(default_factory=list)
     highlights_dropped: list[str] = Field(default_factory=list)
     loudness_lufs: float | None = None
     build_seconds: float = 0.0
+    style: str = "narration"
+    dialogue: DialogueReport | None = None
+    notice: str | None = Field(default=None, description="why the style asked for is not used")
 
     @property
     def duration(self) -> str:
@@ -75,19 +85,26 @@ class Episode(BaseModel):
 def with_episode(issue: Issue, episode: Episode, layout: Layout) -> Issue:
     """``issue`` with its episode's length and file, stored the way the feed and the site find
     it: the file name when the episode is in the issue's folder, else its absolute path."""
-    mp3 = episode.mp3_path.resolve()
-    in_folder = mp3.parent == layout.issue_dir(issue.id).resolve()
+    folder = layout.issue_dir(issue.id).resolve()
+
+    def stored(path: Path | None) -> str | None:
+        if path is None:
+            return None
+        path = path.resolve()
+        return path.name if path.parent == folder else str(path)
+
     return issue.model_copy(
         update={
             "audio_duration_seconds": round(episode.duration_seconds, 2),
-            "audio_file": mp3.name if in_folder else str(mp3),
+            "audio_file": stored(episode.mp3_path),
+            "transcript_file": stored(episode.transcript_path),
         }
     )
 
 
 @dataclass
 class _Segments:
-    wavs: dict[str, bytes]
+    wavs: dict[tuple[int, str], bytes]
     synthesized: int
     cached: int
 
@@ -100,15 +117,38 @@ def build_episode(
     db: Database | None = None,
     out_dir: Path,
     engine: TTSEngine | None = None,
+    engines: list[TTSEngine] | None = None,
+    run_id: int | None = None,
+    llm: Any | None = None,
 ) -> Episode:
-    """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``.
+    """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``, with
+    its transcript (``episode.vtt``, ``episode.txt``).
 
-    ``engine`` overrides the one named in ``[audio] engine`` (tests, custom engines).
-    Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis, the guard
-    rails or the encode fail; segments synthesized before the failure stay cached.
+    ``engine`` overrides the one named in ``[audio] engine`` (tests, custom engines);
+    ``engines``, the two voices of a dialogue (``[audio] voices``); ``llm``, the backend that
+    writes it. Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis,
+    the guard rails or the encode fail; segments synthesized before the failure stay cached.
     """
     audio = settings.audio
-    script = build_script(issue, settings, pause_seconds=audio.paragraph_pause_ms / 1000)
+    pause = audio.paragraph_pause_ms / 1000
+    dialogue: DialogueReport | None = None
+    notice: str | None = None
+    voices: list[TTSEngine] | None = None
+    if audio.style == "dialogue":
+        pair, notice = (engines, None) if engines else voice_engines(settings, engine)
+        written = write_dialogue(  # the voices are checked first: a missing one is an error
+            issue, settings, layout, db=db, run_id=run_id, voice=pair[0].voice, backend=llm
+        )
+        if isinstance(written, str):
+            notice, engine = written, pair[0]
+            logger.warning("%s", notice)
+            script = build_script(issue, settings, pause_seconds=pause)
+        else:
+            script, dialogue = written
+            dialogue.voices = [v.voice for v in pair]
+            voices = pair
+    else:
+        script = build_script(issue, settings, pause_seconds=pause)
     tags = EpisodeTags(
         title=issue.title,
         show=settings.podcast.title or settings.issue.show_name,
@@ -127,8 +167,25 @@ def build_episode(
         db=db,
         mp3_path=out_dir / MP3_NAME,
         chapters_path=out_dir / CHAPTERS_NAME,
+        transcript_dir=out_dir,
         issue_id=issue.id,
         engine=engine,
+        engines=voices,
+    )
+    if dialogue is not None:
+        dialogue.actual_minutes = round(episode.duration_seconds / 60, 2)
+        logger.info(
+            "dialogue episode: planned %.1f minutes, %.1f by its words, %.1f spoken",
+            dialogue.planned_minutes,
+            dialogue.script_minutes,
+            dialogue.actual_minutes,
+        )
+    episode = episode.model_copy(
+        update={
+            "style": "dialogue" if dialogue else "narration",
+            "dialogue": dialogue,
+            "notice": notice,
+        }
     )
     minutes = episode.duration_seconds / 60
     if minutes > audio.max_minutes:
@@ -136,6 +193,26 @@ def build_episode(
             "the episode runs %s, over [audio] max_minutes=%g", episode.duration, audio.max_minutes
         )
     return episode
+
+
+def voice_engines(
+    settings: Settings, engine: TTSEngine | None = None
+) -> tuple[list[TTSEngine], str | None]:
+    """A dialogue's two voices (``[audio] voices``), each an engine of ``[audio] engine`` with
+    its own voice; without ``voices``, both hosts share one voice, and the notice says so."""
+    audio = settings.audio
+    if not audio.voices:
+        single = engine or create_engine(settings)
+        notice = (
+            f"both hosts are read by one voice ({single.voice}): set [audio] voices to two "
+            "voices to tell them apart"
+        )
+        logger.warning("%s", notice)
+        return [single, single], notice
+    return [
+        create_engine(derive(settings, {"audio": {"voice": v, "voice_config": None}}))
+        for v in audio.voices
+    ], None
 
 
 def speak(
@@ -178,14 +255,29 @@ def produce(
     db: Database | None,
     mp3_path: Path,
     chapters_path: Path | None = None,
+    transcript_dir: Path | None = None,
     issue_id: str | None = None,
     engine: TTSEngine | None = None,
+    engines: list[TTSEngine] | None = None,
 ) -> Episode:
+    """Synthesize (or reuse) every segment of ``script`` and write the episode's files.
+
+    ``engines`` are the voices of a dialogue, one per host (``script.hosts``); a narration
+    uses ``engine`` (default: the one ``[audio] engine`` names). With ``transcript_dir``,
+    ``episode.vtt`` and ``episode.txt`` are written there too.
+    """
     started = time.perf_counter()
     audio = settings.audio
-    engine = engine or create_engine(settings)
-    fingerprint = _fingerprint(script, engine, settings, tags)
-    reused = _reuse(layout, fingerprint, mp3_path, chapters_path) if audio.cache else None
+    voices = engines or [engine or create_engine(settings)]
+    needed = max((len(script.hosts), 1))
+    if len(voices) < needed:
+        raise AudioError(
+            f"the script has {needed} hosts but only {len(voices)} voices were given",
+            "set [audio] voices to one voice per host",
+        )
+    files = _Files(mp3_path, chapters_path, transcript_dir)
+    fingerprint = _fingerprint(script, voices, settings, tags)
+    reused = _reuse(layout, fingerprint, files) if audio.cache else None
     if reused is not None:
         logger.info("episode %s is up to date (same script, voice and settings)", mp3_path)
         earlier = reused.episode
@@ -193,17 +285,21 @@ def produce(
             update={
                 "mp3_path": mp3_path,
                 "chapters_path": chapters_path,
+                "transcript_path": files.vtt,
+                "transcript_text_path": files.txt,
                 "segments_synthesized": 0,
                 "segments_cached": earlier.segments_synthesized + earlier.segments_cached,
                 "build_seconds": 0.0,
             }
         )
-    segments = _synthesize(script, engine, settings, layout, db, issue_id)
+    segments = _synthesize(script, voices, settings, layout, db, issue_id)
     chapters = [
         ChapterAudio(
             title=c.title,
             url=c.url,
-            segments=[wav_to_segment(segments.wavs[p]) for p in c.paragraphs],
+            segments=[
+                wav_to_segment(segments.wavs[(c.speaker(i), p)]) for i, p in enumerate(c.paragraphs)
+            ],
         )
         for c in script.chapters
     ]
@@ -215,23 +311,27 @@ def produce(
         music_gain_db=audio.music_gain_db,
     )
     check_episode(timeline.audio, script.words, audio.speaking_rate)
-    loudness = _write(timeline, tags, settings, mp3_path, chapters_path)
+    loudness = _write(timeline, script, tags, settings, files)
     episode = Episode(
         mp3_path=mp3_path,
         chapters_path=chapters_path,
+        transcript_path=files.vtt,
+        transcript_text_path=files.txt,
         duration_seconds=timeline.duration_seconds,
         chapters=timeline.chapters,
         segments_synthesized=segments.synthesized,
         segments_cached=segments.cached,
-        engine=engine.name,
-        voice=engine.voice,
+        engine=voices[0].name,
+        voice=voices[0].voice,
+        voices=[v.voice for v in voices[:needed]] if script.hosts else [],
+        hosts=script.hosts,
         words=script.words,
         highlights_read=script.kept,
         highlights_dropped=script.dropped,
         loudness_lufs=loudness,
         build_seconds=round(time.perf_counter() - started, 2),
     )
-    _remember(layout, fingerprint, episode)
+    _remember(layout, fingerprint, files, episode)
     logger.info(
         "episode %s: %s, %d chapters, %d segments synthesized, %d from cache",
         mp3_path,
@@ -243,13 +343,34 @@ def produce(
     return episode
 
 
+@dataclass(frozen=True)
+class _Files:
+    """Where an episode's files go (chapters and transcript are optional)."""
+
+    mp3: Path
+    chapters: Path | None
+    transcript_dir: Path | None
+
+    @property
+    def vtt(self) -> Path | None:
+        return self.transcript_dir / VTT_NAME if self.transcript_dir else None
+
+    @property
+    def txt(self) -> Path | None:
+        return self.transcript_dir / TEXT_NAME if self.transcript_dir else None
+
+    def hashes(self) -> dict[str, str | None]:
+        """What each written file holds now (None: absent, or not written by this episode)."""
+        paths = {"mp3": self.mp3, "chapters": self.chapters, "vtt": self.vtt, "txt": self.txt}
+        return {name: _sha256(path) if path else None for name, path in paths.items()}
+
+
 class _Built(BaseModel):
     """An earlier build from the same inputs and the hashes of the files it wrote."""
 
     model_config = ConfigDict(extra="forbid")
 
-    mp3_sha256: str
-    chapters_sha256: str | None
+    files: dict[str, str | None]
     episode: Episode
 
 
@@ -260,12 +381,15 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _fingerprint(script: Script, engine: TTSEngine, settings: Settings, tags: EpisodeTags) -> str:
-    """Everything that decides the episode's bytes: script, voice, audio settings, tags, files."""
+def _fingerprint(
+    script: Script, engines: list[TTSEngine], settings: Settings, tags: EpisodeTags
+) -> str:
+    """Everything that decides the episode's bytes: script, voices, audio settings, tags, files."""
     digest = hashlib.sha256()
+    identities = [e.identity() for e in engines[: max(len(script.hosts), 1)]]
     for part in (
         script.model_dump_json(),
-        json.dumps(engine.identity(), sort_keys=True, default=str),
+        json.dumps(identities if script.hosts else identities[0], sort_keys=True, default=str),
         settings.audio.model_dump_json(exclude={"workers", "cache"}),
         tags.model_dump_json(),
         str(_sha256(settings.audio.music) if settings.audio.music else None),
@@ -280,117 +404,131 @@ def _build_record(layout: Layout, fingerprint: str) -> Path:
     return layout.tts_cache / "episodes" / f"{fingerprint}.json"
 
 
-def _reuse(
-    layout: Layout, fingerprint: str, mp3: Path, chapters_path: Path | None
-) -> _Built | None:
+def _reuse(layout: Layout, fingerprint: str, files: _Files) -> _Built | None:
     """The earlier build's facts, if its files are still exactly what it wrote."""
     record = _build_record(layout, fingerprint)
     try:
         built = _Built.model_validate_json(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if _sha256(mp3) != built.mp3_sha256:
-        return None
-    if chapters_path is not None and _sha256(chapters_path) != built.chapters_sha256:
+    now = files.hashes()
+    if now["mp3"] is None or now != built.files:
         return None
     return built
 
 
-def _remember(layout: Layout, fingerprint: str, episode: Episode) -> None:
-    mp3_sha = _sha256(episode.mp3_path)
-    if mp3_sha is None:
+def _remember(layout: Layout, fingerprint: str, files: _Files, episode: Episode) -> None:
+    hashes = files.hashes()
+    if hashes["mp3"] is None:
         return
-    built = _Built(
-        mp3_sha256=mp3_sha,
-        chapters_sha256=_sha256(episode.chapters_path) if episode.chapters_path else None,
-        episode=episode,
-    )
+    built = _Built(files=hashes, episode=episode)
     write_cache_bytes(_build_record(layout, fingerprint), built.model_dump_json().encode("utf-8"))
 
 
 def _synthesize(
     script: Script,
-    engine: TTSEngine,
+    engines: list[TTSEngine],
     settings: Settings,
     layout: Layout,
     db: Database | None,
     issue_id: str | None,
 ) -> _Segments:
-    """Every paragraph's WAV: from the cache, else from the engine (and then cached)."""
+    """Every segment's WAV, by (voice, text): from the cache, else from that voice's engine
+    (and then cached). A dialogue's turns are cached one by one, like paragraphs."""
     cache = SegmentCache(layout.tts_cache, enabled=settings.audio.cache)
-    identity = engine.identity()
-    texts = list(dict.fromkeys(p for c in script.chapters for p in c.paragraphs))
-    wavs: dict[str, bytes] = {}
-    missing: list[str] = []
-    for text in texts:
-        cached = cache.get(segment_key(text, identity))
-        if cached is None:
-            missing.append(text)
-        else:
-            wavs[text] = cached
-    if missing:
-        logger.info(
-            "synthesizing %d segments with %s (%s); %d cached",
-            len(missing),
-            engine.name,
-            engine.voice,
-            len(wavs),
+    wanted = list(
+        dict.fromkeys(
+            (c.speaker(i), p) for c in script.chapters for i, p in enumerate(c.paragraphs)
         )
+    )
+    wavs: dict[tuple[int, str], bytes] = {}
+    missing: dict[int, list[str]] = {}
+    for voice, text in wanted:
+        cached = cache.get(segment_key(text, engines[voice].identity()))
+        if cached is None:
+            missing.setdefault(voice, []).append(text)
+        else:
+            wavs[(voice, text)] = cached
     calls = TTSCallStore(db) if db is not None else None
     errors: list[str] = []
-    results = engine.synthesize(missing) if missing else iter(())
-    try:
-        for result in results:
-            text = missing[result.index]
-            for call in result.calls:
-                if calls is not None:
-                    calls.record(call, issue_id=issue_id)
-            problem = result.error
-            if result.wav is not None and problem is None:
-                segment = wav_to_segment(result.wav)
-                problem = check_segment(segment, text, settings.audio.speaking_rate)
-            if problem is not None:
-                errors.append(f"{problem} (for {text[:50]!r})")
-                continue
-            assert result.wav is not None
-            cache.put(segment_key(text, identity), result.wav)
-            wavs[text] = result.wav
-    finally:
-        # an exception here (Ctrl-C, SIGTERM) stops the engine's workers now, not whenever
-        # the suspended generator happens to be collected
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
+    count = sum(len(texts) for texts in missing.values())
+    for voice, texts in sorted(missing.items()):
+        engine = engines[voice]
+        identity = engine.identity()
+        logger.info(
+            "synthesizing %d segments with %s (%s); %d cached in all",
+            len(texts),
+            engine.name,
+            engine.voice,
+            len(wanted) - count,
+        )
+        results = engine.synthesize(texts)
+        try:
+            for result in results:
+                text = texts[result.index]
+                for number, call in enumerate(result.calls):
+                    if calls is not None:  # the words once per text, however many calls
+                        said = word_count(text) if number == 0 and call.status == "ok" else 0
+                        calls.record(call, issue_id=issue_id, words=said)
+                problem = result.error
+                if result.wav is not None and problem is None:
+                    segment = wav_to_segment(result.wav)
+                    problem = check_segment(segment, text, settings.audio.speaking_rate)
+                if problem is not None:
+                    errors.append(f"{problem} (for {text[:50]!r})")
+                    continue
+                assert result.wav is not None
+                cache.put(segment_key(text, identity), result.wav)
+                wavs[(voice, text)] = result.wav
+        finally:
+            # an exception here (Ctrl-C, SIGTERM) stops the engine's workers now, not whenever
+            # the suspended generator happens to be collected
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
     if errors:
         raise AudioError(
-            f"{len(errors)} of {len(missing)} segments could not be synthesized; first: {errors[0]}",
+            f"{len(errors)} of {count} segments could not be synthesized; first: {errors[0]}",
             "the segments that worked are cached; fix the cause and rerun to finish",
         )
-    return _Segments(wavs=wavs, synthesized=len(missing), cached=len(texts) - len(missing))
+    return _Segments(wavs=wavs, synthesized=count, cached=len(wanted) - count)
+
+
+def segment_spans(script: Script, timeline: Timeline) -> list[SegmentSpan]:
+    """Each spoken segment with its place in the timeline and its speaker (in a dialogue)."""
+    spans: list[SegmentSpan] = []
+    for number, (chapter, placed) in enumerate(
+        zip(script.chapters, timeline.segments, strict=True)
+    ):
+        for index, (text, (start, end)) in enumerate(zip(chapter.paragraphs, placed, strict=True)):
+            speaker = script.hosts[chapter.speaker(index)] if script.hosts else None
+            spans.append(
+                SegmentSpan(
+                    chapter=number,
+                    text=text,
+                    speaker=speaker,
+                    start_seconds=start,
+                    end_seconds=end,
+                )
+            )
+    return spans
 
 
 def _write(
-    timeline: Timeline,
-    tags: EpisodeTags,
-    settings: Settings,
-    mp3_path: Path,
-    chapters_path: Path | None,
+    timeline: Timeline, script: Script, tags: EpisodeTags, settings: Settings, files: _Files
 ) -> float | None:
     """Encode, tag and verify in a temp folder beside the target; then move into place."""
     try:
-        return _encode_into_place(timeline, tags, settings, mp3_path, chapters_path)
+        return _encode_into_place(timeline, script, tags, settings, files)
     except OSError as exc:  # a full disk or a read-only out dir
-        raise storage_error(exc, mp3_path.parent) from None
+        raise storage_error(exc, files.mp3.parent) from None
 
 
 def _encode_into_place(
-    timeline: Timeline,
-    tags: EpisodeTags,
-    settings: Settings,
-    mp3_path: Path,
-    chapters_path: Path | None,
+    timeline: Timeline, script: Script, tags: EpisodeTags, settings: Settings, files: _Files
 ) -> float | None:
     audio = settings.audio
+    mp3_path, chapters_path = files.mp3, files.chapters
     mp3_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=mp3_path.parent, prefix=".episode-") as work:
         wav = Path(work) / "episode.wav"
@@ -412,9 +550,17 @@ def _encode_into_place(
             atomic_write_text(
                 Path(work) / CHAPTERS_NAME, chapters_json(timeline.chapters, title=tags.title)
             )
+        if files.vtt is not None and files.txt is not None:
+            spans = segment_spans(script, timeline)
+            atomic_write_text(Path(work) / VTT_NAME, to_vtt(cues(spans)))
+            titles = [c.title for c in timeline.chapters]
+            atomic_write_text(Path(work) / TEXT_NAME, to_text(spans, titles, title=tags.title))
         os.replace(encoded, mp3_path)
         if chapters_path is not None:
             os.replace(Path(work) / CHAPTERS_NAME, chapters_path)
+        if files.vtt is not None and files.txt is not None:
+            os.replace(Path(work) / VTT_NAME, files.vtt)
+            os.replace(Path(work) / TEXT_NAME, files.txt)
     return report.output_lufs
 
 

@@ -46,6 +46,14 @@ class ScriptChapter(BaseModel):
     title: str
     url: str | None = None
     paragraphs: list[str] = Field(default_factory=list, description="spoken text, one segment each")
+    speakers: list[int] = Field(
+        default_factory=list,
+        description="a dialogue's host (index into Script.hosts) per paragraph; empty: narration",
+    )
+
+    def speaker(self, index: int) -> int:
+        """The voice reading paragraph ``index`` (0 in a narration)."""
+        return self.speakers[index] if index < len(self.speakers) else 0
 
     @property
     def words(self) -> int:
@@ -56,6 +64,9 @@ class Script(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chapters: list[ScriptChapter]
+    hosts: list[str] = Field(
+        default_factory=list, description="a dialogue's host names, one voice each; empty: one"
+    )
     kept: list[str] = Field(default_factory=list, description="paper ids of highlights read")
     dropped: list[str] = Field(default_factory=list, description="left out to fit max_minutes")
 

@@ -78,6 +78,7 @@ class Voice:
     model: Path
     config: Path
     language: str  # the voice's language family ("de"), "" when its config does not say
+    speaker: int | None = None  # a multi-speaker model's speaker ("<voice>#<n>")
 
 
 def builtin_voice() -> tuple[Path, Path]:
@@ -197,23 +198,53 @@ def _voice_language(config: Path) -> str:
     return str(family or "").lower()
 
 
+BUILT_IN = ("joe", "default")
+
+
+def _split_speaker(spec: str) -> tuple[str, int | None]:
+    name, _, speaker = spec.strip().partition("#")
+    if not speaker:
+        return name.strip(), None
+    if not speaker.isdigit():
+        raise AudioError(
+            f"the Piper voice {spec!r} names speaker {speaker!r}, which is not a number",
+            "write a speaker as '<voice>#<id>', e.g. 'en_US-libritts_r-medium#12'",
+        )
+    return name.strip(), int(speaker)
+
+
 def resolve_voice(settings: Settings, layout: Layout | None = None) -> Voice:
-    """The Piper voice ``[audio] voice`` names (downloading it if needed), checked against
-    ``[issue] language``."""
+    """The Piper voice ``[audio] voice`` names, checked against ``[issue] language``: the
+    built-in voice (unset, ``joe`` or ``default``), a ``.onnx`` path, a voice already in
+    ``PAPERCAST_HOME/voices``, or a voice name of the Piper voices repository (downloaded once);
+    any of them followed by ``#<n>`` picks speaker ``n`` of a multi-speaker model."""
     audio = settings.audio
     layout = layout or Layout.from_settings(settings)
-    name = (audio.voice or "").strip()
-    if not name:
+    name, speaker = _split_speaker(audio.voice or "")
+    given = Path(name).expanduser()
+    stored = layout.voices_dir / f"{name}.onnx"
+    if not name or name.lower() in BUILT_IN:
         model, config = builtin_voice()
         name = BUILTIN_VOICE
-    elif VOICE_NAME.match(name) and not Path(name).expanduser().exists():
+    elif given.suffix == ".onnx" or given.is_file() or "/" in name or "\\" in name:
+        model = given
+        config = audio.voice_config or model.with_name(model.name + ".json")
+        name = model.name.removesuffix(".onnx")
+    elif stored.is_file():
+        model = stored
+        config = audio.voice_config or stored.with_name(stored.name + ".json")
+    elif VOICE_NAME.match(name):
         model, config = download_voice(settings, name, layout.voices_dir)
         if audio.voice_config:
             config = audio.voice_config
     else:
-        model = Path(name).expanduser()
-        config = audio.voice_config or model.with_name(model.name + ".json")
-        name = model.name.removesuffix(".onnx")
+        raise AudioError(
+            f"the Piper voice {name!r} is neither a file nor in {layout.voices_dir}",
+            "give a voice name as the Piper voices repository spells it "
+            "(<lang>_<REGION>-<name>-<quality>, e.g. de_DE-thorsten-medium: downloaded once), "
+            f"or put {name}.onnx and its .onnx.json in {layout.voices_dir}, "
+            "or give the path to its .onnx",
+        )
     for path in (model, config):
         if not path.is_file():
             raise AudioError(
@@ -221,7 +252,9 @@ def resolve_voice(settings: Settings, layout: Layout | None = None) -> Voice:
                 "set [audio] voice to a Piper voice name (de_DE-thorsten-medium) or a .onnx "
                 "model (its .onnx.json beside it), or leave it unset for the built-in voice",
             )
-    voice = Voice(name=name, model=model, config=config, language=_voice_language(config))
+    voice = Voice(
+        name=name, model=model, config=config, language=_voice_language(config), speaker=speaker
+    )
     check_language(settings, voice)
     return voice
 

@@ -10,6 +10,7 @@ from papercast.cli import (  # noqa: F401  (imported for their commands)
     rank,
     render,
     run,
+    serve,
     setup,
     summarize,
 )
@@ -33,6 +34,7 @@ _ORDER = [
     "notes",
     "audio",
     "speak",
+    "serve",
 ]
 
 

@@ -59,6 +59,10 @@ def _report(episode: Episode) -> None:
     console.print(f"Wrote {episode.mp3_path} ({episode.duration})")
     if episode.chapters_path is not None:
         console.print(f"      {episode.chapters_path}")
+    if episode.transcript_path is not None and episode.transcript_text_path is not None:
+        console.print(f"      {episode.transcript_path}, {episode.transcript_text_path}")
+    if episode.notice:
+        console.print(f"Note: {episode.notice}")
     for chapter in episode.chapters:
         minutes, seconds = divmod(round(chapter.start_seconds), 60)
         console.print(f"  {minutes:>3}:{seconds:02d}  {chapter.title}")
@@ -71,6 +75,17 @@ def _report(episode: Episode) -> None:
         console.print(
             f"Left out to fit [audio] max_minutes: {', '.join(episode.highlights_dropped)}"
         )
+    talk = episode.dialogue
+    if talk is not None:
+        actual = f"{talk.actual_minutes:.1f}" if talk.actual_minutes is not None else "?"
+        console.print(
+            f"Dialogue between {' and '.join(talk.hosts)} ({', '.join(talk.voices)}): planned "
+            f"{talk.planned_minutes:.1f} min at {talk.words_per_minute:g} words/min "
+            f"({'measured' if talk.rate_measured else 'default'}), {actual} min spoken; "
+            f"{talk.llm_requests} LLM request(s), {talk.from_cache} segment(s) from cache"
+        )
+        for paper_id, why in talk.narrated.items():
+            console.print(f"  narrated instead: {paper_id}: {why}")
 
 
 @app.command()
@@ -89,21 +104,28 @@ def audio(
         float | None,
         typer.Option("--max-minutes", help="Leave out the least significant highlights past this."),
     ] = None,
+    style: Annotated[
+        str | None,
+        typer.Option(
+            "--style", help="narration (one voice) or dialogue (two hosts; needs an LLM)."
+        ),
+    ] = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """Read a stored issue's highlights aloud: episode.mp3 with chapters + chapters.json.
+    """Read a stored issue's highlights aloud: episode.mp3 with chapters, chapters.json and
+    the transcript (episode.vtt, episode.txt).
 
     Piper (offline, no key) is the default voice; --engine openai uses OpenAI TTS.
     The episode's duration and file are saved on the stored issue (for the feed and site).
 
-    Example: papercast audio 2024-W41 --engine piper --max-minutes 15
+    Example: papercast audio 2024-W41 --engine piper --max-minutes 15 --style dialogue
     """
     from papercast.audio import build_episode, with_episode
     from papercast.cli.render import load_issue
     from papercast.store.issues import IssueStore
 
     state = get_state(ctx)
-    settings = _settings(state, engine, voice, rate, no_cache, max_minutes=max_minutes)
+    settings = _settings(state, engine, voice, rate, no_cache, max_minutes=max_minutes, style=style)
     layout = state.layout()
     with state.database() as db:
         issue = load_issue(db, issue_id)

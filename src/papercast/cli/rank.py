@@ -69,7 +69,13 @@ def rank(
         settings = derive(settings, {"rank": {"backend": backend}})
     records = read_candidates(candidates)
     papers = [
-        Paper(id=f"local:{i}", source="local", title=r.title, abstract=r.abstract)
+        Paper(
+            id=f"local:{i}",
+            source="local",
+            title=r.title,
+            abstract=r.abstract,
+            published=r.published,
+        )
         for i, r in enumerate(records)
     ]
     history_records = read_history(history) if history is not None else None
@@ -188,3 +194,41 @@ def history_clear(
     with get_state(ctx).database() as db:
         removed = HistoryStore(db).clear(origin)
     typer.echo(f"Forgot {removed} papers ({what}).")
+
+
+@history_app.command("sync")
+def history_sync(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read the whole library again, not only what changed.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sync report as JSON.")] = False,
+) -> None:
+    """Sync your Zotero library into the history ([zotero] library_id; key in ZOTERO_API_KEY).
+
+    Only what changed since the last sync is read; items deleted in Zotero leave the history.
+    `papercast run` does this first whenever [zotero] is configured.
+
+    Example: papercast history sync --full
+    """
+    from dataclasses import asdict
+
+    from papercast.history.zotero import sync_zotero
+
+    state = get_state(ctx)
+    settings = state.settings()
+    with state.database() as db:
+        report = sync_zotero(settings, db, full=full)
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2))
+        return
+    kind = "full sync" if report.full else f"changes since version {report.previous_version}"
+    stdout.print(
+        f"Zotero {report.library} ({kind}, now version {report.version}): "
+        f"{report.fetched} items read, {report.added} added, {report.updated} updated, "
+        f"{report.removed} removed."
+    )
+    if report.skipped_without_id:
+        stdout.print(
+            f"{report.skipped_without_id} items skipped: no arXiv id, DOI or bioRxiv link."
+        )

@@ -65,7 +65,7 @@ def render(
         typer.Option(
             "--format",
             "-f",
-            help="Comma-separated: md, html, email, txt, substack (default: \\[publish] formats).",
+            help="Comma-separated: md, html, email, txt, substack, bib (default: \\[publish] formats).",
         ),
     ] = None,
     out: Annotated[

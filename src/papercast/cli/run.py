@@ -50,6 +50,10 @@ def run(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    resend: Annotated[
+        bool,
+        typer.Option("--resend", help="Post to [notify] channels even what they already got."),
+    ] = False,
 ) -> None:
     """Produce the week's issue: fetch, rank, summarize, render, read aloud, export.
 
@@ -62,6 +66,9 @@ def run(
     """
     state = get_state(ctx)
     settings = state.settings()
+    from papercast.export.channels import build_channels
+
+    build_channels(settings)  # a channel Apprise cannot use is a config error, before any work
     with ExitStack() as stack:
         fulltext_only: set[str] | None = None
         if sample:
@@ -85,10 +92,12 @@ def run(
             RunOptions(dry_run, refetch, picker, None, fulltext_only, force),
             quiet=as_json,
         )
-    from papercast.notify import notify_failure
+    from papercast.notify import notify_channels, notify_failure
 
     if notify_failure(report, settings):
         report.warnings.append("sent a failure notification to [email] notify_failures")
+    if not sample:  # the sample week is a demo: it posts nowhere
+        notify_channels(report, settings, layout, resend=resend)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -144,6 +153,7 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
     table.add_column("what")
     table.add_column("value")
     rows = [
+        ("zotero", report.zotero or ""),
         ("candidates", f"{report.candidates} (chosen {report.chosen}, dropped {report.dropped})"),
         ("highlights", str(len(report.highlights))),
         ("also noteworthy", str(report.noteworthy)),
@@ -191,6 +201,10 @@ def _print_notes(report: RunReport, out: Console) -> None:
         out.print(line(("failed", "red"), f" {paper_id}: {why}"))
     for warning in report.warnings:
         out.print(line(("warning", "yellow"), f" {warning}"))
+    for delivery in report.channels:
+        if delivery.status != "failed":
+            done = "posted" if delivery.status == "sent" else "already posted (--resend to repeat)"
+            out.print(f"{delivery.channel}: {delivery.event} notice {done}")
     if report.nothing_new:
         out.print(line(("No issue this week", "yellow"), f" — {report.nothing_new}"))
     if report.error:
@@ -355,7 +369,18 @@ def status(
     for r in runs:
         table.add_row(str(r["id"]), r["kind"], r["window"] or "", r["started_at"], r["status"])
     console.print(table)
-    console.print(f"Pending batch jobs: {len(batches)}")
+    if batches:
+        batch_table = Table(title=f"Pending batch jobs: {len(batches)}")
+        for column in ("batch", "model", "requests", "status", "submitted"):
+            batch_table.add_column(column)
+        for b in batches:
+            batch_table.add_row(
+                b.batch_id, b.model, str(b.request_count), b.status, b.created_at or ""
+            )
+        console.print(batch_table)
+        console.print("Collect them with: papercast summarize --collect")
+    else:
+        console.print("Pending batch jobs: 0")
     issue_table = Table(title="Issues")
     for column in ("week", "title", "highlights", "audio"):
         issue_table.add_column(column)

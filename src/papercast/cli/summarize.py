@@ -188,10 +188,13 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
         result = summarize_papers(replace(request, on_progress=status.update))
     if result.fatal and not result.records:
         raise LLMError(result.fatal)
+    from papercast.summarize.fulltext import cached_fulltext
+
     items = [
-        SummaryItem(
-            paper=paper,
-            record=result.records[paper.id],
+        SummaryItem.build(
+            paper,
+            result.records[paper.id],
+            cached_fulltext(request.layout, paper),
             cached=paper.id in result.cached,
             note=result.notes.get(paper.id),
         )
@@ -272,7 +275,7 @@ def _collect(
                 paper = result.papers.get(paper_id) or known.get(paper_id)
                 if paper is None:
                     paper = Paper(id=paper_id, source="local", title=paper_id)
-                items.append(SummaryItem(paper=paper, record=record))
+                items.append(SummaryItem.build(paper, record))
     if items:
         _emit(
             render_summaries(items, output, settings.issue.templates_dir, settings.issue.language),

@@ -15,7 +15,7 @@ from pathlib import Path
 from papercast.i18n import Language, get_language
 from papercast.layout import atomic_write_text, safe_name
 from papercast.models import Issue, IssueEntry
-from papercast.render import SECTION_LABELS
+from papercast.render import SECTION_LABELS, entry_details
 from papercast.text import md_escape, paper_url, plain, safe_url
 
 _TAG = re.compile(r"[^0-9A-Za-z_/-]+")
@@ -54,6 +54,9 @@ def render_note(entry: IssueEntry, issue: Issue, lang: Language | None = None) -
     links = [u for u in (paper_url(paper), safe_url(paper.pdf_url)) if u]
     tags = sorted({t for t in (tag(k) for k in summary.keywords) if t})
     published = paper.published.date().isoformat() if paper.published else issue.date.isoformat()
+    details = entry_details(entry)
+    code = [u for u in (safe_url(c) for c in details.code) if u]
+    venue = plain(details.venue or "")
     front = {
         "id": paper.id,
         "title": plain(paper.title),
@@ -68,6 +71,13 @@ def render_note(entry: IssueEntry, issue: Issue, lang: Language | None = None) -
         "issue": issue.id,
         "source": paper.source,
         "links": links,
+        **(
+            {"affiliations": [plain(a) for a in details.affiliations]}
+            if details.affiliations
+            else {}
+        ),
+        **({"venue": venue} if venue else {}),
+        **({"code": code} if code else {}),
         "tags": tags,
         # an extractive summary's score is a placeholder: nothing assessed the paper
         **({} if record.extractive else {"significance": summary.significance}),
@@ -80,6 +90,12 @@ def render_note(entry: IssueEntry, issue: Issue, lang: Language | None = None) -
         lines += [f"*{md_escape(summary.title_translated)}*", ""]
     if links:
         lines += [f"<{links[0]}>", ""]
+    if details.affiliations:
+        lines += ["*" + md_escape("; ".join(details.affiliations)) + "*", ""]
+    if venue:
+        lines += [_("Venue:") + " " + md_escape(venue), ""]
+    if code:
+        lines += [_("Code:") + " " + ", ".join(f"<{url}>" for url in code), ""]
     for key, label in SECTION_LABELS:
         text = md_escape(getattr(summary, key))
         if text:

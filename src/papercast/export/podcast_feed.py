@@ -3,7 +3,8 @@
 feedgen's podcast extension predates Apple's current spec in places, so a small extension of
 our own writes those tags instead: ``itunes:explicit`` as ``true``/``false``, ``itunes:category``
 from Apple's current list (``"Science > Natural Sciences"``), ``itunes:image`` for any http(s)
-image, and the Podcasting 2.0 ``podcast:chapters`` link to each episode's chapters JSON.
+image, and the Podcasting 2.0 ``podcast:chapters`` link to each episode's chapters JSON and
+``podcast:transcript`` links to its transcript (WebVTT, and plain text).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 CHAPTERS_TYPE = "application/json+chapters"
 AUDIO_NAME = "episode.mp3"
 CHAPTERS_NAME = "chapters.json"
+# The episode's transcripts beside the MP3 (audio/transcript.py writes them), and their types.
+TRANSCRIPTS = (("episode.vtt", "text/vtt"), ("episode.txt", "text/plain"))
 
 
 class AppleTagsExtension(BaseExtension):  # type: ignore[misc]
@@ -58,14 +61,22 @@ class AppleTagsExtension(BaseExtension):  # type: ignore[misc]
 
 
 class ChaptersEntryExtension(BaseEntryExtension):  # type: ignore[misc]
-    """``<podcast:chapters url="…" type="application/json+chapters"/>`` on an item."""
+    """``<podcast:chapters url="…" type="application/json+chapters"/>`` on an item, and a
+    ``<podcast:transcript url="…" type="…"/>`` per transcript file."""
 
     def __init__(self) -> None:
         self.url: str | None = None
+        self.transcripts: list[tuple[str, str]] = []
+        self.language: str | None = None
 
     def extend_rss(self, item: Any) -> Any:
         if self.url:
             etree.SubElement(item, f"{{{PODCAST_NS}}}chapters", url=self.url, type=CHAPTERS_TYPE)
+        for url, kind in self.transcripts:
+            attributes = {"url": url, "type": kind}
+            if self.language:
+                attributes["language"] = self.language
+            etree.SubElement(item, f"{{{PODCAST_NS}}}transcript", **attributes)
         return item
 
 
@@ -174,5 +185,11 @@ def build_podcast_feed(
             entry.podcast.itunes_duration(round(issue.audio_duration_seconds))
         if (path.parent / CHAPTERS_NAME).is_file():
             entry.apple.url = public_url(base_url, issue, CHAPTERS_NAME)
+        entry.apple.transcripts = [
+            (public_url(base_url, issue, name), kind)
+            for name, kind in TRANSCRIPTS
+            if (path.parent / name).is_file()
+        ]
+        entry.apple.language = settings.podcast.language or settings.issue.language
     atomic_write_bytes(out_path, fg.rss_str(pretty=True))
     return out_path

@@ -9,12 +9,18 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
 from papercast.config import Settings
-from papercast.export.podcast_feed import CHAPTERS_NAME, episode_audio, pub_datetime
+from papercast.export.podcast_feed import (
+    CHAPTERS_NAME,
+    TRANSCRIPTS,
+    episode_audio,
+    pub_datetime,
+)
 from papercast.i18n import get_language
 from papercast.layout import atomic_write_bytes, atomic_write_text, safe_name
 from papercast.models import Issue
@@ -56,17 +62,21 @@ def _issue_page(
 ) -> IndexItem:
     folder = site_dir / safe_name(issue.id)
     audio = episode_audio(issue, audio_root) if audio_root else None
+    transcript: dict[str, Any] = {"captions_src": None, "transcript_src": None}
     if audio is not None:
         _copy_if_changed(audio, folder / audio.name)
-        chapters = audio.parent / CHAPTERS_NAME
-        if chapters.is_file():
-            _copy_if_changed(chapters, folder / CHAPTERS_NAME)
+        for name in (CHAPTERS_NAME, *(name for name, _ in TRANSCRIPTS)):
+            if (audio.parent / name).is_file():
+                _copy_if_changed(audio.parent / name, folder / name)
+        if all((audio.parent / name).is_file() for name, _ in TRANSCRIPTS):
+            transcript = {"captions_src": TRANSCRIPTS[0][0], "transcript_src": TRANSCRIPTS[1][0]}
     html = render_format(
         issue,
         "html",
         settings=settings,
         nav={"home": "../index.html", "feed": f"../{FEED_NAME}"},
         audio_src=quote(audio.name) if audio else None,
+        **transcript,
     )
     atomic_write_text(folder / "index.html", html)
     return IndexItem(

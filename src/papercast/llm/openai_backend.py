@@ -32,7 +32,9 @@ import logging
 import random
 import re
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import openai
@@ -59,7 +61,7 @@ from papercast.llm.client import (
     translate,
 )
 from papercast.llm.pricing import cost_usd, estimate_tokens
-from papercast.llm.schema import FORMATS, ResponseFormat, summary_response_format
+from papercast.llm.schema import FORMATS, ResponseFormat, response_format, summary_response_format
 from papercast.logs import redact
 from papercast.models import CallLog, CallStatus, Summary, Usage
 
@@ -93,6 +95,19 @@ class OpenAIOptions(BaseModel):
 
 class _Invalid(Exception):
     """The reply was not a valid Summary (bad JSON, wrong shape, cut off)."""
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One structured request: the prompts, the schema per response-format rung, how a reply
+    is checked, and the prompts for servers without structured outputs and for repairs."""
+
+    system: str
+    user: str
+    response_format: Callable[[ResponseFormat], dict[str, Any] | None]
+    parse: Callable[[str], object]  # raises _Invalid
+    json_mode: Callable[[], str]
+    repair: Callable[[str], str]
 
 
 class _FormatRejected(Exception):
@@ -162,6 +177,14 @@ def _describe_validation(exc: pydantic.ValidationError | ValueError) -> str:
 
 def parse_summary(reply: str) -> Summary:
     """The Summary in a reply: fences and any prose around the JSON object are ignored."""
+    return parse_reply(reply, Summary)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_reply(reply: str, model: type[ModelT]) -> ModelT:
+    """The ``model`` in a reply: fences and any prose around the JSON object are ignored."""
     text = _FENCE.sub("", reply).strip()
     if not text:
         raise _Invalid("the reply was empty")
@@ -173,7 +196,7 @@ def parse_summary(reply: str) -> Summary:
     except ValueError as exc:
         raise _Invalid(f"invalid JSON: {exc}") from None
     try:
-        return Summary.model_validate(data)
+        return model.model_validate(data)
     except pydantic.ValidationError as exc:
         raise _Invalid(_describe_validation(exc)) from None
 
@@ -209,50 +232,96 @@ class OpenAIBackend:
     async def aclose(self) -> None:
         await self.client.close()
 
-    def _params(self, fmt: ResponseFormat) -> dict[str, Any]:
+    def _params(self, fmt: ResponseFormat, ask: _Ask | None = None) -> dict[str, Any]:
         cap = "max_completion_tokens" if self.official else "max_tokens"
         params: dict[str, Any] = {"model": self.model, cap: self.options.max_output_tokens}
         if not self.model.startswith(_NO_TEMPERATURE):
             params["temperature"] = self.options.temperature
-        response_format = summary_response_format(fmt)
+        response_format = (ask.response_format if ask else summary_response_format)(fmt)
         if response_format is not None:
             params["response_format"] = response_format
         return params
 
     def _messages(
-        self, job: SummaryJob, fmt: ResponseFormat, repair: tuple[str, str] | None
+        self, ask: _Ask, fmt: ResponseFormat, repair: tuple[str, str] | None
     ) -> list[dict[str, str]]:
-        system = job.system
+        system = ask.system
         if fmt != "json_schema":
-            system = system + "\n" + self.prompts.json_mode()
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": job.user}]
+            system = system + "\n" + ask.json_mode()
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": ask.user}]
         if repair is not None:
             reply, error = repair
             if not error.startswith(_CUT_OFF):  # a cut-off reply is not worth its context
                 messages.append({"role": "assistant", "content": reply[:4000]})
-            messages.append({"role": "user", "content": self.prompts.repair(error)})
+            messages.append({"role": "user", "content": ask.repair(error)})
         return messages
 
     async def summarize(self, job: SummaryJob, record: Recorder) -> BackendResult:
+        ask = _Ask(
+            system=job.system,
+            user=job.user,
+            response_format=summary_response_format,
+            parse=parse_summary,
+            json_mode=self.prompts.json_mode,
+            repair=self.prompts.repair,
+        )
+        summary, usage = await self._ask(ask, record, "summary", job.paper.id)
+        assert isinstance(summary, Summary)
+        return BackendResult(summary=summary, usage=usage)
+
+    async def ask_structured(
+        self,
+        model: type[ModelT],
+        *,
+        system: str,
+        user: str,
+        name: str,
+        schema: dict[str, Any],
+        json_mode: str,
+        repair: Callable[[str], str],
+        record: Recorder,
+        purpose: str,
+        label: str = "",
+    ) -> tuple[ModelT, Usage]:
+        """Any other structured answer (a podcast dialogue, say) through the same ladder of
+        response formats, retries, repair turn and call log as summaries. ``schema`` is the
+        strict JSON schema of ``model``; ``json_mode`` is the system-prompt addition for
+        servers without structured outputs (it should carry the schema)."""
+        ask = _Ask(
+            system=system,
+            user=user,
+            response_format=lambda fmt: response_format(name, schema, fmt),
+            parse=lambda reply: parse_reply(reply, model),
+            json_mode=lambda: json_mode,
+            repair=repair,
+        )
+        answer, usage = await self._ask(ask, record, purpose, label)
+        assert isinstance(answer, model)
+        return answer, usage
+
+    async def _ask(
+        self, ask: _Ask, record: Recorder, purpose: str, label: str
+    ) -> tuple[object, Usage]:
+        """One answer, with one repair turn when the first is invalid."""
         usage = Usage()
         repair: tuple[str, str] | None = None
         error = ""
-        for purpose in ("summary", "summary-repair"):
-            reply, call, problem = await self._complete(job, repair, record, usage, purpose)
+        for attempt in (purpose, f"{purpose}-repair"):
+            reply, call, problem = await self._complete(ask, repair, record, usage, attempt)
             try:
                 if problem is not None:
                     raise _Invalid(problem)
-                summary = parse_summary(reply)
+                answer = ask.parse(reply)
             except _Invalid as exc:
                 error = str(exc)
                 call.status = "invalid"
                 call.error = redact(error)[:300]
                 record(call)
-                log.info("%s: invalid reply (%s): %s", job.paper.id, purpose, error)
+                log.info("%s: invalid reply (%s): %s", label, attempt, error)
                 repair = (reply, error)
                 continue
             record(call)
-            return BackendResult(summary=summary, usage=usage)
+            return answer, usage
         raise LLMCallError(
             f"the model returned invalid JSON twice ({error[:200]})",
             "try a stronger model (or raise [llm] max_output_tokens if replies are cut off)",
@@ -260,7 +329,7 @@ class OpenAIBackend:
 
     async def _complete(
         self,
-        job: SummaryJob,
+        ask: _Ask,
         repair: tuple[str, str] | None,
         record: Recorder,
         usage: Usage,
@@ -271,9 +340,9 @@ class OpenAIBackend:
         guessed = False  # stepped down once already on a repeated 5xx that named no format
         while True:
             fmt = FORMATS[rung]
-            messages = self._messages(job, fmt, repair)
+            messages = self._messages(ask, fmt, repair)
             try:
-                answer = await self._call(messages, fmt, record, usage, purpose)
+                answer = await self._call(ask, messages, fmt, record, usage, purpose)
             except _FormatRejected as exc:
                 if not exc.certain and guessed:
                     raise LLMCallError(
@@ -299,6 +368,7 @@ class OpenAIBackend:
 
     async def _call(
         self,
+        ask: _Ask,
         messages: list[dict[str, str]],
         fmt: ResponseFormat,
         record: Recorder,
@@ -307,7 +377,7 @@ class OpenAIBackend:
     ) -> tuple[str, CallLog, str | None]:
         """One request (with retries): reply, call log (recorded by the caller), any problem."""
         started = time.monotonic()
-        params = self._params(fmt)
+        params = self._params(fmt, ask)
         attempts = _Attempts(sends_format="response_format" in params)
         try:
             async for attempt in AsyncRetrying(
@@ -355,7 +425,7 @@ class OpenAIBackend:
         if finish == "length":
             # Validation decides: a reply cut off after its closing brace is still whole.
             try:
-                parse_summary(reply)
+                ask.parse(reply)
             except _Invalid:
                 limit = self.options.max_output_tokens
                 where = (

@@ -36,6 +36,11 @@ def _strict_schema() -> dict[str, Any]:
     return dict(_strict(copy.deepcopy(Summary.model_json_schema())))
 
 
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Any pydantic JSON schema made strict: every property required, no others allowed."""
+    return dict(_strict(copy.deepcopy(schema)))
+
+
 def summary_schema() -> dict[str, Any]:
     """Summary's JSON schema, strict: every property required, no others allowed."""
     return copy.deepcopy(_strict_schema())
@@ -43,13 +48,20 @@ def summary_schema() -> dict[str, Any]:
 
 def summary_response_format(kind: ResponseFormat = "json_schema") -> dict[str, Any] | None:
     """The ``response_format`` request field for one rung (None: the prompt alone asks)."""
+    return response_format("Summary", summary_schema(), kind)
+
+
+def response_format(
+    name: str, schema: dict[str, Any], kind: ResponseFormat = "json_schema"
+) -> dict[str, Any] | None:
+    """The ``response_format`` request field asking for ``schema`` on one rung of the ladder."""
     if kind == "json_schema":
         return {
             "type": "json_schema",
-            "json_schema": {"name": "Summary", "schema": summary_schema(), "strict": True},
+            "json_schema": {"name": name, "schema": schema, "strict": True},
         }
     if kind == "json_object_schema":
-        return {"type": "json_object", "schema": summary_schema()}
+        return {"type": "json_object", "schema": schema}
     if kind == "json_object":
         return {"type": "json_object"}
     return None

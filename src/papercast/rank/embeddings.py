@@ -23,6 +23,7 @@ from papercast.errors import PapercastError
 from papercast.llm.client import Endpoint, call_status, endpoint, translate
 from papercast.models import CallLog, CallStatus, Paper
 from papercast.rank.base import Scored
+from papercast.rank.freshness import freshness_columns
 from papercast.rank.models import Profile
 from papercast.rank.training import build_training_set, fit_scores
 from papercast.rank.why import compose, nearest
@@ -154,7 +155,11 @@ class EmbeddingsRanker:
         items = self.embedder.embed([item.text for item in training.items])
         cand = self.embedder.embed([paper.text_for_matching for paper in candidates])
         train = np.vstack([items, cand]) if training.background else items
-        scores, _ = fit_scores(train, training, cand, self.regularization)
+        fresh = freshness_columns(training.items, train.shape[0] - len(items), candidates)
+        if fresh is not None:  # the batch features, learned with the vectors
+            train = np.hstack([train, fresh.train])
+        scoring = cand if fresh is None else np.hstack([cand, fresh.candidates])
+        scores, _ = fit_scores(train, training, scoring, self.regularization)
         whys = [""] * len(candidates)
         if explain:
             picks = [

@@ -18,8 +18,13 @@ class ProfileItem(Model):
     picked: bool = True
     when: datetime | None = Field(default=None, description="when it was picked or added")
     origin: str = Field(default="history", description="pick:<issue> or history:<file>")
+    paper_date: datetime | None = Field(default=None, description="when the paper was listed")
+    batch: str | None = Field(
+        default=None, description="the screening it was labelled in (a day or an issue)"
+    )
+    shown_before: bool = Field(default=False, description="shown in an earlier batch too")
 
-    @field_validator("when")
+    @field_validator("when", "paper_date")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         """Naive times are UTC, so picks and imports compare."""

@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 
 from papercast.models import Paper
 from papercast.rank.base import Scored
+from papercast.rank.freshness import FreshnessColumns, freshness_columns
+from papercast.rank.freshness import explain as explain_freshness
 from papercast.rank.models import Profile
 from papercast.rank.training import TrainingSet, build_training_set, fit_scores
 from papercast.rank.why import compose, nearest, terms_from
@@ -36,6 +38,19 @@ def _fit(vectorizer: Any, texts: list[str]) -> tuple[Any, list[str]]:
 
 
 ExtraFeatures = Callable[[list[str]], Any]  # texts -> one dense or sparse row per text
+
+
+def _with_freshness(
+    whys: list[str], fresh: FreshnessColumns | None, coef: NDArray[np.float64]
+) -> list[str]:
+    """The why gains the batch features that moved a paper's score (their weights come last)."""
+    if fresh is None:
+        return whys
+    extra = explain_freshness(fresh.candidates, coef[-fresh.candidates.shape[1] :])
+    return [
+        "; ".join(part for part in (why, more) if part)
+        for why, more in zip(whys, extra, strict=True)
+    ]
 
 
 class TfidfRanker:
@@ -88,10 +103,17 @@ class TfidfRanker:
         n_items = len(item_texts)
         train = matrix if training.background else matrix[:n_items]
         cand = matrix[n_items:]
+        fresh = freshness_columns(
+            training.items, train.shape[0] - n_items, candidates
+        )  # the batch features, learned with the words (see rank/freshness.py)
+        if fresh is not None:
+            train = hstack([train, fresh.train], format="csr")
+            cand = hstack([cand, fresh.candidates], format="csr")
         scores, coef = fit_scores(train, training, cand, self.regularization)
         whys = [""] * len(candidates)
         if explain:
             whys = self._explain(training, word_matrix, n_items, coef, names)
+            whys = _with_freshness(whys, fresh, coef)
         return Scored(scores, whys)
 
     def _explain(

@@ -62,6 +62,8 @@ def sample_settings(settings: Settings, week: SampleWeek) -> Settings:
     podcast = changes.setdefault("podcast", {})
     podcast["base_url"] = settings.podcast.base_url or "http://localhost:8000"
     changes.setdefault("issue", {})["highlights"] = min(settings.issue.highlights, 3)
+    changes["notify"] = {"urls": []}  # a demo posts nowhere
+    changes["zotero"] = {"library_id": None}  # and reads no library: it stays offline
     return derive(settings, changes, origin="the sample week")
 
 

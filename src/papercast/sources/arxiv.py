@@ -72,14 +72,15 @@ class _Client(arxiv.Client):  # type: ignore[misc]
             try:
                 etree.fromstring(content, _strict_parser())
             except etree.XMLSyntaxError as exc:
+                reason = " ".join(str(exc).split())  # libxml2's messages may hold line breaks
                 if content.rstrip().endswith(b"</feed>"):  # complete, so not cut off in transit
                     raise SourceError(
-                        f"arXiv API sent a page that is not well-formed XML ({exc})",
+                        f"arXiv API sent a page that is not well-formed XML ({reason})",
                         "asking again would get the same page; check [arxiv] api_url",
                         source="arxiv",
                     ) from None
                 raise RetryableHTTPError(
-                    url, 200, f"malformed or truncated XML ({exc})", None
+                    url, 200, f"malformed or truncated XML ({reason})", None
                 ) from None
             message = api_error_message(content)
             if message:

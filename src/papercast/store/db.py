@@ -17,6 +17,19 @@ from papercast.layout import create_private_file, make_private_dir
 from papercast.store.migrations import MIGRATIONS
 
 
+def _statements(sql: str) -> Iterator[str]:
+    """The statements of a migration script, whole: a trigger's body keeps its semicolons."""
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -207,9 +220,8 @@ class Database:
             for number, name, sql in sorted(MIGRATIONS):
                 if number in done:
                     continue
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(sql):
+                    conn.execute(statement)
                 conn.execute(
                     "INSERT INTO migrations (number, name, applied_at) VALUES (?, ?, ?)",
                     (number, name, utcnow()),

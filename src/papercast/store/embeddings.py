@@ -26,7 +26,7 @@ class EmbeddingStore:
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
             rows = self.db.query(
-                f"SELECT text_hash, vector FROM embeddings WHERE model = ? "  # noqa: S608
+                f"SELECT text_hash, vector FROM embeddings WHERE model = ? "
                 f"AND text_hash IN ({marks})",
                 (model, *chunk),
             )

@@ -36,16 +36,28 @@ class HistoryRow:
     origin: str
     added_at: datetime | None
     imported_at: datetime
+    paper_date: datetime | None = None
+    screened_on: datetime | None = None
+    shown_on: datetime | None = None
 
 
 _SELECT = """
 SELECT h.key, h.paper_id, h.picked, h.origin, h.added_at, h.imported_at,
+       h.screened_on, h.shown_on, COALESCE(h.paper_date, p.published) AS paper_date,
        CASE WHEN h.title != '' THEN h.title ELSE COALESCE(p.title, '') END AS title,
        CASE WHEN h.abstract != '' THEN h.abstract ELSE COALESCE(p.abstract, '') END AS abstract
 FROM history h
 LEFT JOIN paper_aliases a ON a.alias = h.paper_id
 LEFT JOIN papers p ON p.id = COALESCE(a.paper_id, h.paper_id)
 """
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class HistoryStore:
@@ -66,23 +78,29 @@ class HistoryStore:
                     record.title,
                     record.abstract,
                     int(record.picked),
-                    record.added.isoformat() if record.added else None,
+                    _iso(record.added),
+                    _iso(record.paper_date),
+                    _iso(record.screened_on),
+                    _iso(record.shown_on),
                 )
                 row = conn.execute(
-                    "SELECT paper_id, title, abstract, picked, added_at FROM history WHERE key = ?",
+                    "SELECT paper_id, title, abstract, picked, added_at, paper_date, "
+                    "screened_on, shown_on FROM history WHERE key = ?",
                     (key,),
                 ).fetchone()
                 if row is None:
                     conn.execute(
                         "INSERT INTO history (key, paper_id, title, abstract, picked, added_at, "
-                        "origin, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "paper_date, screened_on, shown_on, origin, imported_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (key, *values, origin, now),
                     )
                     added += 1
                 elif tuple(row) != values:
                     conn.execute(
                         "UPDATE history SET paper_id = ?, title = ?, abstract = ?, picked = ?, "
-                        "added_at = ?, origin = ?, imported_at = ? WHERE key = ?",
+                        "added_at = ?, paper_date = ?, screened_on = ?, shown_on = ?, "
+                        "origin = ?, imported_at = ? WHERE key = ?",
                         (*values, origin, now, key),
                     )
                     updated += 1
@@ -103,8 +121,11 @@ class HistoryStore:
                 abstract=str(r["abstract"]),
                 picked=bool(r["picked"]),
                 origin=str(r["origin"]),
-                added_at=datetime.fromisoformat(r["added_at"]) if r["added_at"] else None,
+                added_at=_when(r["added_at"]),
                 imported_at=datetime.fromisoformat(r["imported_at"]),
+                paper_date=_when(r["paper_date"]),
+                screened_on=_when(r["screened_on"]),
+                shown_on=_when(r["shown_on"]),
             )
             for r in self.db.query(sql)
         ]

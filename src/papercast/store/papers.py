@@ -185,5 +185,9 @@ class PaperStore:
                 count += cursor.rowcount
         return count
 
-    def seen_ids(self) -> set[str]:
-        return {str(r["paper_id"]) for r in self.db.query("SELECT paper_id FROM seen")}
+    def seen_ids(self, except_context: str | None = None) -> set[str]:
+        """Papers already in an issue; ``except_context``: not counting that issue's own."""
+        if except_context is None:
+            return {str(r["paper_id"]) for r in self.db.query("SELECT paper_id FROM seen")}
+        rows = self.db.query("SELECT paper_id FROM seen WHERE context != ?", (except_context,))
+        return {str(r["paper_id"]) for r in rows}

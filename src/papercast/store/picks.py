@@ -20,6 +20,7 @@ class PickRow:
     created_at: datetime
     title: str
     abstract: str
+    published: datetime | None = None
 
 
 class PickStore:
@@ -48,10 +49,25 @@ class PickStore:
                 )
         return len(chosen), len(passed)
 
+    def count(self, issue_id: str) -> int:
+        """How many papers of an issue carry a label (picked or passed over)."""
+        row = self.db.query_one("SELECT COUNT(*) AS n FROM picks WHERE issue_id = ?", (issue_id,))
+        return int(row["n"]) if row else 0
+
+    def set_one(self, issue_id: str, paper_id: str, picked: bool, origin: str = "pick") -> None:
+        """Change one paper's label, the others' staying as they are."""
+        self.db.execute(
+            "INSERT INTO picks (paper_id, issue_id, picked, origin, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (paper_id, issue_id) DO UPDATE SET "
+            "picked = excluded.picked, origin = excluded.origin, created_at = excluded.created_at",
+            (paper_id, issue_id, int(picked), origin, utcnow()),
+        )
+
     def rows(self, issue_id: str | None = None) -> list[PickRow]:
         sql = (
             "SELECT k.paper_id, k.issue_id, k.picked, k.origin, k.created_at, "
-            "COALESCE(p.title, '') AS title, COALESCE(p.abstract, '') AS abstract "
+            "COALESCE(p.title, '') AS title, COALESCE(p.abstract, '') AS abstract, "
+            "p.published AS published "
             "FROM picks k "
             "LEFT JOIN paper_aliases a ON a.alias = k.paper_id "
             "LEFT JOIN papers p ON p.id = COALESCE(a.paper_id, k.paper_id)"
@@ -70,6 +86,7 @@ class PickStore:
                 created_at=datetime.fromisoformat(r["created_at"]),
                 title=str(r["title"]),
                 abstract=str(r["abstract"]),
+                published=datetime.fromisoformat(r["published"]) if r["published"] else None,
             )
             for r in self.db.query(sql, params)
         ]

@@ -12,11 +12,12 @@ class TTSCallStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def record(self, call: TTSCall, *, issue_id: str | None = None) -> int:
+    def record(self, call: TTSCall, *, issue_id: str | None = None, words: int = 0) -> int:
+        """One engine call; ``words``: how many words its audio speaks (for the rate)."""
         return self.db.execute(
             "INSERT INTO tts_calls (engine, voice, model, chars, audio_seconds, duration_ms, "
-            "status, error, cost_usd, issue_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "status, error, cost_usd, issue_id, created_at, words) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 call.engine,
                 call.voice,
@@ -29,12 +30,23 @@ class TTSCallStore:
                 call.cost_usd,
                 issue_id,
                 utcnow(),
+                words,
             ),
         )
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT * FROM tts_calls ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(row) for row in rows]
+
+    def rate(self, voice: str) -> tuple[int, float]:
+        """(words, seconds of audio) this voice has spoken: its measured speaking rate."""
+        row = self.db.query_one(
+            "SELECT COALESCE(SUM(words), 0) AS words, COALESCE(SUM(audio_seconds), 0) AS seconds "
+            "FROM tts_calls WHERE voice = ? AND status = 'ok' AND words > 0 "
+            "AND audio_seconds > 0",
+            (voice,),
+        )
+        return (int(row["words"]), float(row["seconds"])) if row else (0, 0.0)
 
     def totals(self) -> dict[str, Any]:
         row = self.db.query_one(

@@ -213,6 +213,20 @@ def pdf_url(paper: Paper) -> str | None:
     return None
 
 
+def pdf_cache_path(layout: Layout, paper: Paper) -> Path:
+    version = f"v{paper.version}" if paper.version else ""
+    return layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
+
+
+def cached_fulltext(layout: Layout, paper: Paper) -> str | None:
+    """The paper's clean text if an earlier summary extracted it (no download, no work)."""
+    path = pdf_cache_path(layout, paper).with_suffix(TEXT_CACHE_SUFFIX)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 class FullTextFetcher:
     """Downloads (cached under ``layout.pdf_cache``) and extracts; thread-safe."""
 
@@ -248,8 +262,7 @@ class FullTextFetcher:
         self.close()
 
     def cache_path(self, paper: Paper) -> Path:
-        version = f"v{paper.version}" if paper.version else ""
-        return self.layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
+        return pdf_cache_path(self.layout, paper)
 
     def text_cache_path(self, paper: Paper) -> Path:
         """The extracted text; the suffix names the cleaning version, so older caches of
@@ -257,8 +270,7 @@ class FullTextFetcher:
         return self.cache_path(paper).with_suffix(TEXT_CACHE_SUFFIX)
 
     def cached_text(self, paper: Paper) -> str | None:
-        path = self.text_cache_path(paper)
-        return path.read_text(encoding="utf-8") if path.is_file() else None
+        return cached_fulltext(self.layout, paper)
 
     def get(self, paper: Paper) -> FullText:
         """The paper's extracted text, or a note saying why there is none."""

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from papercast.details import paper_details
 from papercast.i18n import get_language
-from papercast.models import Paper, SummaryRecord
+from papercast.models import Paper, PaperDetails, SummaryRecord
 from papercast.resources import templates_dir
 from papercast.text import md_escape, safe_url
 
@@ -30,6 +31,14 @@ class SummaryItem(BaseModel):
     record: SummaryRecord
     cached: bool = False
     note: str | None = None  # why the summary is abstract-based
+    details: PaperDetails = Field(default_factory=PaperDetails)
+
+    @classmethod
+    def build(
+        cls, paper: Paper, record: SummaryRecord, fulltext: str | None = None, **values: Any
+    ) -> SummaryItem:
+        """An item with the paper's affiliations, code links and venue filled in."""
+        return cls(paper=paper, record=record, details=paper_details(paper, fulltext), **values)
 
     def as_json(self) -> dict[str, Any]:
         record = self.record
@@ -44,6 +53,7 @@ class SummaryItem(BaseModel):
             "extractive": record.extractive,
             "model": record.model,
             "note": self.note,
+            "details": self.details.model_dump(mode="json"),
         }
 
 

@@ -44,6 +44,7 @@ class PiperOptions(BaseModel):
     sentence_pause_ms: int = Field(default=250, ge=0)
     workers: int = Field(default=1, ge=1)
     threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = auto")
+    speaker_id: int | None = Field(default=None, ge=0, description="multi-speaker models only")
 
 
 def default_voice() -> tuple[Path, Path]:
@@ -83,10 +84,8 @@ def synthesize_text(options: PiperOptions, index: int, text: str) -> SynthResult
         length_scale = voice.config.length_scale / options.speaking_rate
         rate = voice.config.sample_rate
         pause = b"\x00\x00" * int(rate * options.sentence_pause_ms / 1000)
-        pieces = [
-            chunk.audio_int16_bytes
-            for chunk in voice.synthesize(text, SynthesisConfig(length_scale=length_scale))
-        ]
+        config = SynthesisConfig(length_scale=length_scale, speaker_id=options.speaker_id)
+        pieces = [chunk.audio_int16_bytes for chunk in voice.synthesize(text, config)]
         if not pieces:
             raise AudioError(f"Piper produced no audio for {text[:60]!r}")
         wav = pcm_to_wav(pause.join(pieces), rate)
@@ -99,6 +98,17 @@ def synthesize_text(options: PiperOptions, index: int, text: str) -> SynthResult
     return SynthResult(index=index, wav=wav, calls=[call])
 
 
+def _speakers(config_path: Path) -> int:
+    try:
+        data = json.loads(config_path.read_text(encoding="utf-8"))
+        return int(data.get("num_speakers", 1))
+    except (OSError, ValueError, TypeError) as exc:
+        raise AudioError(
+            f"the Piper voice config {config_path} cannot be read ({exc})",
+            "download the voice again (its .onnx.json beside the .onnx)",
+        ) from None
+
+
 class PiperEngine:
     name = "piper"
 
@@ -109,6 +119,14 @@ class PiperEngine:
                     f"the Piper voice file {path} does not exist",
                     "set [audio] voice to a Piper .onnx model (its .onnx.json beside it), "
                     "or leave it unset for the built-in voice",
+                )
+        if options.speaker_id is not None:
+            speakers = _speakers(options.config_path)
+            if options.speaker_id >= speakers:
+                raise AudioError(
+                    f"the Piper voice {options.model_path.stem} has {speakers} speaker"
+                    f"{'s' if speakers != 1 else ''}; speaker {options.speaker_id} does not exist",
+                    f"pick a speaker id from 0 to {speakers - 1}, or another voice",
                 )
         self.options = options
 
@@ -125,12 +143,14 @@ class PiperEngine:
                 speaking_rate=audio.speaking_rate,
                 sentence_pause_ms=audio.sentence_pause_ms,
                 workers=audio.workers,
+                speaker_id=voice.speaker,
             )
         )
 
     @property
     def voice(self) -> str:
-        return self.options.model_path.stem
+        stem = self.options.model_path.stem
+        return stem if self.options.speaker_id is None else f"{stem}#{self.options.speaker_id}"
 
     def identity(self) -> dict[str, Any]:
         model = self.options.model_path
@@ -140,6 +160,7 @@ class PiperEngine:
             "voice_bytes": model.stat().st_size,
             "speaking_rate": self.options.speaking_rate,
             "sentence_pause_ms": self.options.sentence_pause_ms,
+            **({"speaker": self.options.speaker_id} if self.options.speaker_id is not None else {}),
         }
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[SynthResult]:

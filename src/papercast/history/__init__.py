@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -35,6 +35,9 @@ _ZOTERO_COLUMNS = {"item type", "title", "abstract note"}
 _ID_COLUMNS = ("id", "arxiv_id", "arxiv", "paper_id", "doi", "eprint")
 _URL_COLUMNS = ("url", "link", "abs_url", "arxiv_url")
 _DATE_COLUMNS = ("date", "added", "added_at", "picked_at", "date added", "seen_at")
+_PAPER_DATE_COLUMNS = ("paper_date", "published", "published_at")
+_SCREENED_COLUMNS = ("screened_on", "screened_at")
+_SHOWN_COLUMNS = ("shown_on", "first_shown", "shown_at")
 
 
 class CandidateRecord(Model):
@@ -44,6 +47,7 @@ class CandidateRecord(Model):
     title: CleanText
     abstract: CleanText = ""
     paper_id: str | None = None
+    published: datetime | None = Field(default=None, description="when the paper was listed")
     line: int = 0
 
 
@@ -187,7 +191,7 @@ def _iter_csv(path: Path, text: str) -> Iterator[tuple[int, dict[str, str]]]:
         start = reader.line_num + 1
 
 
-def _first(row: dict[str, str], names: tuple[str, ...]) -> str:
+def _first(row: Mapping[str, object], names: tuple[str, ...]) -> str:
     for name in names:
         value = row.get(name)
         if value is not None and str(value).strip():
@@ -206,13 +210,17 @@ def _record_from_row(path: Path, number: int, row: dict[str, str]) -> HistoryRec
         raise _error(
             path, number, "a row needs a title or an arXiv id/URL or DOI", "fill in the title"
         )
+    screened_on = parse_date(_first(row, _SCREENED_COLUMNS), path, number)
     return HistoryRecord(
         title=title,
         abstract=row.get("abstract", "") or "",
         paper_id=paper_id,
         ref=ident or url or None,
         picked=parse_picked(row.get("picked"), path, number),
-        added=parse_date(_first(row, _DATE_COLUMNS), path, number),
+        added=parse_date(_first(row, _DATE_COLUMNS), path, number) or screened_on,
+        paper_date=parse_date(_first(row, _PAPER_DATE_COLUMNS), path, number),
+        screened_on=screened_on,
+        shown_on=parse_date(_first(row, _SHOWN_COLUMNS), path, number),
         line=number,
     )
 
@@ -398,7 +406,8 @@ def _given_id(value: object) -> str | int | None:
 
 
 def read_candidates(path: Path) -> list[CandidateRecord]:
-    """Candidates for ``papercast rank``: CSV or JSONL with id or url, title, optional abstract."""
+    """Candidates for ``papercast rank``: CSV or JSONL with id or url, title, optional abstract
+    and optional date (``date``, ``paper_date`` or ``published``: when the paper was listed)."""
     kind = detect_format(path)
     if kind not in ("csv", "jsonl"):
         raise InputError(f"{path}: candidates must be a .csv or .jsonl file", "convert it")
@@ -420,6 +429,7 @@ def read_candidates(path: Path) -> list[CandidateRecord]:
                 title=title,
                 abstract=_cell(row.get("abstract")),
                 paper_id=reference_paper_id(str(ref)),
+                published=parse_date(_first(row, ("date", *_PAPER_DATE_COLUMNS)), path, number),
                 line=number,
             )
         )

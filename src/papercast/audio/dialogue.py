@@ -1,0 +1,624 @@
+"""The two-host episode: an LLM writes each highlight's segment as a conversation.
+
+``[audio] style = "dialogue"``: the intro and outro are written here (both hosts, the real
+facts of the issue: nothing to invent), and each highlight becomes one segment of turns
+``{speaker, text}`` that the LLM writes from the paper's summary, as structured output through
+the summary backend's machinery (``OpenAIBackend.ask_structured``: the response-format ladder,
+retries, one repair turn for invalid JSON, every call logged).
+
+- **Grounded**: every number a segment says must appear in the paper's summary, title or
+  abstract (``papercast.numbers``, the check the summaries pass). A segment that fails (or in
+  which one host does all the talking) is written again once with the problem named; if it
+  fails again, that paper is read as narration instead, and the report says so.
+- **Length holds**: words per segment are planned from the speaking rate measured on this
+  voice's earlier synthesis (``tts_calls``), or 140 words a minute before there is any; if the
+  segments would be too short to say anything, the least significant highlights are left out
+  first, like the narration does.
+- **Cached**: each segment's outcome is stored under ``cache/dialogue/`` by (model, server,
+  prompts, hosts, words, its place in the episode, the paper and its summary), so a rerun asks
+  nothing and an edited summary costs one request.
+
+Without an LLM (the extractive backend, or a plugin backend that cannot answer structured
+requests) there is no dialogue: :func:`write_dialogue` says why and the episode is narrated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field
+
+from papercast.audio.script import (
+    WORDS_PER_MINUTE,
+    Script,
+    ScriptChapter,
+    number_word,
+    parse_script,
+    prose,
+    render_script,
+    spoken_date,
+)
+from papercast.audio.spoken import to_spoken
+from papercast.config import Settings
+from papercast.errors import ConfigError, PapercastError
+from papercast.i18n import get_language
+from papercast.layout import Layout, atomic_write_text
+from papercast.llm.prompt_files import neutralize_delimiters, prompt_environment, template_source
+from papercast.llm.schema import strict_schema
+from papercast.models import CallLog, Issue, IssueEntry, Usage
+from papercast.numbers import ungrounded
+from papercast.store.calls import CallStore
+from papercast.store.db import Database
+from papercast.store.tts import TTSCallStore
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "dialogue-system.j2"
+USER = "dialogue-user.j2"
+REPAIR = "dialogue-repair.j2"
+JSON_MODE = "summary-json-mode.j2"  # "reply with one JSON object matching: {{ schema }}"
+SCHEMA_VERSION = 1
+CACHE_FORMAT = 1
+# Planning: an average turn, the shortest segment worth having, the longest worth asking for.
+TURN_WORDS = 40
+MIN_SEGMENT_WORDS = 120
+MAX_SEGMENT_WORDS = 900
+# The measured rate is used once this much of the voice's audio is on record.
+MIN_MEASURED_SECONDS = 60.0
+# The share of max_minutes the plan fills: spoken forms add words ("7B" is "7 billion") and,
+# before any audio is on record, the voice may be slower than the default rate (Piper's joe
+# spoke a 15-minute plan in 15:42 at 140 words a minute: bench/bench_tts.py).
+DEFAULT_MARGIN = 0.94
+MEASURED_MARGIN = 0.97
+_STAGE = re.compile(r"\s*(?:\([a-z][a-z ]{0,30}\)|\[[a-z][a-z ]{0,30}\]|\*[a-z][a-z ]{0,30}\*)")
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(description="the host who speaks")
+    text: str = Field(description="what they say: speech only")
+
+
+class DialogueSegment(BaseModel):
+    """One highlight as the hosts discuss it (what the LLM answers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    turns: list[Turn] = Field(min_length=1)
+
+
+class SegmentOutcome(BaseModel):
+    """What became of one highlight: its turns, or why it is narrated instead."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paper_id: str
+    turns: list[Turn] = Field(default_factory=list)
+    narrated: str | None = Field(default=None, description="why this paper is narrated")
+    requests: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cacheable: bool = True
+
+
+class DialogueReport(BaseModel):
+    """What the run report says about a dialogue episode."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hosts: list[str]
+    voices: list[str] = Field(default_factory=list)
+    words_per_minute: float = Field(description="the speaking rate the plan used")
+    rate_measured: bool = Field(description="from this voice's earlier audio (else the default)")
+    words_per_segment: int
+    planned_minutes: float
+    script_minutes: float = Field(description="estimated from the words the script really has")
+    actual_minutes: float | None = None
+    segments: int = 0
+    narrated: dict[str, str] = Field(
+        default_factory=dict, description="paper id -> why it is read as narration"
+    )
+    llm_requests: int = 0
+    from_cache: int = 0
+    usage: Usage = Field(default_factory=Usage)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    keep: list[int]
+    words: int
+    turns: int
+    planned_seconds: float
+    wpm: float
+    measured: bool
+
+
+class DialoguePrompts:
+    """The dialogue prompts (prompts/dialogue-*.j2, overridable in ``[llm] prompts_dir``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.env = prompt_environment(settings.llm.prompts_dir)
+        digest = hashlib.sha256()
+        for name in (SYSTEM, USER, REPAIR):
+            digest.update(name.encode() + b"\0" + template_source(self.env, name).encode() + b"\0")
+        digest.update(f"dialogue-schema-v{SCHEMA_VERSION}".encode())
+        self.language = get_language(settings.issue.language)
+        if not self.language.is_english:  # English keeps the hashes it had
+            digest.update(f"language-{self.language.tag}".encode())
+        self.hash = digest.hexdigest()[:16]
+
+    def render(self, name: str, **values: object) -> str:
+        try:
+            return self.env.get_template(name).render(**values).strip() + "\n"
+        except jinja2.TemplateError as exc:
+            raise ConfigError(f"prompt {name}: {exc}", "fix the prompt file") from None
+
+
+def segment_schema(hosts: list[str]) -> dict[str, Any]:
+    """DialogueSegment's strict JSON schema, the speaker limited to the two hosts' names."""
+    schema = strict_schema(DialogueSegment.model_json_schema())
+    schema["$defs"]["Turn"]["properties"]["speaker"]["enum"] = list(hosts)
+    return schema
+
+
+def clean_turns(turns: list[Turn], hosts: list[str]) -> list[Turn]:
+    """Speech only: no "Name:" labels or stage directions; consecutive turns by one host
+    joined; speakers matched to the hosts' names whatever their case."""
+    names = {h.casefold(): h for h in hosts}
+    who = "|".join(re.escape(h) for h in hosts)
+    label = re.compile(rf"^\s*(?:{who}|host\s*[ab12])\s*:\s*", re.IGNORECASE)
+    cleaned: list[Turn] = []
+    for turn in turns:
+        speaker = names.get(" ".join(turn.speaker.split()).casefold())
+        if speaker is None:
+            raise ValueError(f"a turn is spoken by {turn.speaker!r}, who is not a host")
+        text = " ".join(_STAGE.sub("", label.sub("", turn.text)).split())
+        if not text:
+            continue
+        if cleaned and cleaned[-1].speaker == speaker:
+            cleaned[-1] = Turn(speaker=speaker, text=f"{cleaned[-1].text} {text}")
+        else:
+            cleaned.append(Turn(speaker=speaker, text=text))
+    return cleaned
+
+
+def grounding_source(entry: IssueEntry) -> str:
+    """What a segment may take its numbers from: the summary, the title, the abstract."""
+    parts = [entry.paper.title, entry.paper.abstract]
+    if entry.summary is not None:
+        summary = entry.summary.summary
+        parts += [
+            summary.tldr,
+            summary.method,
+            summary.results,
+            summary.critiques,
+            summary.implications,
+        ]
+    return "\n".join(parts)
+
+
+def problems(turns: list[Turn], hosts: list[str], entry: IssueEntry) -> str | None:
+    """Why these turns cannot be used (None: they can)."""
+    if len({t.speaker for t in turns}) < 2:
+        return "both hosts must speak; write a conversation between them"
+    missing = ungrounded([t.text for t in turns], grounding_source(entry))
+    if missing:
+        return (
+            "these numbers are not in the summary: "
+            + ", ".join(missing[:10])
+            + "; use only the summary's numbers, written as it writes them"
+        )
+    return None
+
+
+def measured_rate(db: Database | None, voice: str) -> tuple[float, bool]:
+    """Words a minute for ``voice``: measured on its earlier audio (at the rate it was spoken)
+    when there is enough of it, else the default for rate 1.0."""
+    if db is not None:
+        words, seconds = TTSCallStore(db).rate(voice)
+        if seconds >= MIN_MEASURED_SECONDS and words > 0:
+            return round(words / seconds * 60.0, 1), True
+    return WORDS_PER_MINUTE, False
+
+
+def _issue_rate(
+    layout: Layout, issue_id: str, voice: str, db: Database | None, cache: bool
+) -> tuple[float, bool]:
+    """The rate an issue's dialogue was first planned with: measured once, then kept, so a
+    rerun plans the same words (and asks nothing) even though the first run's audio has since
+    been measured too."""
+    digest = hashlib.sha256(f"{issue_id}\0{voice}".encode()).hexdigest()[:24]
+    path = layout.dialogue_cache / "rates" / f"{digest}.json"
+    if cache:
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            return float(kept["wpm"]), bool(kept["measured"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    wpm, measured = measured_rate(db, voice)
+    atomic_write_text(path, json.dumps({"wpm": wpm, "measured": measured}), private=True)
+    return wpm, measured
+
+
+def _significance(entry: IssueEntry) -> int:
+    record = entry.summary
+    return record.summary.significance if record is not None and not record.extractive else 0
+
+
+def plan(issue: Issue, settings: Settings, wpm: float, measured: bool, frame_words: int) -> _Plan:
+    """Words per segment so the episode meets ``[audio] max_minutes``; the least significant
+    highlights are left out when the rest would be too short to say anything."""
+    audio = settings.audio
+    rate = wpm if measured else wpm * audio.speaking_rate
+    turn_pause = audio.paragraph_pause_ms / 1000
+    keep = list(range(len(issue.highlights)))
+    while True:
+        n = len(keep)
+        fixed = frame_words / rate * 60 + 5 * turn_pause + (n + 1) * audio.chapter_pause_ms / 1000
+        budget = audio.max_minutes * 60 * (MEASURED_MARGIN if measured else DEFAULT_MARGIN)
+        per_segment = max(0.0, budget - fixed) / max(n, 1)
+        words = int(per_segment / (60 / rate + turn_pause / TURN_WORDS))
+        if words >= MIN_SEGMENT_WORDS or n <= 1:
+            break
+        least = min(
+            keep,
+            key=lambda i: (_significance(issue.highlights[i]), issue.highlights[i].score, -i),
+        )
+        keep.remove(least)
+    # A reply must fit [llm] max_output_tokens: about 1.3 tokens a word, plus the JSON around.
+    ceiling = min(MAX_SEGMENT_WORDS, int(settings.llm.max_output_tokens * 0.6))
+    words = max(MIN_SEGMENT_WORDS // 2, min(ceiling, words))
+    turns = max(4, round(words / TURN_WORDS))
+    planned = fixed + len(keep) * (words / rate * 60 + (turns - 1) * turn_pause)
+    return _Plan(keep, words, turns, planned, wpm, measured)
+
+
+def frame(
+    issue: Issue, settings: Settings, hosts: list[str], kept: list[IssueEntry], dropped: int
+) -> tuple[ScriptChapter, ScriptChapter]:
+    """The intro and the outro, as turns between the hosts (facts of the issue only)."""
+    show = settings.podcast.title or settings.issue.show_name
+    lang = get_language(settings.issue.language)
+    _, ngettext = lang.gettext, lang.ngettext
+    # English numbers are spelled out; other languages get digits, which each voice reads
+    spell = number_word if lang.is_english else lang.number
+    a, b = hosts
+    welcome = prose(issue.intro) if issue.intro else _("Welcome to %(show)s.") % {"show": show}
+    count = len(kept)
+    if count > 1:
+        lineup = ngettext(
+            "We have %(count)s paper for you this week, starting with %(title)s.",
+            "We have %(count)s papers for you this week, starting with %(title)s.",
+            count,
+        ) % {"count": spell(count), "title": kept[0].paper.title}
+    else:
+        lineup = ngettext(
+            "We have %(count)s paper for you this week.",
+            "We have %(count)s papers for you this week.",
+            count,
+        ) % {"count": spell(count)}
+    if dropped:
+        lineup += " " + ngettext(
+            "To keep the episode short, %(count)s more is in the written issue only.",
+            "To keep the episode short, %(count)s more are in the written issue only.",
+            dropped,
+        ) % {"count": spell(dropped)}
+    model = issue.model or _("a language model")
+    date_said = _("This is the episode for %(date)s.") % {"date": spoken_date(issue.date, lang)}
+    intro = [
+        (0, f"{welcome} " + _("I'm %(name)s.") % {"name": a}),
+        (1, _("And I'm %(name)s.") % {"name": b} + f" {date_said} {prose(lineup)}"),
+        (
+            0,
+            _(
+                "A word before we start: we are synthetic voices, reading a conversation that "
+                "%(model)s wrote from the papers' summaries, so check the papers before you "
+                "rely on them."
+            )
+            % {"model": model},
+        ),
+    ]
+    outro = [
+        (1, prose(issue.outro) if issue.outro else _("That's all for this week.")),
+        (
+            0,
+            _("Thanks for listening to %(show)s.") % {"show": show} + " " + _("See you next week."),
+        ),
+    ]
+
+    def chapter(title: str, turns: list[tuple[int, str]]) -> ScriptChapter:
+        said = [(who, to_spoken(text, english=lang.is_english)) for who, text in turns]
+        said = [(who, text) for who, text in said if text]
+        return ScriptChapter(
+            title=title, paragraphs=[t for _w, t in said], speakers=[w for w, _t in said]
+        )
+
+    return chapter(_("Intro"), intro), chapter(_("Outro"), outro)
+
+
+class _Writer:
+    """Asks the LLM for each segment (concurrently), checks it, caches the outcome."""
+
+    def __init__(
+        self,
+        backend: Any,  # an OpenAIBackend: ask_structured
+        prompts: DialoguePrompts,
+        settings: Settings,
+        layout: Layout,
+        db: Database | None,
+        run_id: int | None,
+    ) -> None:
+        self.backend = backend
+        self.prompts = prompts
+        self.settings = settings
+        self.layout = layout
+        self.calls = CallStore(db, run_id) if db is not None else None
+        self.hosts = list(settings.audio.hosts)
+        self.schema = segment_schema(self.hosts)
+
+    def key(self, entry: IssueEntry, words: int, position: int, total: int) -> str:
+        summary = entry.summary.summary.model_dump(mode="json") if entry.summary else None
+        payload = {
+            "format": CACHE_FORMAT,
+            "model": self.backend.model,
+            "server": getattr(self.backend.endpoint, "base_url", None),
+            "prompts": self.prompts.hash,
+            "hosts": self.hosts,
+            "words": words,
+            "position": [position, total],
+            "paper": [entry.paper.id, entry.paper.title, entry.paper.author_names(4)],
+            "summary": summary,
+        }
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+    def cached(self, key: str) -> SegmentOutcome | None:
+        path = self.layout.dialogue_cache / key[:2] / f"{key}.json"
+        try:
+            return SegmentOutcome.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def store(self, key: str, outcome: SegmentOutcome) -> None:
+        path = self.layout.dialogue_cache / key[:2] / f"{key}.json"
+        atomic_write_text(path, outcome.model_dump_json(), private=True)
+
+    def _record(self, paper_id: str) -> Any:
+        def record(call: CallLog) -> None:
+            if self.calls is not None:
+                self.calls.log(call, paper_id=paper_id, prompt_hash=self.prompts.hash)
+
+        return record
+
+    async def write(
+        self, entry: IssueEntry, words: int, turns: int, position: int, total: int
+    ) -> SegmentOutcome:
+        """Ask, check, ask once more with the problem named; else narrate this paper."""
+        outcome = SegmentOutcome(paper_id=entry.paper.id)
+        if entry.summary is None:
+            outcome.narrated = "it has no summary to discuss"
+            return outcome
+        lang = self.prompts.language
+        system = self.prompts.render(
+            SYSTEM, hosts=self.hosts, language=lang.english_name, english=lang.is_english
+        )
+        summary = entry.summary.summary
+        quoted = {
+            name: neutralize_delimiters(str(getattr(summary, name)))
+            for name in ("tldr", "method", "results", "critiques", "implications")
+        }
+        problem: str | None = None
+        for _attempt in range(2):
+            user = self.prompts.render(
+                USER,
+                paper=entry.paper.model_copy(
+                    update={"title": neutralize_delimiters(entry.paper.title)}
+                ),
+                authors=neutralize_delimiters(entry.paper.author_names(limit=4) or "unknown"),
+                summary=quoted,
+                words=words,
+                turns=turns,
+                position=position,
+                total=total,
+                first=self.hosts[position % 2],
+                problem=problem,
+            )
+            try:
+                answer, usage = await self.backend.ask_structured(
+                    DialogueSegment,
+                    system=system,
+                    user=user,
+                    name="DialogueSegment",
+                    schema=self.schema,
+                    json_mode=self.prompts.render(
+                        JSON_MODE, schema=json.dumps(self.schema, indent=1)
+                    ),
+                    repair=lambda error: self.prompts.render(REPAIR, error=error[:500]),
+                    record=self._record(entry.paper.id),
+                    purpose="dialogue",
+                    label=entry.paper.id,
+                )
+            except PapercastError as exc:
+                outcome.narrated = f"the LLM call failed: {exc.message}"
+                outcome.cacheable = False  # an outage: ask again next run
+                return outcome
+            outcome.requests += usage.requests
+            _add(outcome.usage, usage)
+            try:
+                turns_said = clean_turns(answer.turns, self.hosts)
+            except ValueError as exc:
+                problem = str(exc)
+                continue
+            problem = problems(turns_said, self.hosts, entry)
+            if problem is None:
+                outcome.turns = turns_said
+                return outcome
+            logger.info("%s: dialogue segment rejected: %s", entry.paper.id, problem)
+        outcome.narrated = f"the dialogue failed its check twice ({problem})"
+        return outcome
+
+
+def _add(total: Usage, more: Usage) -> None:
+    total.input_tokens += more.input_tokens
+    total.output_tokens += more.output_tokens
+    total.cost_usd += more.cost_usd
+    total.requests += more.requests
+    total.estimated = total.estimated or more.estimated
+
+
+def dialogue_backend(settings: Settings) -> tuple[Any | None, str | None]:
+    """The LLM backend that can write a dialogue, or None and why not."""
+    from papercast.llm.openai_backend import OpenAIBackend
+    from papercast.llm.registry import create_backend, resolve_backend_name
+
+    name = resolve_backend_name(settings)
+    if name == "extractive":
+        return None, "no LLM is configured (extractive summaries)"
+    backend = create_backend(settings, _NoRepair())
+    if not isinstance(backend, OpenAIBackend):
+        return None, f"the [llm] backend {name!r} cannot write structured dialogue"
+    return backend, None
+
+
+class _NoRepair:
+    """The summary prompts are not used by dialogue requests (they bring their own)."""
+
+    def json_mode(self) -> str:
+        return ""
+
+    def repair(self, error: str) -> str:
+        return error
+
+
+def write_dialogue(
+    issue: Issue,
+    settings: Settings,
+    layout: Layout,
+    *,
+    db: Database | None = None,
+    run_id: int | None = None,
+    voice: str = "",
+    backend: Any | None = None,
+) -> tuple[Script, DialogueReport] | str:
+    """The episode's script as a conversation, and what to report about it; or, when no LLM
+    can write it, a one-line reason (the caller narrates instead)."""
+    reason: str | None = None
+    if backend is None:
+        backend, reason = dialogue_backend(settings)
+    if backend is None:
+        return f"the dialogue style needs an LLM: {reason}; this episode is narrated"
+    hosts = list(settings.audio.hosts)
+    wpm, measured = _issue_rate(layout, issue.id, voice, db, settings.audio.cache)
+    probe_intro, probe_outro = frame(issue, settings, hosts, issue.highlights, 0)
+    plan_ = plan(issue, settings, wpm, measured, probe_intro.words + probe_outro.words)
+    kept = [issue.highlights[i] for i in plan_.keep]
+    dropped = [e.paper.id for i, e in enumerate(issue.highlights) if i not in plan_.keep]
+    writer = _Writer(backend, DialoguePrompts(settings), settings, layout, db, run_id)
+    keys = [writer.key(e, plan_.words, n + 1, len(kept)) for n, e in enumerate(kept)]
+    outcomes: dict[int, SegmentOutcome] = {}
+    for n, key in enumerate(keys):
+        hit = writer.cached(key) if settings.audio.cache else None
+        if hit is not None:
+            outcomes[n] = hit
+    todo = [n for n in range(len(kept)) if n not in outcomes]
+    if todo:
+        logger.info("writing %d dialogue segments with %s", len(todo), backend.model)
+        fresh = asyncio.run(_write_all(writer, kept, todo, plan_, settings.llm.max_concurrency))
+        for n, outcome in fresh.items():
+            outcomes[n] = outcome
+            if outcome.cacheable:
+                writer.store(keys[n], outcome)
+    else:
+        asyncio.run(backend.aclose())
+    intro, outro = frame(issue, settings, hosts, kept, len(dropped))
+    english = get_language(settings.issue.language).is_english
+    chapters = [intro]
+    report = DialogueReport(
+        hosts=hosts,
+        words_per_minute=wpm,
+        rate_measured=measured,
+        words_per_segment=plan_.words,
+        planned_minutes=round(plan_.planned_seconds / 60, 2),
+        script_minutes=0.0,
+        segments=len(kept),
+        from_cache=len(kept) - len(todo),
+    )
+    for n, entry in enumerate(kept):
+        outcome = outcomes[n]
+        if n in todo:
+            report.llm_requests += outcome.requests
+            _add(report.usage, outcome.usage)
+        if outcome.narrated is not None:
+            report.narrated[entry.paper.id] = outcome.narrated
+            chapters.append(_narration(issue, settings, entry))
+            continue
+        said = [
+            (hosts.index(t.speaker), to_spoken(prose(t.text), english=english))
+            for t in outcome.turns
+        ]
+        said = [(who, text) for who, text in said if text]
+        chapters.append(
+            ScriptChapter(
+                title=entry.paper.title,
+                url=entry.paper.abs_url,
+                paragraphs=[t for _, t in said],
+                speakers=[w for w, _ in said],
+            )
+        )
+    chapters.append(outro)
+    script = Script(
+        chapters=[c for c in chapters if c.paragraphs],
+        hosts=hosts,
+        kept=[e.paper.id for e in kept],
+        dropped=dropped,
+    )
+    pause = settings.audio.paragraph_pause_ms / 1000
+    estimate = script.words / (wpm if measured else wpm * settings.audio.speaking_rate) * 60
+    estimate += sum(max(len(c.paragraphs) - 1, 0) for c in script.chapters) * pause
+    estimate += (len(script.chapters) - 1) * settings.audio.chapter_pause_ms / 1000
+    report.script_minutes = round(estimate / 60, 2)
+    for paper_id, why in report.narrated.items():
+        logger.warning("%s is narrated in the dialogue episode: %s", paper_id, why)
+    return script, report
+
+
+async def _write_all(
+    writer: _Writer, kept: list[IssueEntry], todo: list[int], plan_: _Plan, concurrency: int
+) -> dict[int, SegmentOutcome]:
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(n: int) -> tuple[int, SegmentOutcome]:
+        async with gate:
+            return n, await writer.write(kept[n], plan_.words, plan_.turns, n + 1, len(kept))
+
+    try:
+        done = await asyncio.gather(*(one(n) for n in todo))
+    finally:
+        await writer.backend.aclose()
+    return dict(done)
+
+
+def _narration(issue: Issue, settings: Settings, entry: IssueEntry) -> ScriptChapter:
+    """One paper's narration chapter (podcast_script.j2), read by the first host's voice."""
+    english = get_language(settings.issue.language).is_english
+    chapters = parse_script(render_script(issue, settings, [entry]), english=english)
+    match = [c for c in chapters if c.title == entry.paper.title.strip()]
+    chapter = match[0] if match else chapters[1 if len(chapters) > 2 else 0]
+    return chapter.model_copy(update={"speakers": [0] * len(chapter.paragraphs)})
+
+
+__all__ = [
+    "DialogueReport",
+    "DialogueSegment",
+    "Turn",
+    "clean_turns",
+    "segment_schema",
+    "write_dialogue",
+]

@@ -1,0 +1,239 @@
+"""A fake of the Zotero web API v3 on 127.0.0.1, following its documented behaviour.
+
+What it implements (https://www.zotero.org/support/dev/web_api/v3/basics and .../syncing):
+
+- ``GET /{users|groups}/{id}/items/top`` and ``/collections``: JSON arrays, paged with
+  ``start``/``limit`` (at most 100), with ``Total-Results``, ``Link`` (rel="next"/"last") and
+  ``Last-Modified-Version`` headers; ``since=V`` returns only objects modified after version V;
+  trashed items only with ``includeTrashed=1`` (then with ``"deleted": 1`` in their data);
+- ``GET /{users|groups}/{id}/deleted?since=V``: the keys of objects deleted after V;
+- a library version that every write bumps; each object carries the version of its last change;
+- the key in ``Authorization: Bearer`` or ``Zotero-API-Key``: 403 without a valid one for a
+  private library, 404 for an unknown library;
+- scripted rate limiting: ``Backoff`` on a success, or 429 with ``Retry-After``.
+
+Every request is recorded (path, query, headers, how many items it returned).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+
+@dataclass
+class ZoteroRequest:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    status: int = 200
+    returned: int = 0  # objects in the answer
+
+
+@dataclass
+class _Object:
+    key: str
+    version: int
+    data: dict[str, Any]
+    trashed: bool = False
+
+
+@dataclass
+class FakeZotero:
+    library_type: str = "users"
+    library_id: str = "475425"
+    api_key: str | None = "zotero-KEY-sentinel-0123456789"
+    version: int = 0
+    items: dict[str, _Object] = field(default_factory=dict)
+    collections: dict[str, _Object] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)  # item key -> version deleted at
+    requests: list[ZoteroRequest] = field(default_factory=list)
+    scripted: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    backoff: str | None = None  # a Backoff header for the next success
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counter = 0
+        outer = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                status, headers, body = outer._answer(self)
+                payload = json.dumps(body).encode("utf-8") if body is not None else b""
+                self.send_response(status)
+                self.send_header(
+                    "Content-Type", "application/json" if body is not None else "text/plain"
+                )
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # --- the library -------------------------------------------------------------------------
+
+    def _key(self) -> str:
+        self._counter += 1
+        return f"K{self._counter:07d}"
+
+    def add_collection(self, name: str, parent: str | None = None) -> str:
+        with self._lock:
+            self.version += 1
+            key = self._key()
+            data = {"key": key, "name": name, "parentCollection": parent or False}
+            self.collections[key] = _Object(key, self.version, data)
+            return key
+
+    def add_item(self, title: str, collections: list[str] | None = None, **fields: Any) -> str:
+        with self._lock:
+            self.version += 1
+            key = self._key()
+            data = {
+                "key": key,
+                "itemType": fields.pop("itemType", "preprint"),
+                "title": title,
+                "abstractNote": fields.pop("abstractNote", ""),
+                "dateAdded": fields.pop("dateAdded", "2024-10-01T09:00:00Z"),
+                "collections": collections or [],
+                **fields,
+            }
+            self.items[key] = _Object(key, self.version, data)
+            return key
+
+    def change_item(self, key: str, **fields: Any) -> None:
+        with self._lock:
+            self.version += 1
+            item = self.items[key]
+            item.data.update(fields)
+            item.version = self.version
+
+    def trash_item(self, key: str) -> None:
+        with self._lock:
+            self.version += 1
+            self.items[key].trashed = True
+            self.items[key].version = self.version
+
+    def delete_item(self, key: str) -> None:
+        with self._lock:
+            self.version += 1
+            del self.items[key]
+            self.deleted[key] = self.version
+
+    def fail_next(self, status: int, **headers: str) -> None:
+        """Answer the next request with ``status`` (e.g. 429 with Retry-After="1")."""
+        with self._lock:
+            self.scripted.append((status, headers))
+
+    # --- the API -----------------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"/{self.library_type}/{self.library_id}"
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], Any]:
+        parts = urlsplit(handler.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        request = ZoteroRequest(parts.path, query, headers)
+        with self._lock:
+            self.requests.append(request)
+            status, extra, body = self._route(parts.path, query, headers)
+            request.status = status
+            request.returned = len(body) if isinstance(body, list) else 0
+        return status, extra, body
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        given = headers.get("zotero-api-key") or headers.get("authorization", "").removeprefix(
+            "Bearer "
+        )
+        return self.api_key is None or given == self.api_key
+
+    def _route(
+        self, path: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        if self.scripted:
+            status, extra = self.scripted.pop(0)
+            return status, extra, None
+        if not path.startswith(self.base + "/"):
+            return 404, {}, None
+        if not self._authorized(headers):
+            return 403, {}, None
+        rest = path[len(self.base) :]
+        since = int(query.get("since") or 0)
+        common = {"Last-Modified-Version": str(self.version)}
+        if self.backoff:
+            common["Backoff"], self.backoff = self.backoff, None
+        if rest == "/deleted":
+            keys = [k for k, v in self.deleted.items() if v > since]
+            body = {"collections": [], "searches": [], "items": keys, "tags": [], "settings": []}
+            return 200, common, body
+        if rest == "/items/top":
+            trashed = query.get("includeTrashed") == "1"
+            objects = [
+                o for o in self.items.values() if o.version > since and (trashed or not o.trashed)
+            ]
+        elif rest == "/collections":
+            objects = [o for o in self.collections.values() if o.version > since]
+        else:
+            return 404, {}, None
+        start = int(query.get("start") or 0)
+        limit = min(int(query.get("limit") or 25), 100)
+        page = objects[start : start + limit]
+        links = []
+        if start + limit < len(objects):
+            nxt = dict(query, start=str(start + limit))
+            links.append(f'<{self.url(path)}?{urlencode(nxt)}>; rel="next"')
+            last = dict(query, start=str(max(len(objects) - limit, 0)))
+            links.append(f'<{self.url(path)}?{urlencode(last)}>; rel="last"')
+        extra = {**common, "Total-Results": str(len(objects))}
+        if links:
+            extra["Link"] = ", ".join(links)
+        return 200, extra, [self._json(o) for o in page]
+
+    def _json(self, obj: _Object) -> dict[str, Any]:
+        data = {**obj.data, "version": obj.version}
+        if obj.trashed:
+            data["deleted"] = 1
+        return {
+            "key": obj.key,
+            "version": obj.version,
+            "library": {"id": self.library_id},
+            "data": data,
+        }
+
+    def items_requests(self) -> list[ZoteroRequest]:
+        return [r for r in self.requests if r.path.endswith("/items/top")]
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def __enter__(self) -> FakeZotero:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,394 @@
+"""The two-host dialogue episode: written by an LLM (the fake OpenAI server on 127.0.0.1,
+through the real backend), grounded, planned to length, spoken by two voices, transcribed.
+
+The end-to-end test runs `papercast run` with real Piper voices; the fallbacks use the tone
+engine (exact, fast) and the same fake LLM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import webvtt
+from typer.testing import CliRunner
+
+from papercast.audio import build_episode
+from papercast.audio.engines.piper import default_voice
+from papercast.config import Settings
+from papercast.errors import AudioError
+from papercast.layout import Layout
+from papercast.numbers import numbers_in
+from papercast.sample.server import FixtureServer
+from papercast.store import Database
+from papercast.store.tts import TTSCallStore
+from support.audio_fakes import ToneEngine, entry, make_issue
+from support.fake_openai import FakeOpenAI
+from support.pipeline_world import SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+
+runner = CliRunner()
+WEEK = "2024-W41"
+HOSTS = ["Ada", "Sam"]
+AUDIO = {"paragraph_pause_ms": 300, "chapter_pause_ms": 700, "style": "dialogue"}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    layout = Layout(home=tmp_path / "home", out_dir=tmp_path / "out")
+    layout.ensure()
+    return layout
+
+
+def llm_settings(fake: FakeOpenAI, tmp_path: Path, **audio: object) -> Settings:
+    return Settings(
+        home=tmp_path / "home",
+        llm={"base_url": fake.base_url, "model": "gpt-4o-mini", "max_retries": 0},
+        audio={**AUDIO, **audio},
+    )
+
+
+def speakers_by_chapter(vtt: Path, chapters: list[dict[str, object]]) -> list[list[str | None]]:
+    """The speaker of every cue, grouped by the chapter it starts in."""
+    groups: list[list[str | None]] = [[] for _ in chapters]
+    for caption in webvtt.read(str(vtt)).captions:
+        start = sum(
+            float(part) * 60**i for i, part in enumerate(reversed(caption.start.split(":")))
+        )
+        index = max(i for i, c in enumerate(chapters) if float(str(c["startTime"])) <= start + 1e-3)
+        groups[index].append(caption.voice)
+    return groups
+
+
+def turns_of(group: list[str | None]) -> list[str | None]:
+    """Cues of one turn share a speaker: the turns are the runs."""
+    turns: list[str | None] = []
+    for speaker in group:
+        if not turns or turns[-1] != speaker:
+            turns.append(speaker)
+    return turns
+
+
+@pytest.mark.slow
+def test_a_dialogue_run_end_to_end_with_two_piper_voices(monkeypatch: pytest.MonkeyPatch) -> None:
+    from papercast.cli import app
+
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    home = Path(os.environ["PAPERCAST_HOME"])
+    # A second voice "downloaded" into PAPERCAST_HOME/voices: a copy of the built-in model under
+    # another name (the only voice available offline), so the two-voice path is the real one.
+    model, config = default_voice()
+    (home / "voices").mkdir(parents=True)
+    (home / "voices" / "en_US-joe-copy.onnx").symlink_to(model)
+    (home / "voices" / "en_US-joe-copy.onnx.json").symlink_to(config)
+    with FixtureServer() as server, FakeOpenAI() as fake:
+        world = World(server=server, fake=fake, entries=week_entries(6, server.url("/pdf/")))
+        world.serve_arxiv()
+        serve_pdfs(server, 6)
+        world.write_config(
+            Path.cwd(),
+            issue={"highlights": 2, "noteworthy": 2},
+            audio={
+                "engine": "piper",
+                "style": "dialogue",
+                "hosts": HOSTS,
+                "voices": ["joe", "en_US-joe-copy"],
+                "max_minutes": 3.5,
+            },
+        )
+        result = runner.invoke(app, ["run", "--week", WEEK])
+        assert result.exit_code == 0, result.output
+        folder = Path("out") / WEEK
+        report = json.loads((folder / "run.json").read_text())
+        assert report["audio_style"] == "dialogue"
+        dialogue = report["dialogue"]
+        assert dialogue["narrated"] == {} and dialogue["segments"] == 2
+        assert dialogue["voices"] == ["en_US-joe-medium", "en_US-joe-copy"]
+        assert dialogue["llm_requests"] == 2
+        dialogue_calls = [c for c in fake.completion_calls if "two hosts" in json.dumps(c.body)]
+        assert len(dialogue_calls) == 2
+
+        # Chapters: intro, one per highlight (in order), outro.
+        chapters = json.loads((folder / "chapters.json").read_text())["chapters"]
+        highlights = report["highlights"]
+        assert len(chapters) == len(highlights) + 2
+        assert chapters[0]["title"] == "Intro" and chapters[-1]["title"] == "Outro"
+        for chapter, paper_id in zip(chapters[1:-1], highlights, strict=True):
+            assert chapter["url"] == f"https://arxiv.org/abs/{paper_id.split(':')[1]}"
+
+        # The transcript alternates the two hosts, within every chapter.
+        groups = speakers_by_chapter(folder / "episode.vtt", chapters)
+        for group in groups:
+            turns = turns_of(group)
+            assert set(turns) == set(HOSTS), turns
+            assert len(turns) >= 2
+        for chapter_turns in (turns_of(g) for g in groups[1:-1]):
+            assert len(chapter_turns) >= 4
+
+        # Every number said about a paper is in the written issue (its summaries).
+        issue_numbers = {n for _, n in numbers_in((folder / "issue.md").read_text())}
+        text = (folder / "episode.txt").read_text()
+        papers = re.split(r"^\[\d\d:\d\d\] .*$", text, flags=re.MULTILINE)[2:-1]
+        assert len(papers) == 2
+        for said in papers:
+            spoken = {n for _, n in numbers_in(said)}
+            assert spoken, "the fake's segment quotes the summary's numbers"
+            assert spoken <= issue_numbers
+
+        # Two distinct voices did the speaking.
+        db = Database(home / "papercast.db")
+        voices = {r["voice"] for r in TTSCallStore(db).recent(1000)}
+        db.close()
+        assert voices == {"en_US-joe-medium", "en_US-joe-copy"}
+
+        # Length holds: the real episode is within 10% of the plan.
+        planned, actual = dialogue["planned_minutes"], dialogue["actual_minutes"]
+        assert abs(actual - planned) <= 0.10 * planned, (planned, actual)
+        assert actual <= 3.5 * 1.1
+
+        before = digest(folder)
+        calls = len(fake.completion_calls)
+        again = runner.invoke(app, ["run", "--week", WEEK])
+        assert again.exit_code == 0, again.output
+        rerun = json.loads((folder / "run.json").read_text())
+        assert len(fake.completion_calls) == calls, "no LLM call on a rerun"
+        assert rerun["tts_synthesized"] == 0, "no TTS call on a rerun"
+        assert rerun["dialogue"]["from_cache"] == 2 and rerun["dialogue"]["llm_requests"] == 0
+        assert digest(folder) == before
+
+
+def test_without_an_llm_the_dialogue_style_narrates_with_a_notice(
+    layout: Layout, tmp_path: Path
+) -> None:
+    settings = Settings(home=tmp_path / "home", llm={"backend": "extractive"}, audio=AUDIO)
+    episode = build_episode(
+        make_issue([entry(1), entry(2)]),
+        settings=settings,
+        layout=layout,
+        out_dir=tmp_path / "out",
+        engine=ToneEngine(),
+    )
+    assert episode.style == "narration" and episode.dialogue is None
+    assert episode.notice is not None
+    assert "needs an LLM" in episode.notice and "narrated" in episode.notice
+    captions = webvtt.read(str(episode.transcript_path)).captions
+    assert captions and all(c.voice is None for c in captions)
+
+
+def test_a_segment_failing_grounding_twice_is_narrated_and_reported(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    invented = {
+        "turns": [
+            {"speaker": "Ada", "text": "This one claims a 97 percent gain."},
+            {"speaker": "Sam", "text": "Ninety-seven? That is a lot."},
+        ]
+    }
+    # Both attempts for paper 2 invent a number; paper 1's first attempt does too, then not.
+    for _ in range(2):
+        fake.answer_next(invented, match="Paper 2 on efficient attention")
+    fake.answer_next(invented, match="Paper 1 on efficient attention")
+    settings = llm_settings(fake, tmp_path)
+    db = Database(layout.db_path)
+    issue = make_issue([entry(1, results="It is 12% faster."), entry(2)])
+    out = tmp_path / "out"
+    engines = [ToneEngine(), ToneEngine(amplitude=0.25)]
+    episode = build_episode(
+        issue, settings=settings, layout=layout, db=db, out_dir=out, engines=list(engines)
+    )
+    assert episode.style == "dialogue" and episode.dialogue is not None
+    report = episode.dialogue
+    assert list(report.narrated) == ["arxiv:2410.00002"]
+    assert "97" in report.narrated["arxiv:2410.00002"]
+    assert report.llm_requests == 4  # paper 1: asked twice; paper 2: asked twice, then narrated
+    second = [c for c in fake.completion_calls if "Paper 2 on efficient" in json.dumps(c.body)]
+    assert len(second) == 2
+    assert "97" in json.dumps(second[1].body), "the rewrite request names the problem"
+
+    chapters = json.loads((out / "chapters.json").read_text())["chapters"]
+    groups = speakers_by_chapter(out / "episode.vtt", chapters)
+    assert set(turns_of(groups[1])) == {"Ada", "Sam"}, "paper 1: a dialogue"
+    assert turns_of(groups[2]) == ["Ada"], "paper 2: narrated by the first host's voice"
+    text = (out / "episode.txt").read_text()
+    assert "97" not in text
+    assert "Ada: In short: A new way to make attention cheaper." in text
+    assert "12 percent" in text
+
+    # The rerun asks nothing: the outcome (fallback included) is cached.
+    calls = len(fake.completion_calls)
+    again = build_episode(issue, settings=settings, layout=layout, db=db, out_dir=out,
+                          engines=list(engines))  # fmt: skip
+    assert len(fake.completion_calls) == calls
+    assert again.dialogue is not None and again.dialogue.from_cache == 2
+    assert again.segments_synthesized == 0
+    db.close()
+
+
+def test_an_edited_summary_rewrites_one_segment_and_resynthesizes_only_its_turns(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(fake, tmp_path)
+    issue = make_issue([entry(1), entry(2)])
+    engines = [ToneEngine(), ToneEngine(amplitude=0.25)]
+    out = tmp_path / "out"
+    first = build_episode(issue, settings=settings, layout=layout, out_dir=out, engines=engines)
+    calls = len(fake.completion_calls)
+    assert calls == 2
+    issue.highlights[1].summary.summary.results = "It is 30% faster now."  # type: ignore[union-attr]
+    for engine in engines:
+        engine.asked.clear()
+    edited = build_episode(issue, settings=settings, layout=layout, out_dir=out, engines=engines)
+    assert len(fake.completion_calls) == calls + 1, "one segment asked again"
+    asked = engines[0].asked + engines[1].asked
+    assert asked and edited.segments_synthesized == len(asked)
+    assert edited.segments_synthesized < first.segments_synthesized / 2
+    assert any("30 percent" in text for text in asked)
+
+
+def test_the_plan_uses_the_voice_s_measured_rate_and_the_length_holds(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    # The tone engine speaks 200 words a minute, far from the 140 assumed before any audio.
+    db = Database(layout.db_path)
+    narration = Settings(home=tmp_path / "home", audio={**AUDIO, "style": "narration"})
+    issue = make_issue([entry(n, results=f"It is {n + 10}% faster.") for n in range(1, 4)])
+    engine = ToneEngine()
+    earlier = make_issue(
+        [
+            entry(n, method=f"Model {n} is trained on public data with a new loss, for {n} days.")
+            for n in range(10, 18)
+        ],
+        id="2024-W40",
+    )
+    build_episode(earlier, settings=narration, layout=layout, db=db, out_dir=tmp_path / "n",
+                  engine=engine)  # fmt: skip
+    assert TTSCallStore(db).rate("tone-a")[1] > 60, "enough audio on record to measure"
+    settings = llm_settings(fake, tmp_path, max_minutes=3.0)
+    episode = build_episode(issue, settings=settings, layout=layout, db=db,
+                            out_dir=tmp_path / "d", engines=[engine, engine])  # fmt: skip
+    report = episode.dialogue
+    assert report is not None and report.rate_measured
+    assert 180 <= report.words_per_minute <= 220
+    assert report.actual_minutes is not None
+    assert abs(report.actual_minutes - report.planned_minutes) <= 0.1 * report.planned_minutes
+    assert report.actual_minutes <= 3.0 * 1.05
+    db.close()
+
+
+def test_a_missing_voice_is_a_clear_error_before_any_llm_call(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """A voice that is neither built in, a file, in PAPERCAST_HOME/voices nor in the voices
+    repository (here a local one that has no voices) stops the episode before any LLM call."""
+    with FixtureServer() as voices:
+        settings = llm_settings(
+            fake, tmp_path, engine="piper", voices=["joe", "en_US-nobody-low"],
+            voices_url=voices.url("/"),
+        )  # fmt: skip
+        with pytest.raises(AudioError) as caught:
+            build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                          out_dir=tmp_path / "out")  # fmt: skip
+    assert "there is no Piper voice named 'en_US-nobody-low'" in caught.value.message
+    assert "piper-samples" in (caught.value.hint or "")
+    assert fake.completion_calls == []
+    assert not (tmp_path / "out" / "episode.mp3").exists()
+    assert not (tmp_path / "home" / "voices" / "en_US-nobody-low.onnx").exists()
+
+
+def test_a_voice_name_neither_on_disk_nor_a_repository_name_is_a_clear_error(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(fake, tmp_path, engine="piper", voices=["joe", "my-voice"])
+    with pytest.raises(AudioError) as caught:
+        build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                      out_dir=tmp_path / "out")  # fmt: skip
+    assert "'my-voice'" in caught.value.message
+    assert str(tmp_path / "home" / "voices") in caught.value.message
+    assert fake.completion_calls == []
+
+
+def test_a_speaker_id_the_model_does_not_have_is_a_clear_error(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(fake, tmp_path, engine="piper", voices=["joe", "joe#3"])
+    with pytest.raises(AudioError, match="has 1 speaker; speaker 3 does not exist"):
+        build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                      out_dir=tmp_path / "out")  # fmt: skip
+    assert fake.completion_calls == []
+
+
+def test_without_voices_both_hosts_share_one_voice_and_are_told_so(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    episode = build_episode(make_issue([entry(1)]), settings=llm_settings(fake, tmp_path),
+                            layout=layout, out_dir=tmp_path / "out", engine=ToneEngine())  # fmt: skip
+    assert episode.style == "dialogue"
+    assert episode.notice is not None and "one voice" in episode.notice
+    chapters = json.loads((tmp_path / "out" / "chapters.json").read_text())["chapters"]
+    assert set(turns_of(speakers_by_chapter(tmp_path / "out" / "episode.vtt", chapters)[1])) == {
+        "Ada",
+        "Sam",
+    }
+
+
+def test_labels_and_stage_directions_are_not_read_aloud(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    fake.answer_next(
+        {
+            "turns": [
+                {
+                    "speaker": "Ada",
+                    "text": "Ada: (laughs) So, a new way to make attention cheaper.",
+                },
+                {"speaker": "ada", "text": "[pause] They train a small model on public data."},
+                {"speaker": "Sam", "text": "Sam: *nods* It is twelve percent faster, they say."},
+            ]
+        }
+    )
+    out = tmp_path / "out"
+    build_episode(make_issue([entry(1)]), settings=llm_settings(fake, tmp_path),
+                  layout=layout, out_dir=out, engines=[ToneEngine(), ToneEngine()])  # fmt: skip
+    text = (out / "episode.txt").read_text()
+    assert (
+        "Ada: So, a new way to make attention cheaper. They train a small model on public data."
+        in text
+    )
+    assert "Sam: It is twelve percent faster, they say." in text
+    for gone in ("laughs", "pause", "nods", "Ada: Ada", "Sam: Sam"):
+        assert gone not in text
+
+
+def test_openai_tts_speaks_each_host_with_its_own_voice(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(
+        fake,
+        tmp_path,
+        engine="openai",
+        base_url=fake.base_url,
+        openai_model="tts-1",
+        openai_response_format="wav",
+        voices=["alloy", "onyx"],
+    )
+    out = tmp_path / "out"
+    episode = build_episode(make_issue([entry(1)]), settings=settings, layout=layout, out_dir=out)
+    assert episode.dialogue is not None and episode.dialogue.voices == ["alloy", "onyx"]
+    spoken = {(c.body["voice"], c.body["input"]) for c in fake.calls_to("/v1/audio/speech")}
+    text = (out / "episode.txt").read_text()
+    turns = [
+        line.split(": ", 1) for line in text.splitlines() if line.startswith(("Ada: ", "Sam: "))
+    ]
+    assert {voice for voice, _ in spoken} == {"alloy", "onyx"}
+    for host, said in turns:
+        voice = "alloy" if host == "Ada" else "onyx"
+        assert any(v == voice and said.startswith(t[:40]) for v, t in spoken), (host, said)
