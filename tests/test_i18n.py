@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from babel.dates import format_date
 
+from papercast.audio.dialogue import frame
 from papercast.audio.script import build_script
 from papercast.config import Settings, load_settings
 from papercast.errors import ConfigError
@@ -24,7 +25,8 @@ from papercast.export.podcast_feed import build_podcast_feed
 from papercast.export.site import build_site
 from papercast.i18n import get_language, parse_language
 from papercast.issue import assemble_issue
-from papercast.models import Issue, IssueEntry, SummaryRecord
+from papercast.models import Issue, IssueEntry, PaperDetails, SummaryRecord
+from papercast.notify import issue_notice
 from papercast.render import FORMATS, render_format
 from papercast.summarize.prompts import PromptSet
 from papercast.text import display_width
@@ -184,6 +186,72 @@ def test_the_build_hook_compiles_every_catalogue(tmp_path: Path) -> None:
 
 
 # --- German and Japanese issues, every format -----------------------------------------
+
+
+def _english_left(lang: str, outputs: dict[str, str]) -> None:
+    fragments = english_fragments(lang)
+    for fmt, text in outputs.items():
+        seen = visible(text, fmt)
+        left = {
+            piece: msgid
+            for piece, msgid in fragments.items()
+            if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", seen)
+        }
+        assert left == {}, f"{lang} {fmt}: English fixed strings left: {left}"
+
+
+@pytest.mark.parametrize("lang", ["de", "ja"])
+def test_details_transcript_dialogue_and_channel_notice_are_translated(lang: str) -> None:
+    """What main's branches added (venue, code, transcript links, the dialogue's fixed lines,
+    the channel notice) speaks the issue's language too."""
+    issue, settings = _issue(lang)
+    details = PaperDetails(
+        affiliations=["Universität Wien"], code=["https://github.com/acme/sparse"], venue="NeurIPS"
+    )
+    with_details = [e.model_copy(update={"details": details}) for e in issue.highlights]
+    issue = issue.model_copy(
+        update={
+            "highlights": with_details,
+            "noteworthy": [e.model_copy(update={"details": details}) for e in issue.noteworthy],
+            "audio_file": "episode.mp3",
+            "audio_duration_seconds": 250.0,
+            "transcript_file": "episode.vtt",
+        }
+    )
+    settings = settings.model_copy(
+        update={
+            "publish": settings.publish.model_copy(update={"site_url": "https://example.org/pc"}),
+            "podcast": settings.podcast.model_copy(update={"base_url": "https://example.org/pc"}),
+        }
+    )
+    outputs = {fmt: render_format(issue, fmt, settings=settings) for fmt in FORMATS}
+    outputs["notes"] = render_note(with_details[0], issue, get_language(lang))
+    notice = issue_notice(issue, settings)
+    outputs["notice"] = "\n".join(
+        [notice.title, *notice.head, *notice.items, *notice.tail, notice.more % {"count": 2}]
+    )
+    intro, outro = frame(issue, settings, ["Ada", "Sam"], issue.highlights, 1)
+    outputs["dialogue"] = "\n".join(
+        [intro.title, outro.title, *intro.paragraphs, *outro.paragraphs]
+    )
+    _english_left(lang, outputs)
+    code = translated(lang, "Code:")[0].strip()
+    for fmt in ("md", "html", "email", "txt", "substack", "notes"):
+        seen = visible(outputs[fmt], fmt)
+        assert "NeurIPS" in seen and "Universität Wien" in seen, fmt
+        assert code in seen, (fmt, code)
+    for fmt in ("md", "txt", "substack", "notes"):
+        assert translated(lang, "Venue:")[0].strip() in outputs[fmt], fmt
+    html = outputs["html"]
+    assert f'srclang="{lang}" label="{translated(lang, "Transcript")[0]}"' in html
+    assert f'<a href="episode.txt">{translated(lang, "transcript")[0]}</a>' in html
+    assert "https://example.org/pc/2024-W41/" in outputs["notice"]
+    for part in translated(lang, "Read: %(url)s") + translated(lang, "and %(count)s more"):
+        assert part.strip() in outputs["notice"], part
+    assert intro.title == translated(lang, "Intro")[0]
+    assert outro.title == translated(lang, "Outro")[0]
+    assert any("Ada" in p and translated(lang, "I'm %(name)s.")[0].strip() in p
+               for p in intro.paragraphs)  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["de", "ja"])
