@@ -392,3 +392,28 @@ def test_openai_tts_speaks_each_host_with_its_own_voice(
     for host, said in turns:
         voice = "alloy" if host == "Ada" else "onyx"
         assert any(v == voice and said.startswith(t[:40]) for v, t in spoken), (host, said)
+
+
+def test_a_german_dialogue_is_asked_for_in_german_with_german_fixed_lines(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    settings = llm_settings(fake, tmp_path).model_copy(
+        update={"issue": Settings(issue={"language": "de"}).issue}
+    )
+    build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                  out_dir=tmp_path / "out", engine=ToneEngine())  # fmt: skip
+    [call] = fake.completion_calls
+    system = json.dumps(call.body, ensure_ascii=False)
+    assert "the hosts speak German" in system
+    chapters = json.loads((tmp_path / "out" / "chapters.json").read_text())["chapters"]
+    assert [chapters[0]["title"], chapters[-1]["title"]] == ["Einleitung", "Abschluss"]
+    said = (tmp_path / "out" / "episode.txt").read_text(encoding="utf-8")
+    assert "Ich bin Ada." in said and "Bis nächste Woche." in said
+    assert "I'm Ada" not in said and "See you next week" not in said
+    # the same issue in English asks for no language and keeps the English lines
+    fake.calls.clear()
+    build_episode(make_issue([entry(1)]), settings=llm_settings(fake, tmp_path), layout=layout,
+                  out_dir=tmp_path / "en", engine=ToneEngine())  # fmt: skip
+    [call] = fake.completion_calls
+    assert "the hosts speak" not in json.dumps(call.body)
+    assert "I'm Ada." in (tmp_path / "en" / "episode.txt").read_text(encoding="utf-8")
