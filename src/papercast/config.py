@@ -294,8 +294,9 @@ class AudioConfig(Section):
         default_factory=list,
         max_length=2,
         description="dialogue: one voice per host. piper: a .onnx path, a voice name in "
-        "PAPERCAST_HOME/voices, or 'joe' (built in), each optionally '#<speaker id>' for "
-        "multi-speaker models; openai: voice names. Empty: both hosts use [audio] voice",
+        "PAPERCAST_HOME/voices or in the Piper voices repository (downloaded once), or 'joe' "
+        "(built in), each optionally '#<speaker id>' for multi-speaker models, each speaking "
+        "[issue] language; openai: voice names. Empty: both hosts use [audio] voice",
     )
     speaking_rate: float = Field(
         default=1.0, gt=0.25, le=4.0, description="1.0 = normal; Piper length scale, OpenAI speed"
