@@ -107,7 +107,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
         "--n_ctx",
         str(N_CTX),
         "--n_threads",
-        "2",
+        "1",  # no spin-waiting barrier between threads: on a loaded 2-core machine two threads
+        # that wait for each other at every layer slowed a run by more than 10x
     ]
     with log.open("wb") as sink:
         proc = subprocess.Popen(
