@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from papercast.audio.engines import create_engine
 from papercast.config import Settings
 from papercast.errors import AudioError, ConfigError
 from papercast.layout import Layout
+from papercast.sample.server import LocalServer
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
 from support.audio_fakes import entry, make_issue
@@ -225,7 +225,7 @@ def test_unknown_engine_name_is_a_config_error() -> None:
         create_engine(Settings(), "espeak")
 
 
-class JunkSpeechServer:
+class JunkSpeechServer(LocalServer):
     """Answers every POST with the same bytes as audio (the fake server only sends real audio)."""
 
     def __init__(self, body: bytes) -> None:
@@ -243,16 +243,7 @@ class JunkSpeechServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +253,8 @@ class JunkSpeechServer:
 def test_a_server_returning_junk_audio_is_a_clear_error(
     layout: Layout, tmp_path: Path, body: bytes, response_format: str
 ) -> None:
-    with JunkSpeechServer(body) as base_url:
+    with JunkSpeechServer(body) as server:
+        base_url = server.url("/v1")
         settings = Settings(
             audio={
                 "engine": "openai",

@@ -47,10 +47,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
+from papercast.sample.server import LocalServer
 from support import fake_openai_content as content
 
 FaultKind = Literal[
@@ -193,7 +193,7 @@ def _source_and_outside(body: dict[str, Any]) -> tuple[str, str]:
     return text, PAPER_BLOCK.sub(" ", user)
 
 
-class FakeOpenAI:
+class FakeOpenAI(LocalServer):
     """The fake server. Use as a context manager; ``base_url`` ends in ``/v1``."""
 
     def __init__(
@@ -238,15 +238,9 @@ class FakeOpenAI:
         self._batches: dict[str, dict[str, Any]] = {}
         self._batch_polls: dict[str, int] = {}
         self._counter = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._handler_class())
 
     # --- public API -------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -308,19 +302,8 @@ class FakeOpenAI:
     def completion_calls(self) -> list[FakeCall]:
         return [c for c in self.calls if c.path in ("/v1/chat/completions", "/v1/responses")]
 
-    def __enter__(self) -> FakeOpenAI:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+    def _stopping(self) -> None:
+        self._stop.set()  # wake handlers sleeping out a latency or a hang
 
     # --- plumbing ---------------------------------------------------------------------
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from papercast.sample.server import LocalServer
 
 
 @dataclass
@@ -44,7 +45,7 @@ class _Object:
 
 
 @dataclass
-class FakeZotero:
+class FakeZotero(LocalServer):
     library_type: str = "users"
     library_id: str = "475425"
     api_key: str | None = "zotero-KEY-sentinel-0123456789"
@@ -80,9 +81,7 @@ class FakeZotero:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_Handler)
 
     # --- the library -------------------------------------------------------------------------
 
@@ -219,21 +218,5 @@ class FakeZotero:
         return [r for r in self.requests if r.path.endswith("/items/top")]
 
     def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def __enter__(self) -> FakeZotero:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        """The server's root without a trailing slash (the web API's base URL), or ``path`` on it."""
+        return super().url(path)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from papercast.sample.server import LocalServer
 
 
 @dataclass
@@ -22,7 +23,7 @@ class Post:
 
 
 @dataclass
-class WebhookServer:
+class WebhookServer(LocalServer):
     posts: list[Post] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)  # path -> statuses to answer
 
@@ -47,9 +48,7 @@ class WebhookServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_Handler)
 
     def _record(self, path: str, headers: dict[str, str], raw: bytes) -> int:
         with self._lock:
@@ -66,25 +65,8 @@ class WebhookServer:
         with self._lock:
             self.failures.setdefault(path, []).extend(statuses)
 
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
     def apprise_url(self, path: str) -> str:
         return f"json://127.0.0.1:{self.port}{path}"
 
     def posts_to(self, path: str) -> list[Post]:
         return [p for p in self.posts if p.path.split("?", 1)[0] == path]
-
-    def __enter__(self) -> WebhookServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

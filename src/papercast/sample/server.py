@@ -1,4 +1,9 @@
-"""A tiny scriptable HTTP server on 127.0.0.1 for recorded payloads and injected faults."""
+"""Small HTTP servers on 127.0.0.1, each on a free port, served from a thread.
+
+- ``LocalServer``: the start/stop of any of them (a ``ThreadingHTTPServer`` served from a daemon
+  thread inside a ``with`` block); the test suite's fake services build on it too.
+- ``FixtureServer``: routes paths to recorded payloads or scripted faults (``run --sample``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,49 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
+
+
+class LocalServer:
+    """A ``ThreadingHTTPServer`` on 127.0.0.1 (a free port), serving while in a ``with`` block.
+
+    Subclasses pass their request handler class; ``__exit__`` stops serving, closes the socket,
+    and first calls ``_stopping()`` (e.g. to wake handlers that are waiting).
+    """
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], *, poll_interval: float = 0.5
+    ) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _stopping(self) -> None:
+        """Called when the ``with`` block ends, before the server shuts down."""
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stopping()
+        self._server.shutdown()
+        self._server.server_close()
 
 
 @dataclass
@@ -43,7 +90,7 @@ class Reply:
 Handler = Callable[[RecordedRequest], Reply]
 
 
-class FixtureServer:
+class FixtureServer(LocalServer):
     """Routes a path to a handler (or a queue of replies); records every request.
 
     Usage::
@@ -73,18 +120,7 @@ class FixtureServer:
             def do_HEAD(self) -> None:
                 outer._handle(self)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        super().__init__(_Handler, poll_interval=0.05)
 
     def route(self, path: str, handler: Handler | Reply) -> None:
         """Answer ``path`` with ``handler(request)`` (or always the same Reply)."""
@@ -153,16 +189,3 @@ class FixtureServer:
                     handler.wfile.write(body[start : start + size])
                     handler.wfile.flush()
                     time.sleep(pause)
-
-    def __enter__(self) -> FixtureServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
