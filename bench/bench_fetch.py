@@ -28,12 +28,14 @@ from papercast.fetch import fetch_window
 from papercast.models import DateWindow
 from papercast.sample.server import FixtureServer
 from papercast.store import Database
-from support.payloads import ArxivApiHandler, arxiv_atom, synthetic_arxiv_week
+from support.payloads import ArxivApiHandler, ArxivEntry, arxiv_atom, synthetic_arxiv_week
 
 WEEK = DateWindow(since=date(2024, 10, 7), until=date(2024, 10, 13), label="2024-W41")
 
 
-def one_fetch(entries: list, page_size: int, *, trace: bool = False) -> dict[str, float]:
+def one_fetch(
+    entries: list[ArxivEntry], page_size: int, *, trace: bool = False
+) -> dict[str, float]:
     with FixtureServer() as server, tempfile.TemporaryDirectory() as tmp:
         handler = ArxivApiHandler(entries)
         server.route("/api/query", handler)
@@ -61,7 +63,7 @@ def one_fetch(entries: list, page_size: int, *, trace: bool = False) -> dict[str
         return {"requests": handler.requests, "seconds": seconds, "peak_mb": peak / 2**20}
 
 
-def parse_throughput(entries: list, repeat: int = 3) -> tuple[float, float]:
+def parse_throughput(entries: list[ArxivEntry], repeat: int = 3) -> tuple[float, float]:
     page = arxiv_atom(entries[:1000], total=len(entries), start=0, per_page=1000)
     best_lxml = best_fp = float("inf")
     for _ in range(repeat):

@@ -129,7 +129,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.latency, not args.no_audio)))
+        candidates, summaries = args.worker
+        print(json.dumps(worker(candidates, summaries, args.latency, not args.no_audio)))
         return
     base = measure(args.candidates // 10, args.summaries // 10, args.latency, not args.no_audio)
     full = measure(args.candidates, args.summaries, args.latency, not args.no_audio)
