@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ KEY = "zotero-KEY-sentinel-0123456789"
 
 
 def _config(zotero: FakeZotero, **values: object) -> None:
-    section = {"library_id": zotero.library_id, "api_url": zotero.url(), **values}
+    section = {"library_id": zotero.library_id, "api_url": zotero.api_url, **values}
     lines = ["[zotero]"] + [f"{k} = {json.dumps(v)}" for k, v in section.items()]
     Path("papercast.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -201,6 +202,85 @@ def test_collections_by_name_with_subcollections_and_exclusions(
         assert wrong.exit_code == 2
         assert "no collection named 'Machine Learnin'" in wrong.output
         assert "Machine learning" in wrong.output  # the names it does have
+
+
+def test_local_api_reads_the_whole_library_each_time_and_sends_no_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ZOTERO_API_KEY", KEY)  # set for the web API: never sent to the local one
+    with FakeZotero(local=True) as zotero:
+        _library(zotero)
+        gone = zotero.add_item("Deleted later", url="https://arxiv.org/abs/2410.00001")
+        trashed = zotero.add_item("Trashed later", url="https://arxiv.org/abs/2410.00002")
+        assert zotero.api_url.endswith("/api/")
+        _config(zotero, library_id=0)  # `library_id = 0`: a number, the local API's own library
+        first = runner.invoke(app, ["history", "sync"])
+        assert first.exit_code == 0, first.output
+        assert "Zotero users/0 (local API, read in full" in first.output
+        assert "9 items read, 7 added" in first.output
+        assert len(_history()) == 7
+
+        zotero.delete_item(gone)
+        zotero.trash_item(trashed)
+        zotero.add_item("One more", url="https://arxiv.org/abs/2403.00003")
+        before = len(zotero.requests)
+        second = runner.invoke(app, ["history", "sync"])
+        assert second.exit_code == 0, second.output
+        new_requests = zotero.requests[before:]
+        # the whole library again (the local API has no /deleted), which is how deletions show
+        assert [r.path for r in new_requests] == ["/api/users/0/items/top"]
+        assert "since" not in new_requests[0].query
+        assert "9 items read, 1 added" in second.output
+        assert "2 removed" in second.output
+        history = _history()
+        assert "arxiv:2403.00003" in history
+        assert "arxiv:2410.00001" not in history and "arxiv:2410.00002" not in history
+        assert history["arxiv:2410.05258"]["origin"] == "zotero:users/0"
+    assert all(r.path.startswith("/api/users/0/") for r in zotero.requests)
+    assert not any(
+        "authorization" in r.headers or "zotero-api-key" in r.headers for r in zotero.requests
+    )
+
+
+def test_local_api_of_a_library_never_synced_to_zotero_org(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zotero 7 reports synced versions locally: 0 for every item of a library never synced.
+    A ``since`` (even 0) would keep none of them."""
+    monkeypatch.delenv("ZOTERO_API_KEY", raising=False)
+    with FakeZotero(local=True, never_synced=True) as zotero:
+        _library(zotero)
+        _config(zotero, library_id="0")
+        first = runner.invoke(app, ["history", "sync"])
+        assert first.exit_code == 0, first.output
+        assert len(_history()) == 5
+        zotero.add_item("One more", url="https://arxiv.org/abs/2403.00003")
+        second = runner.invoke(app, ["history", "sync"])
+        assert second.exit_code == 0, second.output
+        assert "arxiv:2403.00003" in _history()
+
+
+@pytest.mark.parametrize("case", ["not enabled", "another user", "not running"])
+def test_local_api_failures_say_what_to_do(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
+    with FakeZotero(local=True, enabled=case != "not enabled") as zotero:
+        zotero.add_item("Paper", url="https://arxiv.org/abs/2410.05258")
+        _config(zotero, library_id=12345 if case == "another user" else 0)
+        if case == "not running":
+            with socket.socket() as probe:  # a port nothing listens on
+                probe.bind(("127.0.0.1", 0))
+                closed = probe.getsockname()[1]
+            _config(zotero, library_id=0, api_url=f"http://127.0.0.1:{closed}/api/")
+        result = runner.invoke(app, ["history", "sync"])
+    assert result.exit_code != 0
+    text = " ".join(result.output.split())
+    if case == "not enabled":
+        assert "refused access (HTTP 403): it is not enabled" in text
+        assert "Allow other applications on this computer to communicate with Zotero" in text
+    elif case == "another user":
+        assert "serves only the library of the user signed in" in text
+        assert "library_id = 0" in text
+    else:
+        assert "cannot reach Zotero's local API" in text
+        assert "start the Zotero desktop app" in text
 
 
 def test_run_syncs_first_and_a_sync_failure_is_only_a_warning(

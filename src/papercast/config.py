@@ -401,12 +401,13 @@ class EmailConfig(Section):
 
 
 class ZoteroConfig(Section):
-    """The reader's Zotero library, read live through the Zotero web API: docs/zotero.md."""
+    """The reader's Zotero library, read live (the web API or Zotero's local API): docs/zotero.md."""
 
     library_id: str | None = Field(
         default=None,
         description="your userID (zotero.org/settings/keys) or the group's number; "
-        "set = `papercast run` syncs first (the key comes from ZOTERO_API_KEY)",
+        "set = `papercast run` syncs first (the key comes from ZOTERO_API_KEY); "
+        "0 for your own library through the local API",
     )
     library_type: Literal["user", "group"] = Field(default="user", description="user or group")
     collections: list[str] = Field(
@@ -419,13 +420,27 @@ class ZoteroConfig(Section):
     )
     api_url: str = Field(
         default="https://api.zotero.org",
-        description="the Zotero web API (Zotero 7's local API: http://localhost:23119/api)",
+        description="the Zotero web API, or the desktop app's local API "
+        "(Zotero 7+: http://localhost:23119/api/; no key, read in full each sync)",
     )
     page_size: int = Field(default=100, ge=1, le=100, description="items per request")
     max_wait: float = Field(
         default=300.0, ge=0, description="longest Backoff/Retry-After honoured, in seconds"
     )
     retries: int = Field(default=4, ge=0, le=10, description="retries of a rate-limited request")
+
+    @field_validator("library_id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: object) -> object:
+        # `library_id = 0` (the local API's own library) or a bare number in TOML
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def local(self) -> bool:
+        """``api_url`` is the desktop app's local API (its path is ``/api``), not the web API."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.api_url).path.rstrip("/") == "/api"
 
     @property
     def configured(self) -> bool:

@@ -12,6 +12,15 @@ What it implements (https://www.zotero.org/support/dev/web_api/v3/basics and ...
   private library, 404 for an unknown library;
 - scripted rate limiting: ``Backoff`` on a success, or 429 with ``Retry-After``.
 
+With ``local=True`` it behaves as the Zotero desktop app's local API instead
+(https://www.zotero.org/support/dev/web_api/v3/local_api, and Zotero 7's
+``server_localAPI.js``): everything under ``/api/``; the user's own library as ``users/0`` (or
+its real id; any other user id is 400); no authentication (a key is ignored); 403 "Local API is
+not enabled" when ``enabled`` is False; no ``/deleted`` endpoint (404); results not paged unless
+``limit`` is given; ``since`` keeps only objects with a version above it, 0 included. With
+``never_synced`` every object and the library report version 0, as Zotero 7 does for a library
+never synced to zotero.org (it reports synced versions, not local ones).
+
 Every request is recorded (path, query, headers, how many items it returned).
 """
 
@@ -56,6 +65,9 @@ class FakeZotero(LocalServer):
     requests: list[ZoteroRequest] = field(default_factory=list)
     scripted: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     backoff: str | None = None  # a Backoff header for the next success
+    local: bool = False  # behave as the desktop app's local API (module docstring)
+    enabled: bool = True  # local: "Allow other applications ... to communicate with Zotero"
+    never_synced: bool = False  # local: versions all 0 (a Zotero 7 library never synced)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -143,6 +155,25 @@ class FakeZotero(LocalServer):
     def base(self) -> str:
         return f"/{self.library_type}/{self.library_id}"
 
+    @property
+    def api_url(self) -> str:
+        """What ``[zotero] api_url`` is set to: the root, or ``/api/`` on the local API."""
+        return self.url("/api/") if self.local else self.url()
+
+    def _local_base(self, path: str) -> tuple[int, str]:
+        """(status, library prefix) of a local API path, as Zotero checks it."""
+        if not self.enabled:
+            return 403, ""
+        parts = path.split("/")  # "", "api", "users", "0", ...
+        if len(parts) < 4 or parts[1] != "api" or parts[2] not in ("users", "groups"):
+            return 404, ""
+        if parts[2] == "users":
+            if self.library_type != "users" or parts[3] not in ("0", self.library_id):
+                return 400, ""  # "Only data for the logged-in user is available locally"
+        elif self.library_type != "groups" or parts[3] != self.library_id:
+            return 404, ""
+        return 200, "/".join(parts[:4])
+
     def _answer(self, handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], Any]:
         parts = urlsplit(handler.path)
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -167,30 +198,39 @@ class FakeZotero(LocalServer):
         if self.scripted:
             status, extra = self.scripted.pop(0)
             return status, extra, None
-        if not path.startswith(self.base + "/"):
-            return 404, {}, None
-        if not self._authorized(headers):
-            return 403, {}, None
-        rest = path[len(self.base) :]
+        if self.local:
+            status, base = self._local_base(path)
+            if status != 200:
+                return status, {}, None
+        else:
+            base = self.base
+            if not path.startswith(base + "/"):
+                return 404, {}, None
+            if not self._authorized(headers):
+                return 403, {}, None
+        rest = path[len(base) :]
         since = int(query.get("since") or 0)
-        common = {"Last-Modified-Version": str(self.version)}
+        common = {"Last-Modified-Version": str(0 if self.never_synced else self.version)}
         if self.backoff:
             common["Backoff"], self.backoff = self.backoff, None
-        if rest == "/deleted":
+        if rest == "/deleted" and not self.local:
             keys = [k for k, v in self.deleted.items() if v > since]
             body = {"collections": [], "searches": [], "items": keys, "tags": [], "settings": []}
             return 200, common, body
         if rest == "/items/top":
             trashed = query.get("includeTrashed") == "1"
-            objects = [
-                o for o in self.items.values() if o.version > since and (trashed or not o.trashed)
-            ]
+            objects = [o for o in self.items.values() if trashed or not o.trashed]
         elif rest == "/collections":
-            objects = [o for o in self.collections.values() if o.version > since]
+            objects = list(self.collections.values())
         else:
             return 404, {}, None
+        if "since" in query:
+            objects = [o for o in objects if self._version(o) > since]
         start = int(query.get("start") or 0)
-        limit = min(int(query.get("limit") or 25), 100)
+        if self.local:  # not paged unless asked, and then without the web API's cap
+            limit = int(query.get("limit") or 0) or max(len(objects) - start, 1)
+        else:
+            limit = min(int(query.get("limit") or 25), 100)
         page = objects[start : start + limit]
         links = []
         if start + limit < len(objects):
@@ -203,13 +243,16 @@ class FakeZotero(LocalServer):
             extra["Link"] = ", ".join(links)
         return 200, extra, [self._json(o) for o in page]
 
+    def _version(self, obj: _Object) -> int:
+        return 0 if self.never_synced else obj.version
+
     def _json(self, obj: _Object) -> dict[str, Any]:
-        data = {**obj.data, "version": obj.version}
+        data = {**obj.data, "version": self._version(obj)}
         if obj.trashed:
-            data["deleted"] = 1
+            data["deleted"] = True if self.local else 1
         return {
             "key": obj.key,
-            "version": obj.version,
+            "version": self._version(obj),
             "library": {"id": self.library_id},
             "data": data,
         }

@@ -207,6 +207,8 @@ def history_sync(
     """Sync your Zotero library into the history ([zotero] library_id; key in ZOTERO_API_KEY).
 
     Only what changed since the last sync is read; items deleted in Zotero leave the history.
+    Through the desktop app's local API ([zotero] api_url = "http://localhost:23119/api/",
+    library_id = 0, no key) the whole library is read each time.
     `papercast run` does this first whenever [zotero] is configured.
 
     Example: papercast history sync --full
@@ -223,6 +225,8 @@ def history_sync(
         typer.echo(json.dumps(asdict(report), indent=2))
         return
     kind = "full sync" if report.full else f"changes since version {report.previous_version}"
+    if report.local:
+        kind = "local API, read in full"
     stdout.print(
         f"Zotero {report.library} ({kind}, now version {report.version}): "
         f"{report.fetched} items read, {report.added} added, {report.updated} updated, "

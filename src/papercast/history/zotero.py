@@ -13,6 +13,15 @@ to Zotero is kept (recent additions may weigh more in the ranking).
 
 ``collections`` and ``exclude_collections`` take names or keys; a named collection includes its
 subcollections. Changing them makes the next sync a full one.
+
+The desktop app's local API (Zotero 7+, ``api_url = "http://localhost:23119/api/"``, user id 0)
+answers the same requests without a key, but it cannot sync incrementally: it has no
+``/deleted`` endpoint, and before Zotero 10 the versions it reports are the last *synced* ones
+(0 for an item never synced, unchanged by a local edit), so ``?since=`` would miss local changes.
+Every sync through it therefore reads the whole library (it is fast and never rate-limits) and
+drops whatever it no longer has. A full read sends no ``since`` at all: the local API keeps only
+objects newer than ``since`` even for 0, which would drop the never-synced ones. No key is sent
+to it.
 """
 
 from __future__ import annotations
@@ -65,6 +74,7 @@ class SyncReport:
     skipped_other: int = 0  # notes, attachments, items outside the chosen collections
     requests: int = 0
     waited_seconds: float = 0.0
+    local: bool = False  # through the desktop app's local API: always a full read
 
 
 def library_label(config: ZoteroConfig) -> str:
@@ -130,6 +140,17 @@ class _Library:
                 raise self._denied() from None
             except ze.ResourceNotFoundError:
                 raise self._not_found() from None
+            except ze.UnsupportedParamsError:
+                if self.config.local:  # the local API's answer for another user's library
+                    raise ZoteroError(
+                        "Zotero's local API serves only the library of the user signed in to "
+                        f"the desktop app, not users/{self.config.library_id} (HTTP 400)",
+                        "set [zotero] library_id = 0 (your own library) or your userID",
+                    ) from None
+                raise ZoteroError(
+                    "the Zotero API refused a request (HTTP 400)",
+                    f"check [zotero] api_url ({self.config.api_url}) and try again",
+                ) from None
             except ze.TooManyRetriesError:
                 raise ZoteroError(
                     "Zotero is rate-limiting papercast and gave no time to wait",
@@ -141,6 +162,13 @@ class _Library:
                     f"check [zotero] api_url ({self.config.api_url}) and try again",
                 ) from None
             except Exception as exc:  # httpx transport errors
+                if type(exc).__module__.startswith(("httpx", "httpcore")) and self.config.local:
+                    raise ZoteroError(
+                        f"cannot reach Zotero's local API at {self.config.api_url} "
+                        f"({type(exc).__name__})",
+                        "start the Zotero desktop app (7 or later), or set [zotero] api_url to "
+                        "the web API",
+                    ) from None
                 if type(exc).__module__.startswith(("httpx", "httpcore")):
                     raise ZoteroError(
                         f"cannot reach the Zotero API at {self.config.api_url} "
@@ -158,6 +186,13 @@ class _Library:
 
     def _denied(self) -> ZoteroError:
         label = library_label(self.config)
+        if self.config.local:
+            return ZoteroError(
+                f"Zotero's local API at {self.config.api_url} refused access (HTTP 403): "
+                "it is not enabled",
+                'in Zotero, check Settings > Advanced > "Allow other applications on this '
+                'computer to communicate with Zotero"',
+            )
         if not self.has_key:
             return ZoteroError(
                 f"Zotero refused access to the {label} library (HTTP 403): it is private "
@@ -173,6 +208,13 @@ class _Library:
         )
 
     def _not_found(self) -> ZoteroError:
+        if self.config.local:
+            return ZoteroError(
+                f"Zotero's local API at {self.config.api_url} has no {library_label(self.config)}"
+                " library (HTTP 404)",
+                "a group must be in the desktop app (synced there); your own library is "
+                'library_id = 0 with library_type = "user"',
+            )
         return ZoteroError(
             f"Zotero has no {self.config.library_type} library with id "
             f"'{self.config.library_id}' (HTTP 404)",
@@ -207,9 +249,15 @@ class _Library:
 
 
 def _connect(config: ZoteroConfig, sleep: Callable[[float], None]) -> _Library:
-    key = os.environ.get(API_KEY_ENV) or None
+    # the local API needs no key: a web API key is not sent to it
+    key = None if config.local else os.environ.get(API_KEY_ENV) or None
     client = _client_class()(
-        config.library_id, config.library_type, key, sleep=sleep, max_wait=config.max_wait
+        config.library_id,
+        config.library_type,
+        key,
+        local=config.local,
+        sleep=sleep,
+        max_wait=config.max_wait,
     )
     client.endpoint = config.api_url.rstrip("/")
     return _Library(client, config, key is not None)
@@ -340,9 +388,10 @@ def _sync(library: _Library, config: ZoteroConfig, db: Database, full: bool) -> 
     label, origin = library_label(config), _origin(config)
     store = ZoteroStore(db)
     state = store.state(label)
-    full = full or state is None or state.scope != _scope(config)
+    # the local API cannot say what changed or was deleted since a version: read it all
+    full = full or config.local or state is None or state.scope != _scope(config)
     since = 0 if full else state.version if state else 0
-    report = SyncReport(library=label, previous_version=since, full=full)
+    report = SyncReport(library=label, previous_version=since, full=full, local=config.local)
 
     include: set[str] | None = None
     exclude: set[str] = set()
@@ -358,7 +407,10 @@ def _sync(library: _Library, config: ZoteroConfig, db: Database, full: bool) -> 
     removed: set[str] = set()
     seen: set[str] = set()
     version = 0
-    for page in library.pages("top", since=since, includeTrashed=1):
+    listing: dict[str, Any] = (
+        {"includeTrashed": 1} if full else {"since": since, "includeTrashed": 1}
+    )
+    for page in library.pages("top", **listing):
         version = max(version, library.version)
         for item in page:
             report.fetched += 1
