@@ -21,7 +21,7 @@ from papercast.audio import build_episode
 from papercast.audio.engines.piper import default_voice
 from papercast.config import Settings
 from papercast.errors import AudioError
-from papercast.layout import Layout
+from papercast.layout import TEXT_CACHE_SUFFIX, Layout, pdf_cache_path
 from papercast.numbers import numbers_in
 from papercast.sample.server import FixtureServer
 from papercast.store import Database
@@ -231,6 +231,52 @@ def test_a_segment_failing_grounding_twice_is_narrated_and_reported(
     assert again.dialogue is not None and again.dialogue.from_cache == 2
     assert again.segments_synthesized == 0
     db.close()
+
+
+def test_a_number_from_the_full_text_the_summary_read_is_grounded_one_in_neither_is_not(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """The script may say a number the paper's text has (as the summary stage cached it), when
+    the summary was made from that text; a number in neither the summary nor that text, or in a
+    text the summary did not read, is still refused."""
+    from_text = {
+        "turns": [
+            {"speaker": "Ada", "text": "They report 83.4 points on the news test set."},
+            {"speaker": "Sam", "text": "And that is twelve percent faster, too."},
+        ]
+    }
+    invented = {
+        "turns": [
+            {"speaker": "Ada", "text": "They also claim 97.2 BLEU on the news test set."},
+            {"speaker": "Sam", "text": "That is a lot."},
+        ]
+    }
+    fake.answer_next(from_text, match="Paper 1 on efficient attention")
+    for _ in range(2):
+        fake.answer_next(invented, match="Paper 2 on efficient attention")
+        fake.answer_next(from_text, match="Paper 3 on efficient attention")
+    entries = [entry(1), entry(2), entry(3)]
+    for item, source in zip(entries, ("full", "full", "abstract"), strict=True):
+        assert item.summary is not None
+        item.summary.source_text = source
+        text = pdf_cache_path(layout, item.paper).with_suffix(TEXT_CACHE_SUFFIX)
+        text.parent.mkdir(parents=True, exist_ok=True)
+        text.write_text("Results. Our model reaches 83.4 BLEU on WMT14.\n", encoding="utf-8")
+    episode = build_episode(make_issue(entries), settings=llm_settings(fake, tmp_path),
+                            layout=layout, out_dir=tmp_path / "out",
+                            engines=[ToneEngine(), ToneEngine(amplitude=0.25)])  # fmt: skip
+    report = episode.dialogue
+    assert report is not None
+    # paper 1: 83.4 is in the full text its summary was made from, accepted at once
+    # paper 2: 97.2 is nowhere; paper 3: 83.4 is in a text its summary (from the abstract)
+    # never read: both refused twice and narrated
+    assert sorted(report.narrated) == ["arxiv:2410.00002", "arxiv:2410.00003"]
+    assert "97.2" in report.narrated["arxiv:2410.00002"]
+    assert "83.4" in report.narrated["arxiv:2410.00003"]
+    assert report.llm_requests == 5
+    said = (tmp_path / "out" / "episode.txt").read_text()
+    assert "Ada: They report 83.4 points" in said
+    assert "97.2" not in said and said.count("83.4") == 1
 
 
 def test_an_edited_summary_rewrites_one_segment_and_resynthesizes_only_its_turns(

@@ -41,6 +41,7 @@ from papercast.layout import (
     PRIVATE_FILE,
     Layout,
     atomic_write_text,
+    cached_fulltext,
     create_private_file,
     make_private_dir,
 )
@@ -449,8 +450,6 @@ class _Run:
 
     def details(self, paper: Paper) -> PaperDetails:
         """Affiliations, code links, venue: from the source, else the full text if it was read."""
-        from papercast.summarize.fulltext import cached_fulltext
-
         return paper_details(paper, cached_fulltext(self.layout, paper))
 
     def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:

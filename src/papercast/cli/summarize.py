@@ -14,7 +14,7 @@ from papercast.cli.console import err, line
 from papercast.cli.state import get_state, output_file
 from papercast.config import Settings, derive
 from papercast.errors import EXIT_FAILED, EXIT_PARTIAL, InputError, LLMError
-from papercast.layout import atomic_write_text
+from papercast.layout import atomic_write_text, cached_fulltext
 from papercast.models import Paper
 from papercast.store import Database
 from papercast.summarize import CostEstimate, SummarizeRequest
@@ -188,8 +188,6 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
         result = summarize_papers(replace(request, on_progress=status.update))
     if result.fatal and not result.records:
         raise LLMError(result.fatal)
-    from papercast.summarize.fulltext import cached_fulltext
-
     items = [
         SummaryItem.build(
             paper,
