@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import webvtt
@@ -22,6 +23,7 @@ from papercast.audio.engines.piper import default_voice
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.layout import TEXT_CACHE_SUFFIX, Layout, pdf_cache_path
+from papercast.llm.pricing import estimate_tokens
 from papercast.numbers import numbers_in
 from papercast.sample.server import FixtureServer
 from papercast.store import Database
@@ -463,3 +465,130 @@ def test_a_german_dialogue_is_asked_for_in_german_with_german_fixed_lines(
     [call] = fake.completion_calls
     assert "the hosts speak" not in json.dumps(call.body)
     assert "I'm Ada." in (tmp_path / "en" / "episode.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def dialogue_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """A week of six papers on 127.0.0.1, summarized and discussed by the fake LLM and read by
+    the fake OpenAI voices (fast: no Piper)."""
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    with FixtureServer() as server, FakeOpenAI() as fake:
+        world = World(server=server, fake=fake, entries=week_entries(6, server.url("/pdf/")))
+        world.serve_arxiv()
+        serve_pdfs(server, 6)
+        world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                           audio={**OPENAI_DIALOGUE, "base_url": fake.base_url})  # fmt: skip
+        yield world
+
+
+OPENAI_DIALOGUE: dict[str, object] = {
+    "style": "dialogue",
+    "hosts": HOSTS,
+    "voices": ["alloy", "onyx"],
+    "openai_response_format": "wav",
+}
+
+
+def dialogue_requests(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    """The dialogue requests the fake answered (not those it rejected for their format)."""
+    return [
+        c.body
+        for c in fake.completion_calls
+        if "two hosts" in json.dumps(c.body) and c.status == 200
+    ]
+
+
+def dry_run() -> dict[str, Any]:
+    from papercast.cli import app
+
+    result = runner.invoke(app, ["run", "--week", WEEK, "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
+def test_a_dry_run_estimates_the_dialogue_script_apart_from_the_summaries(
+    dialogue_world: World,
+) -> None:
+    from papercast.cli import app
+
+    fake = dialogue_world.fake
+    fake.json_schema_support = False  # the schema then travels in the system prompt: all counted
+    first = dry_run()
+    estimate = first["estimated_dialogue"]
+    assert estimate["segments"] == 2 and estimate["requests"] == 2
+    assert estimate["from_cache"] == 0 and estimate["assumed"] == 2, "no summary written yet"
+    assert estimate["input_tokens"] > 0 and estimate["cost_usd"] > 0
+    summaries = first["estimated_cost_usd"] - estimate["cost_usd"]
+    assert summaries > 0, "the summaries' estimate is still there, beside the dialogue's"
+    assert first["usage"]["input_tokens"] > estimate["input_tokens"]
+    assert fake.calls == []
+    table = runner.invoke(app, ["run", "--week", WEEK, "--dry-run"])
+    assert "dialogue script" in table.output and "2 LLM requests" in table.output
+
+    real = runner.invoke(app, ["run", "--week", WEEK])
+    assert real.exit_code == 0, real.output
+    run = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert run["dialogue"]["llm_requests"] == 2 and run["dialogue"]["narrated"] == {}
+    sent = dialogue_requests(fake)
+    assert len(sent) == 2
+
+    # Written segments cost nothing.
+    calls = len(fake.calls)
+    cached = dry_run()["estimated_dialogue"]
+    assert cached["from_cache"] == 2 and cached["requests"] == 0 and cached["cost_usd"] == 0
+    assert len(fake.calls) == calls
+
+    # With the summaries written, the estimate counts exactly the prompts the run sent.
+    home = Path(os.environ["PAPERCAST_HOME"])
+    for segment in (home / "cache" / "dialogue").glob("??/*.json"):
+        segment.unlink()
+    again = dry_run()["estimated_dialogue"]
+    assert again["requests"] == 2 and again["assumed"] == 0
+    counted = sum(
+        estimate_tokens(m["content"]) for body in sent for m in body["messages"]
+    )  # system (with the schema) and user prompt of each request
+    assert counted - 2 * 2 <= again["input_tokens"] <= counted + 2 * 2
+    used = run["dialogue"]["usage"]["output_tokens"]
+    assert used / 2 <= again["output_tokens"] <= used * 2, "the planned length, not the cap"
+
+
+def test_max_cost_counts_the_dialogue_script_too(dialogue_world: World) -> None:
+    """The run's budget covers the script's requests: what the summaries left of it is all the
+    dialogue may spend; a segment it cannot afford is narrated (and asked for once there is
+    room), the run says why, and nothing is spent beyond the budget."""
+    from papercast.cli import app
+
+    fake = dialogue_world.fake
+    dialogue_world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                                audio={**OPENAI_DIALOGUE, "base_url": fake.base_url,
+                                       "enabled": False})  # fmt: skip
+    summaries = runner.invoke(app, ["run", "--week", WEEK])
+    assert summaries.exit_code == 0, summaries.output
+    dialogue_world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                                audio={**OPENAI_DIALOGUE, "base_url": fake.base_url})  # fmt: skip
+    # The summaries are written (they cost nothing now); one dialogue request's worst case
+    # is far more than $0.0001.
+    preview = runner.invoke(app, ["run", "--week", WEEK, "--dry-run", "--max-cost", "0.0001"])
+    assert preview.exit_code == 0, preview.output
+    said = " ".join(preview.output.split())
+    assert "is over the $0.0001 budget" in said and "dialogue script $" in said
+
+    poor = runner.invoke(app, ["run", "--week", WEEK, "--max-cost", "0.0001"])
+    assert poor.exit_code == 0, poor.output
+    assert dialogue_requests(fake) == [], "no dialogue request beyond the budget"
+    assert "stopped writing the dialogue at the $0.0001 budget" in " ".join(poor.output.split())
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    dialogue = report["dialogue"]
+    assert dialogue["budget_stopped"] and dialogue["llm_requests"] == 0
+    assert sorted(dialogue["narrated"]) == sorted(report["highlights"])
+    assert all("budget" in why for why in dialogue["narrated"].values())
+    assert any(w.startswith("stopped writing the dialogue at the $0.0001 budget")
+               for w in report["warnings"])  # fmt: skip
+    assert report["usage"]["cost_usd"] <= 0.0001
+
+    rich = runner.invoke(app, ["run", "--week", WEEK, "--max-cost", "1"])
+    assert rich.exit_code == 0, rich.output
+    assert len(dialogue_requests(fake)) == 2, "the narrated segments were not cached"
+    again = json.loads((Path("out") / WEEK / "run.json").read_text())["dialogue"]
+    assert again["narrated"] == {} and not again["budget_stopped"]

@@ -557,7 +557,7 @@ class _Writer:
             if not self.budget.reserve(reserve):
                 limit = self.budget.limit or 0.0
                 outcome.narrated = (
-                    f"writing it would exceed the ${limit:.2f} left of the run's budget "
+                    f"writing it would exceed the ${limit:.4f} left of the run's budget "
                     "([llm] max_cost / --max-cost)"
                 )
                 outcome.cacheable = False  # a larger budget asks again

@@ -120,13 +120,15 @@ def build_episode(
     engines: list[TTSEngine] | None = None,
     run_id: int | None = None,
     llm: Any | None = None,
+    max_cost: float | None = None,
 ) -> Episode:
     """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``, with
     its transcript (``episode.vtt``, ``episode.txt``).
 
     ``engine`` overrides the one named in ``[audio] engine`` (tests, custom engines);
     ``engines``, the two voices of a dialogue (``[audio] voices``); ``llm``, the backend that
-    writes it. Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis,
+    writes it; ``max_cost``, what writing it may spend (USD; default ``[llm] max_cost``: a run
+    passes what its summaries left of it). Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis,
     the guard rails or the encode fail; segments synthesized before the failure stay cached.
     """
     audio = settings.audio
@@ -137,7 +139,14 @@ def build_episode(
     if audio.style == "dialogue":
         pair, notice = (engines, None) if engines else voice_engines(settings, engine)
         written = write_dialogue(  # the voices are checked first: a missing one is an error
-            issue, settings, layout, db=db, run_id=run_id, voice=pair[0].voice, backend=llm
+            issue,
+            settings,
+            layout,
+            db=db,
+            run_id=run_id,
+            voice=pair[0].voice,
+            backend=llm,
+            max_cost=max_cost,
         )
         if isinstance(written, str):
             notice, engine = written, pair[0]

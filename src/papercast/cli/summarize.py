@@ -37,7 +37,7 @@ def _settings(
     return derive(base, {"llm": changes}) if changes else base
 
 
-def _finite(value: float | None) -> float | None:
+def finite_dollars(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a number of dollars")
     return value
@@ -103,7 +103,7 @@ def summarize(
     max_cost: Annotated[
         float | None,
         typer.Option(
-            "--max-cost", min=0.0, callback=_finite, help="Stop before spending more (USD)."
+            "--max-cost", min=0.0, callback=finite_dollars, help="Stop before spending more (USD)."
         ),
     ] = None,
     no_fulltext: Annotated[
