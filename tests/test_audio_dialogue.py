@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from papercast.audio import build_episode
 from papercast.audio.engines.piper import default_voice
+from papercast.audio.episode import voice_engines
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.layout import TEXT_CACHE_SUFFIX, Layout, pdf_cache_path
@@ -28,9 +29,10 @@ from papercast.numbers import numbers_in
 from papercast.sample.server import FixtureServer
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
-from support.audio_fakes import ToneEngine, entry, make_issue
+from support.audio_fakes import ToneEngine, entry, make_issue, wav_seconds
 from support.fake_openai import FakeOpenAI
 from support.pipeline_world import SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+from support.piper_voices import offline_url, repository_voice, serve_voice
 
 runner = CliRunner()
 WEEK = "2024-W41"
@@ -350,6 +352,65 @@ def test_a_missing_voice_is_a_clear_error_before_any_llm_call(
     assert fake.completion_calls == []
     assert not (tmp_path / "out" / "episode.mp3").exists()
     assert not (tmp_path / "home" / "voices" / "en_US-nobody-low.onnx").exists()
+
+
+SECOND = "en_GB-test-medium"
+
+
+def test_a_second_piper_voice_is_downloaded_once_and_speaks(tmp_path: Path) -> None:
+    """[audio] voices = ["joe", "<a voice of the Piper repository>"]: the second voice comes
+    from the repository (here on 127.0.0.1, in its real layout) into PAPERCAST_HOME/voices,
+    once; the first is the built-in one."""
+    with FixtureServer() as repository:
+        path = serve_voice(repository, SECOND, repository_voice("en_GB", "en-gb-x-rp"))
+        settings = Settings(
+            home=tmp_path / "home",
+            audio={**AUDIO, "engine": "piper", "voices": ["joe", SECOND],
+                   "voices_url": repository.url("/")},
+        )  # fmt: skip
+        engines, notice = voice_engines(settings)
+        assert notice is None
+        assert [e.voice for e in engines] == ["en_US-joe-medium", SECOND]
+        folder = tmp_path / "home" / "voices"
+        assert sorted(p.name for p in folder.iterdir()) == [f"{SECOND}.onnx", f"{SECOND}.onnx.json"]
+        assert sorted(r.path for r in repository.requests) == [path + ".onnx", path + ".onnx.json"]
+        again, _ = voice_engines(settings)
+        assert [e.voice for e in again] == ["en_US-joe-medium", SECOND]
+        assert len(repository.requests) == 2, "the second time from PAPERCAST_HOME"
+    [result] = list(again[1].synthesize(["Good morning, here are the new papers."]))
+    assert result.error is None and result.wav
+    assert wav_seconds(result.wav) > 0.5
+
+
+def test_one_voice_missing_offline_both_hosts_take_the_other_and_the_run_is_told(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """A second voice that cannot be downloaded (offline) does not cost the episode: both hosts
+    are read by the first voice (which speaks the issue's language), and the notice names the
+    missing voice and how to get it. Both voices missing is an error."""
+    offline = offline_url("/voices")
+    settings = llm_settings(fake, tmp_path, engine="piper", voices=["joe", SECOND],
+                            voices_url=offline, max_minutes=1.0)  # fmt: skip
+    out = tmp_path / "out"
+    episode = build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                            out_dir=out)  # fmt: skip
+    assert episode.style == "dialogue" and episode.dialogue is not None
+    assert episode.dialogue.voices == ["en_US-joe-medium", "en_US-joe-medium"]
+    notice = " ".join((episode.notice or "").split())
+    assert notice.startswith(f"one voice missing: cannot download the Piper voice {SECOND}")
+    assert "both hosts are read by en_US-joe-medium in this episode" in notice
+    assert f"{offline}/en/en_GB/test/medium/{SECOND}.onnx" in notice
+    chapters = json.loads((out / "chapters.json").read_text())["chapters"]
+    assert set(turns_of(speakers_by_chapter(out / "episode.vtt", chapters)[1])) == set(HOSTS)
+    assert not any((tmp_path / "home" / "voices").glob("*.onnx*")), "nothing half-downloaded"
+
+    both = llm_settings(fake, tmp_path, engine="piper", voices_url=offline,
+                        voices=[SECOND, "en_GB-other-medium"])  # fmt: skip
+    calls = len(fake.completion_calls)
+    with pytest.raises(AudioError, match=f"cannot download the Piper voice {SECOND}"):
+        build_episode(make_issue([entry(1)]), settings=both, layout=layout,
+                      out_dir=tmp_path / "none")  # fmt: skip
+    assert len(fake.completion_calls) == calls, "no LLM call without any voice"
 
 
 def test_a_voice_name_neither_on_disk_nor_a_repository_name_is_a_clear_error(
