@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import webvtt
@@ -19,16 +20,19 @@ from typer.testing import CliRunner
 
 from papercast.audio import build_episode
 from papercast.audio.engines.piper import default_voice
+from papercast.audio.episode import voice_engines
 from papercast.config import Settings
 from papercast.errors import AudioError
-from papercast.layout import Layout
+from papercast.layout import TEXT_CACHE_SUFFIX, Layout, pdf_cache_path
+from papercast.llm.pricing import estimate_tokens
 from papercast.numbers import numbers_in
 from papercast.sample.server import FixtureServer
 from papercast.store import Database
 from papercast.store.tts import TTSCallStore
-from support.audio_fakes import ToneEngine, entry, make_issue
+from support.audio_fakes import ToneEngine, entry, make_issue, wav_seconds
 from support.fake_openai import FakeOpenAI
 from support.pipeline_world import SENTINEL_KEY, World, digest, serve_pdfs, week_entries
+from support.piper_voices import offline_url, repository_voice, serve_voice
 
 runner = CliRunner()
 WEEK = "2024-W41"
@@ -233,6 +237,52 @@ def test_a_segment_failing_grounding_twice_is_narrated_and_reported(
     db.close()
 
 
+def test_a_number_from_the_full_text_the_summary_read_is_grounded_one_in_neither_is_not(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """The script may say a number the paper's text has (as the summary stage cached it), when
+    the summary was made from that text; a number in neither the summary nor that text, or in a
+    text the summary did not read, is still refused."""
+    from_text = {
+        "turns": [
+            {"speaker": "Ada", "text": "They report 83.4 points on the news test set."},
+            {"speaker": "Sam", "text": "And that is twelve percent faster, too."},
+        ]
+    }
+    invented = {
+        "turns": [
+            {"speaker": "Ada", "text": "They also claim 97.2 BLEU on the news test set."},
+            {"speaker": "Sam", "text": "That is a lot."},
+        ]
+    }
+    fake.answer_next(from_text, match="Paper 1 on efficient attention")
+    for _ in range(2):
+        fake.answer_next(invented, match="Paper 2 on efficient attention")
+        fake.answer_next(from_text, match="Paper 3 on efficient attention")
+    entries = [entry(1), entry(2), entry(3)]
+    for item, source in zip(entries, ("full", "full", "abstract"), strict=True):
+        assert item.summary is not None
+        item.summary.source_text = source
+        text = pdf_cache_path(layout, item.paper).with_suffix(TEXT_CACHE_SUFFIX)
+        text.parent.mkdir(parents=True, exist_ok=True)
+        text.write_text("Results. Our model reaches 83.4 BLEU on WMT14.\n", encoding="utf-8")
+    episode = build_episode(make_issue(entries), settings=llm_settings(fake, tmp_path),
+                            layout=layout, out_dir=tmp_path / "out",
+                            engines=[ToneEngine(), ToneEngine(amplitude=0.25)])  # fmt: skip
+    report = episode.dialogue
+    assert report is not None
+    # paper 1: 83.4 is in the full text its summary was made from, accepted at once
+    # paper 2: 97.2 is nowhere; paper 3: 83.4 is in a text its summary (from the abstract)
+    # never read: both refused twice and narrated
+    assert sorted(report.narrated) == ["arxiv:2410.00002", "arxiv:2410.00003"]
+    assert "97.2" in report.narrated["arxiv:2410.00002"]
+    assert "83.4" in report.narrated["arxiv:2410.00003"]
+    assert report.llm_requests == 5
+    said = (tmp_path / "out" / "episode.txt").read_text()
+    assert "Ada: They report 83.4 points" in said
+    assert "97.2" not in said and said.count("83.4") == 1
+
+
 def test_an_edited_summary_rewrites_one_segment_and_resynthesizes_only_its_turns(
     fake: FakeOpenAI, layout: Layout, tmp_path: Path
 ) -> None:
@@ -302,6 +352,65 @@ def test_a_missing_voice_is_a_clear_error_before_any_llm_call(
     assert fake.completion_calls == []
     assert not (tmp_path / "out" / "episode.mp3").exists()
     assert not (tmp_path / "home" / "voices" / "en_US-nobody-low.onnx").exists()
+
+
+SECOND = "en_GB-test-medium"
+
+
+def test_a_second_piper_voice_is_downloaded_once_and_speaks(tmp_path: Path) -> None:
+    """[audio] voices = ["joe", "<a voice of the Piper repository>"]: the second voice comes
+    from the repository (here on 127.0.0.1, in its real layout) into PAPERCAST_HOME/voices,
+    once; the first is the built-in one."""
+    with FixtureServer() as repository:
+        path = serve_voice(repository, SECOND, repository_voice("en_GB", "en-gb-x-rp"))
+        settings = Settings(
+            home=tmp_path / "home",
+            audio={**AUDIO, "engine": "piper", "voices": ["joe", SECOND],
+                   "voices_url": repository.url("/")},
+        )  # fmt: skip
+        engines, notice = voice_engines(settings)
+        assert notice is None
+        assert [e.voice for e in engines] == ["en_US-joe-medium", SECOND]
+        folder = tmp_path / "home" / "voices"
+        assert sorted(p.name for p in folder.iterdir()) == [f"{SECOND}.onnx", f"{SECOND}.onnx.json"]
+        assert sorted(r.path for r in repository.requests) == [path + ".onnx", path + ".onnx.json"]
+        again, _ = voice_engines(settings)
+        assert [e.voice for e in again] == ["en_US-joe-medium", SECOND]
+        assert len(repository.requests) == 2, "the second time from PAPERCAST_HOME"
+    [result] = list(again[1].synthesize(["Good morning, here are the new papers."]))
+    assert result.error is None and result.wav
+    assert wav_seconds(result.wav) > 0.5
+
+
+def test_one_voice_missing_offline_both_hosts_take_the_other_and_the_run_is_told(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """A second voice that cannot be downloaded (offline) does not cost the episode: both hosts
+    are read by the first voice (which speaks the issue's language), and the notice names the
+    missing voice and how to get it. Both voices missing is an error."""
+    offline = offline_url("/voices")
+    settings = llm_settings(fake, tmp_path, engine="piper", voices=["joe", SECOND],
+                            voices_url=offline, max_minutes=1.0)  # fmt: skip
+    out = tmp_path / "out"
+    episode = build_episode(make_issue([entry(1)]), settings=settings, layout=layout,
+                            out_dir=out)  # fmt: skip
+    assert episode.style == "dialogue" and episode.dialogue is not None
+    assert episode.dialogue.voices == ["en_US-joe-medium", "en_US-joe-medium"]
+    notice = " ".join((episode.notice or "").split())
+    assert notice.startswith(f"one voice missing: cannot download the Piper voice {SECOND}")
+    assert "both hosts are read by en_US-joe-medium in this episode" in notice
+    assert f"{offline}/en/en_GB/test/medium/{SECOND}.onnx" in notice
+    chapters = json.loads((out / "chapters.json").read_text())["chapters"]
+    assert set(turns_of(speakers_by_chapter(out / "episode.vtt", chapters)[1])) == set(HOSTS)
+    assert not any((tmp_path / "home" / "voices").glob("*.onnx*")), "nothing half-downloaded"
+
+    both = llm_settings(fake, tmp_path, engine="piper", voices_url=offline,
+                        voices=[SECOND, "en_GB-other-medium"])  # fmt: skip
+    calls = len(fake.completion_calls)
+    with pytest.raises(AudioError, match=f"cannot download the Piper voice {SECOND}"):
+        build_episode(make_issue([entry(1)]), settings=both, layout=layout,
+                      out_dir=tmp_path / "none")  # fmt: skip
+    assert len(fake.completion_calls) == calls, "no LLM call without any voice"
 
 
 def test_a_voice_name_neither_on_disk_nor_a_repository_name_is_a_clear_error(
@@ -417,3 +526,130 @@ def test_a_german_dialogue_is_asked_for_in_german_with_german_fixed_lines(
     [call] = fake.completion_calls
     assert "the hosts speak" not in json.dumps(call.body)
     assert "I'm Ada." in (tmp_path / "en" / "episode.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def dialogue_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """A week of six papers on 127.0.0.1, summarized and discussed by the fake LLM and read by
+    the fake OpenAI voices (fast: no Piper)."""
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    with FixtureServer() as server, FakeOpenAI() as fake:
+        world = World(server=server, fake=fake, entries=week_entries(6, server.url("/pdf/")))
+        world.serve_arxiv()
+        serve_pdfs(server, 6)
+        world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                           audio={**OPENAI_DIALOGUE, "base_url": fake.base_url})  # fmt: skip
+        yield world
+
+
+OPENAI_DIALOGUE: dict[str, object] = {
+    "style": "dialogue",
+    "hosts": HOSTS,
+    "voices": ["alloy", "onyx"],
+    "openai_response_format": "wav",
+}
+
+
+def dialogue_requests(fake: FakeOpenAI) -> list[dict[str, Any]]:
+    """The dialogue requests the fake answered (not those it rejected for their format)."""
+    return [
+        c.body
+        for c in fake.completion_calls
+        if "two hosts" in json.dumps(c.body) and c.status == 200
+    ]
+
+
+def dry_run() -> dict[str, Any]:
+    from papercast.cli import app
+
+    result = runner.invoke(app, ["run", "--week", WEEK, "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.output)
+    return report
+
+
+def test_a_dry_run_estimates_the_dialogue_script_apart_from_the_summaries(
+    dialogue_world: World,
+) -> None:
+    from papercast.cli import app
+
+    fake = dialogue_world.fake
+    fake.json_schema_support = False  # the schema then travels in the system prompt: all counted
+    first = dry_run()
+    estimate = first["estimated_dialogue"]
+    assert estimate["segments"] == 2 and estimate["requests"] == 2
+    assert estimate["from_cache"] == 0 and estimate["assumed"] == 2, "no summary written yet"
+    assert estimate["input_tokens"] > 0 and estimate["cost_usd"] > 0
+    summaries = first["estimated_cost_usd"] - estimate["cost_usd"]
+    assert summaries > 0, "the summaries' estimate is still there, beside the dialogue's"
+    assert first["usage"]["input_tokens"] > estimate["input_tokens"]
+    assert fake.calls == []
+    table = runner.invoke(app, ["run", "--week", WEEK, "--dry-run"])
+    assert "dialogue script" in table.output and "2 LLM requests" in table.output
+
+    real = runner.invoke(app, ["run", "--week", WEEK])
+    assert real.exit_code == 0, real.output
+    run = json.loads((Path("out") / WEEK / "run.json").read_text())
+    assert run["dialogue"]["llm_requests"] == 2 and run["dialogue"]["narrated"] == {}
+    sent = dialogue_requests(fake)
+    assert len(sent) == 2
+
+    # Written segments cost nothing.
+    calls = len(fake.calls)
+    cached = dry_run()["estimated_dialogue"]
+    assert cached["from_cache"] == 2 and cached["requests"] == 0 and cached["cost_usd"] == 0
+    assert len(fake.calls) == calls
+
+    # With the summaries written, the estimate counts exactly the prompts the run sent.
+    home = Path(os.environ["PAPERCAST_HOME"])
+    for segment in (home / "cache" / "dialogue").glob("??/*.json"):
+        segment.unlink()
+    again = dry_run()["estimated_dialogue"]
+    assert again["requests"] == 2 and again["assumed"] == 0
+    counted = sum(
+        estimate_tokens(m["content"]) for body in sent for m in body["messages"]
+    )  # system (with the schema) and user prompt of each request
+    assert counted - 2 * 2 <= again["input_tokens"] <= counted + 2 * 2
+    used = run["dialogue"]["usage"]["output_tokens"]
+    assert used / 2 <= again["output_tokens"] <= used * 2, "the planned length, not the cap"
+
+
+def test_max_cost_counts_the_dialogue_script_too(dialogue_world: World) -> None:
+    """The run's budget covers the script's requests: what the summaries left of it is all the
+    dialogue may spend; a segment it cannot afford is narrated (and asked for once there is
+    room), the run says why, and nothing is spent beyond the budget."""
+    from papercast.cli import app
+
+    fake = dialogue_world.fake
+    dialogue_world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                                audio={**OPENAI_DIALOGUE, "base_url": fake.base_url,
+                                       "enabled": False})  # fmt: skip
+    summaries = runner.invoke(app, ["run", "--week", WEEK])
+    assert summaries.exit_code == 0, summaries.output
+    dialogue_world.write_config(Path.cwd(), issue={"highlights": 2, "noteworthy": 2},
+                                audio={**OPENAI_DIALOGUE, "base_url": fake.base_url})  # fmt: skip
+    # The summaries are written (they cost nothing now); one dialogue request's worst case
+    # is far more than $0.0001.
+    preview = runner.invoke(app, ["run", "--week", WEEK, "--dry-run", "--max-cost", "0.0001"])
+    assert preview.exit_code == 0, preview.output
+    said = " ".join(preview.output.split())
+    assert "is over the $0.0001 budget" in said and "dialogue script $" in said
+
+    poor = runner.invoke(app, ["run", "--week", WEEK, "--max-cost", "0.0001"])
+    assert poor.exit_code == 0, poor.output
+    assert dialogue_requests(fake) == [], "no dialogue request beyond the budget"
+    assert "stopped writing the dialogue at the $0.0001 budget" in " ".join(poor.output.split())
+    report = json.loads((Path("out") / WEEK / "run.json").read_text())
+    dialogue = report["dialogue"]
+    assert dialogue["budget_stopped"] and dialogue["llm_requests"] == 0
+    assert sorted(dialogue["narrated"]) == sorted(report["highlights"])
+    assert all("budget" in why for why in dialogue["narrated"].values())
+    assert any(w.startswith("stopped writing the dialogue at the $0.0001 budget")
+               for w in report["warnings"])  # fmt: skip
+    assert report["usage"]["cost_usd"] <= 0.0001
+
+    rich = runner.invoke(app, ["run", "--week", WEEK, "--max-cost", "1"])
+    assert rich.exit_code == 0, rich.output
+    assert len(dialogue_requests(fake)) == 2, "the narrated segments were not cached"
+    again = json.loads((Path("out") / WEEK / "run.json").read_text())["dialogue"]
+    assert again["narrated"] == {} and not again["budget_stopped"]

@@ -5,7 +5,6 @@ cannot be fetched, and never a voice of another language reading the issue unles
 from __future__ import annotations
 
 import json
-import socket
 import wave
 from io import BytesIO
 from pathlib import Path
@@ -14,42 +13,27 @@ import pytest
 from typer.testing import CliRunner
 
 from papercast.audio.engines.piper import PiperEngine
-from papercast.audio.voices import builtin_voice, resolve_voice, voice_url
+from papercast.audio.voices import resolve_voice, voice_url
 from papercast.cli import app
 from papercast.config import Settings
 from papercast.errors import AudioError
 from papercast.sample.server import FixtureServer, Reply
+from support.piper_voices import offline_url, repository_voice, serve_voice, voice_path
 
 runner = CliRunner()
 VOICE = "de_DE-test-medium"
-PATH = f"/de/de_DE/test/medium/{VOICE}"
-
-
-def _german_voice() -> tuple[bytes, bytes]:
-    """A German voice as the repository serves one: the built-in model with a German config
-    (Piper phonemizes by the config's espeak voice, so it really speaks German phonemes)."""
-    model, config = builtin_voice()
-    data = json.loads(config.read_text(encoding="utf-8"))
-    data["language"] = {"code": "de_DE", "family": "de", "region": "DE"}
-    data["espeak"] = {"voice": "de"}
-    data["dataset"] = "test"
-    return model.read_bytes(), json.dumps(data).encode()
+PATH = voice_path(VOICE)
 
 
 @pytest.fixture(scope="module")
 def german_voice() -> tuple[bytes, bytes]:
-    return _german_voice()
+    return repository_voice("de_DE", "de")
 
 
 @pytest.fixture
 def voices(german_voice: tuple[bytes, bytes]) -> FixtureServer:
-    model, config = german_voice
     with FixtureServer() as server:
-        server.route(
-            PATH + ".onnx",
-            Reply(body=model, content_type="application/octet-stream"),
-        )
-        server.route(PATH + ".onnx.json", Reply(body=config, content_type="application/json"))
+        serve_voice(server, VOICE, german_voice)
         yield server
 
 
@@ -95,18 +79,16 @@ def test_a_named_voice_is_downloaded_once_and_speaks(
 def test_a_voice_that_cannot_be_fetched_is_a_clear_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on: offline
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    offline = offline_url("/voices")
     monkeypatch.delenv("PAPERCAST_RAISE_ERRORS")
     monkeypatch.setenv("PAPERCAST_ISSUE__LANGUAGE", "de")
-    monkeypatch.setenv("PAPERCAST_AUDIO__VOICES_URL", f"http://127.0.0.1:{port}/voices")
+    monkeypatch.setenv("PAPERCAST_AUDIO__VOICES_URL", offline)
     out = tmp_path / "speech.mp3"
     result = runner.invoke(app, ["speak", "Guten Tag", "--voice", VOICE, "--out", str(out)])
     assert result.exit_code != 0
     text = " ".join(result.output.split())
     assert f"cannot download the Piper voice {VOICE}" in text
-    assert f"http://127.0.0.1:{port}/voices/de/de_DE/test/medium/{VOICE}.onnx" in text
+    assert f"{offline}/de/de_DE/test/medium/{VOICE}.onnx" in text
     assert "voices" in text and "Traceback" not in result.output
     assert not out.exists()
     folder = Path(str(tmp_path / "home" / "voices"))

@@ -25,10 +25,12 @@ import platformdirs
 
 from papercast.config import Settings
 from papercast.errors import StorageError, storage_error
+from papercast.models import Paper
 
 log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+TEXT_CACHE_SUFFIX = ".clean1.txt"  # a PDF's clean text; bump when cleaning changes what it gives
 
 
 def safe_name(text: str, max_len: int = 80) -> str:
@@ -123,6 +125,21 @@ class Layout:
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def pdf_cache_path(layout: Layout, paper: Paper) -> Path:
+    """Where ``paper``'s PDF is cached (its clean text beside it, :data:`TEXT_CACHE_SUFFIX`)."""
+    version = f"v{paper.version}" if paper.version else ""
+    return layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
+
+
+def cached_fulltext(layout: Layout, paper: Paper) -> str | None:
+    """The paper's clean text if an earlier summary extracted it (no download, no work)."""
+    path = pdf_cache_path(layout, paper).with_suffix(TEXT_CACHE_SUFFIX)
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def make_private_dir(path: Path) -> None:

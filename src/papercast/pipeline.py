@@ -41,6 +41,7 @@ from papercast.layout import (
     PRIVATE_FILE,
     Layout,
     atomic_write_text,
+    cached_fulltext,
     create_private_file,
     make_private_dir,
 )
@@ -62,6 +63,7 @@ from papercast.store.weekly import RankedRef, WeeklyState, WeeklyStore
 from papercast.window import check_begun, last_complete_week, parse_week, unfinished
 
 if TYPE_CHECKING:
+    from papercast.audio.dialogue import DialogueEstimate
     from papercast.summarize import SummarizeRequest
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,14 @@ class RunReport(BaseModel):
         description="this run's model calls by outcome (ok, invalid, rate_limited, timeout...); "
         "the SDK's HTTP retries happen inside a call",
     )
-    estimated_cost_usd: float | None = None
+    estimated_cost_usd: float | None = Field(
+        default=None, description="--dry-run: what the run would cost (summaries and dialogue)"
+    )
+    estimated_dialogue: dict[str, Any] | None = Field(
+        default=None,
+        description='--dry-run with [audio] style = "dialogue": the script\'s LLM requests, '
+        "tokens and cost (segments already written count zero)",
+    )
     audio_duration: str | None = None
     audio_seconds: float | None = None
     tts_synthesized: int = 0
@@ -335,7 +344,7 @@ class _Run:
             fulltext_ids &= options.fulltext_only
         if options.dry_run:
             report.preview = chosen_refs
-            self.estimate(chosen, fulltext_ids)
+            self.estimate(chosen, fulltext_ids, chosen_refs, state)
             report.status = "dry-run"
             return
         weekly.save(state)
@@ -435,22 +444,77 @@ class _Run:
         apply_picks(self.db, state, picked)
         return True
 
-    def estimate(self, chosen: list[Paper], fulltext_ids: set[str]) -> None:
+    def estimate(
+        self,
+        chosen: list[Paper],
+        fulltext_ids: set[str],
+        chosen_refs: list[RankedRef],
+        state: WeeklyState,
+    ) -> None:
+        """What the run would cost: the summaries, and a dialogue episode's script."""
         from papercast.summarize import estimate_cost
 
         estimate = estimate_cost(self.request(chosen, fulltext_ids))
         report = self.report
         report.backend, report.model = estimate.backend, estimate.model
-        report.estimated_cost_usd = round(estimate.cost_usd, 4)
-        report.usage = Usage(
-            input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens
-        )
+        usage = Usage(input_tokens=estimate.input_tokens, output_tokens=estimate.output_tokens)
         report.from_cache = sum(p.cached for p in estimate.papers)
+        total = estimate.cost_usd
+        dialogue = self.estimate_dialogue(chosen_refs, state, estimate.records)
+        if dialogue is not None:
+            report.estimated_dialogue = dialogue.model_dump(mode="json")
+            usage.input_tokens += dialogue.input_tokens
+            usage.output_tokens += dialogue.output_tokens
+            total += dialogue.cost_usd
+        report.usage = usage
+        report.estimated_cost_usd = round(total, 4)
+        limit = self.settings.llm.max_cost
+        if limit is not None and total > limit + 1e-12:
+            parts = f"summaries ${estimate.cost_usd:.4f}"
+            if dialogue is not None and dialogue.requests:
+                parts += f", dialogue script ${dialogue.cost_usd:.4f}"
+            report.warnings.append(
+                f"the estimated ${total:.4f} ({parts}) is over the ${limit:g} budget "
+                "([llm] max_cost / --max-cost): the run stops asking before it would pass it "
+                "(papers left unsummarized, or narrated instead of discussed); raise the "
+                "budget or rerun later to finish"
+            )
+
+    def estimate_dialogue(
+        self,
+        chosen_refs: list[RankedRef],
+        state: WeeklyState,
+        records: dict[str, SummaryRecord],
+    ) -> DialogueEstimate | None:
+        """A dialogue episode's script estimate (None when the episode is not a dialogue): its
+        highlights chosen as the run would, from the summaries written so far."""
+        audio = self.settings.audio
+        if not (audio.enabled and self.settings.publish.audio and audio.style == "dialogue"):
+            return None
+        from papercast.audio.dialogue import estimate_dialogue
+        from papercast.issue import assemble_issue
+
+        papers = {p.id: p for p in PaperStore(self.db).get_many(r.id for r in chosen_refs)}
+        entries = [
+            IssueEntry(paper=papers[r.id], score=r.score, why=_why(r), summary=records.get(r.id))
+            for r in chosen_refs
+            if r.id in papers
+        ]
+        settings = _with_picks(self.settings, state)
+        issue = assemble_issue(
+            self.report.issue_id, ranked=entries, summaries=records, settings=settings
+        )
+        config = settings.issue
+        if any(e.summary is None for e in entries[: config.highlights * config.highlight_pool]):
+            # Which papers are the highlights depends on the significance their summaries will
+            # give them; how many there are does not: the best ranked stand in for them.
+            issue = issue.model_copy(update={"highlights": entries[: config.highlights]})
+        if not issue.highlights:
+            return None
+        return estimate_dialogue(issue, self.settings, self.layout, self.db)
 
     def details(self, paper: Paper) -> PaperDetails:
         """Affiliations, code links, venue: from the source, else the full text if it was read."""
-        from papercast.summarize.fulltext import cached_fulltext
-
         return paper_details(paper, cached_fulltext(self.layout, paper))
 
     def summarize(self, chosen: list[Paper], fulltext_ids: set[str]) -> dict[str, SummaryRecord]:
@@ -500,6 +564,9 @@ class _Run:
             return issue
         from papercast.audio.episode import build_episode, with_episode
 
+        limit = settings.llm.max_cost
+        # what the summaries left of the run's budget is what the dialogue script may spend
+        left = None if limit is None else max(0.0, limit - self.report.usage.cost_usd)
         try:
             with self.clock.stage("audio", f"reading {len(issue.highlights)} highlights aloud"):
                 episode = build_episode(
@@ -509,6 +576,7 @@ class _Run:
                     db=self.db,
                     out_dir=out_dir,
                     run_id=self.run_id,
+                    max_cost=left,
                 )
         except Exception as exc:  # one output failing never fails the run
             self._partial(f"no episode this week: {failure_reason(exc, log)}")
@@ -525,6 +593,13 @@ class _Run:
         if episode.dialogue is not None:
             for paper_id, why in episode.dialogue.narrated.items():
                 report.warnings.append(f"{paper_id}: narrated in the dialogue episode ({why})")
+            if episode.dialogue.budget_stopped:
+                report.warnings.append(
+                    f"stopped writing the dialogue at the ${limit or 0:g} budget ([llm] "
+                    f"max_cost / --max-cost; ${report.usage.cost_usd:.4f} went to summaries): "
+                    "the papers it could not afford are narrated; raise the budget and rerun "
+                    "to have them discussed"
+                )
             if episode.dialogue.llm_requests:
                 used = episode.dialogue.usage
                 report.usage = report.usage.model_copy(

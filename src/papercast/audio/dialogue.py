@@ -6,8 +6,10 @@ facts of the issue: nothing to invent), and each highlight becomes one segment o
 the summary backend's machinery (``OpenAIBackend.ask_structured``: the response-format ladder,
 retries, one repair turn for invalid JSON, every call logged).
 
-- **Grounded**: every number a segment says must appear in the paper's summary, title or
-  abstract (``papercast.numbers``, the check the summaries pass). A segment that fails (or in
+- **Grounded**: every number a segment says must appear in the paper's summary, title,
+  abstract or, when the summary was made from the full text, that text (as the summary stage
+  cached it: nothing is downloaded here) (``papercast.numbers``, the check the summaries
+  pass). A segment that fails (or in
   which one host does all the talking) is written again once with the problem named; if it
   fails again, that paper is read as narration instead, and the report says so.
 - **Length holds**: words per segment are planned from the speaking rate measured on this
@@ -30,6 +32,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -46,10 +49,17 @@ from papercast.audio.script import (
     spoken_date,
 )
 from papercast.audio.spoken import to_spoken
+from papercast.audio.voices import BUILT_IN, BUILTIN_VOICE
 from papercast.config import Settings
 from papercast.errors import ConfigError, PapercastError
 from papercast.i18n import get_language
-from papercast.layout import Layout, atomic_write_text
+from papercast.layout import Layout, atomic_write_text, cached_fulltext
+from papercast.llm.pricing import (
+    CHARS_PER_TOKEN,
+    TYPICAL_OUTPUT_TOKENS,
+    cost_usd,
+    estimate_tokens,
+)
 from papercast.llm.prompt_files import neutralize_delimiters, prompt_environment, template_source
 from papercast.llm.schema import strict_schema
 from papercast.models import CallLog, Issue, IssueEntry, Usage
@@ -64,6 +74,7 @@ SYSTEM = "dialogue-system.j2"
 USER = "dialogue-user.j2"
 REPAIR = "dialogue-repair.j2"
 JSON_MODE = "summary-json-mode.j2"  # "reply with one JSON object matching: {{ schema }}"
+SUMMARY_FIELDS = ("tldr", "method", "results", "critiques", "implications")
 SCHEMA_VERSION = 1
 CACHE_FORMAT = 1
 # Planning: an average turn, the shortest segment worth having, the longest worth asking for.
@@ -128,6 +139,9 @@ class DialogueReport(BaseModel):
     llm_requests: int = 0
     from_cache: int = 0
     usage: Usage = Field(default_factory=Usage)
+    budget_stopped: bool = Field(
+        default=False, description="a segment was not asked for: it would pass the run's budget"
+    )
 
 
 @dataclass(frozen=True)
@@ -189,9 +203,12 @@ def clean_turns(turns: list[Turn], hosts: list[str]) -> list[Turn]:
     return cleaned
 
 
-def grounding_source(entry: IssueEntry) -> str:
-    """What a segment may take its numbers from: the summary, the title, the abstract."""
+def grounding_source(entry: IssueEntry, fulltext: str | None = None) -> str:
+    """What a segment may take its numbers from: the summary, the title, the abstract and
+    ``fulltext``, the paper's text the summary was made from (when it was the full text)."""
     parts = [entry.paper.title, entry.paper.abstract]
+    if fulltext:
+        parts.append(fulltext)
     if entry.summary is not None:
         summary = entry.summary.summary
         parts += [
@@ -204,14 +221,16 @@ def grounding_source(entry: IssueEntry) -> str:
     return "\n".join(parts)
 
 
-def problems(turns: list[Turn], hosts: list[str], entry: IssueEntry) -> str | None:
+def problems(
+    turns: list[Turn], hosts: list[str], entry: IssueEntry, fulltext: str | None = None
+) -> str | None:
     """Why these turns cannot be used (None: they can)."""
     if len({t.speaker for t in turns}) < 2:
         return "both hosts must speak; write a conversation between them"
-    missing = ungrounded([t.text for t in turns], grounding_source(entry))
+    missing = ungrounded([t.text for t in turns], grounding_source(entry, fulltext))
     if missing:
         return (
-            "these numbers are not in the summary: "
+            "these numbers are not in the summary or the paper: "
             + ", ".join(missing[:10])
             + "; use only the summary's numbers, written as it writes them"
         )
@@ -229,11 +248,17 @@ def measured_rate(db: Database | None, voice: str) -> tuple[float, bool]:
 
 
 def _issue_rate(
-    layout: Layout, issue_id: str, voice: str, db: Database | None, cache: bool
+    layout: Layout,
+    issue_id: str,
+    voice: str,
+    db: Database | None,
+    cache: bool,
+    *,
+    keep: bool = True,
 ) -> tuple[float, bool]:
-    """The rate an issue's dialogue was first planned with: measured once, then kept, so a
-    rerun plans the same words (and asks nothing) even though the first run's audio has since
-    been measured too."""
+    """The rate an issue's dialogue was first planned with: measured once, then kept (unless
+    ``keep`` is false: an estimate), so a rerun plans the same words (and asks nothing) even
+    though the first run's audio has since been measured too."""
     digest = hashlib.sha256(f"{issue_id}\0{voice}".encode()).hexdigest()[:24]
     path = layout.dialogue_cache / "rates" / f"{digest}.json"
     if cache:
@@ -243,7 +268,8 @@ def _issue_rate(
         except (OSError, ValueError, KeyError, TypeError):
             pass
     wpm, measured = measured_rate(db, voice)
-    atomic_write_text(path, json.dumps({"wpm": wpm, "measured": measured}), private=True)
+    if keep:
+        atomic_write_text(path, json.dumps({"wpm": wpm, "measured": measured}), private=True)
     return wpm, measured
 
 
@@ -343,6 +369,119 @@ def frame(
     return chapter(_("Intro"), intro), chapter(_("Outro"), outro)
 
 
+class _Requests:
+    """What a dialogue request sends: the system prompt, the schema (as ``response_format``, or
+    in the system prompt for servers without structured outputs) and each segment's user
+    prompt, rendered once here for the writer and for the estimate alike."""
+
+    def __init__(self, prompts: DialoguePrompts, hosts: list[str]) -> None:
+        self.prompts = prompts
+        self.hosts = hosts
+        self.schema = segment_schema(hosts)
+        lang = prompts.language
+        self.system = prompts.render(
+            SYSTEM, hosts=hosts, language=lang.english_name, english=lang.is_english
+        )
+        self.json_mode = prompts.render(JSON_MODE, schema=json.dumps(self.schema, indent=1))
+
+    def user(
+        self,
+        entry: IssueEntry,
+        summary: dict[str, str],
+        *,
+        words: int,
+        turns: int,
+        position: int,
+        total: int,
+        problem: str | None = None,
+    ) -> str:
+        return self.prompts.render(
+            USER,
+            paper=entry.paper.model_copy(
+                update={"title": neutralize_delimiters(entry.paper.title)}
+            ),
+            authors=neutralize_delimiters(entry.paper.author_names(limit=4) or "unknown"),
+            summary={name: neutralize_delimiters(text) for name, text in summary.items()},
+            words=words,
+            turns=turns,
+            position=position,
+            total=total,
+            first=self.hosts[position % 2],
+            problem=problem,
+        )
+
+    def input_tokens(self, user: str) -> int:
+        """A request's prompt, by the estimator the summaries' estimate and budget use."""
+        return (
+            estimate_tokens(self.system) + estimate_tokens(self.json_mode) + estimate_tokens(user)
+        )
+
+
+def _summary_fields(entry: IssueEntry) -> dict[str, str]:
+    assert entry.summary is not None
+    summary = entry.summary.summary
+    return {name: str(getattr(summary, name)) for name in SUMMARY_FIELDS}
+
+
+def segment_key(
+    model: str,
+    server: str | None,
+    prompts: DialoguePrompts,
+    hosts: list[str],
+    entry: IssueEntry,
+    words: int,
+    position: int,
+    total: int,
+) -> str:
+    """The cache key of one segment's outcome."""
+    summary = entry.summary.summary.model_dump(mode="json") if entry.summary else None
+    payload = {
+        "format": CACHE_FORMAT,
+        "model": model,
+        "server": server,
+        "prompts": prompts.hash,
+        "hosts": hosts,
+        "words": words,
+        "position": [position, total],
+        "paper": [entry.paper.id, entry.paper.title, entry.paper.author_names(4)],
+        "summary": summary,
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _cache_path(layout: Layout, key: str) -> Path:
+    return layout.dialogue_cache / key[:2] / f"{key}.json"
+
+
+class _Budget:
+    """The run's spending limit for the script: each request's worst case (its prompt, the
+    whole ``max_output_tokens``) is reserved before it is sent, settled with the real cost."""
+
+    def __init__(self, limit: float | None, settings: Settings, model: str) -> None:
+        self.limit = limit
+        self.settings = settings
+        self.model = model
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.stopped = False
+
+    def worst_case(self, input_tokens: int) -> float:
+        llm = self.settings.llm
+        return cost_usd(llm, self.model, input_tokens, llm.max_output_tokens)
+
+    def reserve(self, amount: float) -> bool:
+        if self.limit is not None and self.spent + self.reserved + amount > self.limit + 1e-12:
+            self.stopped = True
+            return False
+        self.reserved += amount
+        return True
+
+    def settle(self, reserved: float, actual: float) -> None:
+        self.reserved -= reserved
+        self.spent += actual
+
+
 class _Writer:
     """Asks the LLM for each segment (concurrently), checks it, caches the outcome."""
 
@@ -354,6 +493,7 @@ class _Writer:
         layout: Layout,
         db: Database | None,
         run_id: int | None,
+        max_cost: float | None,
     ) -> None:
         self.backend = backend
         self.prompts = prompts
@@ -361,34 +501,24 @@ class _Writer:
         self.layout = layout
         self.calls = CallStore(db, run_id) if db is not None else None
         self.hosts = list(settings.audio.hosts)
-        self.schema = segment_schema(self.hosts)
+        self.requests = _Requests(prompts, self.hosts)
+        self.budget = _Budget(max_cost, settings, backend.model)
 
     def key(self, entry: IssueEntry, words: int, position: int, total: int) -> str:
-        summary = entry.summary.summary.model_dump(mode="json") if entry.summary else None
-        payload = {
-            "format": CACHE_FORMAT,
-            "model": self.backend.model,
-            "server": getattr(self.backend.endpoint, "base_url", None),
-            "prompts": self.prompts.hash,
-            "hosts": self.hosts,
-            "words": words,
-            "position": [position, total],
-            "paper": [entry.paper.id, entry.paper.title, entry.paper.author_names(4)],
-            "summary": summary,
-        }
-        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
-        return digest.hexdigest()
+        server = getattr(self.backend.endpoint, "base_url", None)
+        return segment_key(
+            self.backend.model, server, self.prompts, self.hosts, entry, words, position, total
+        )
 
     def cached(self, key: str) -> SegmentOutcome | None:
-        path = self.layout.dialogue_cache / key[:2] / f"{key}.json"
         try:
-            return SegmentOutcome.model_validate_json(path.read_text(encoding="utf-8"))
+            text = _cache_path(self.layout, key).read_text(encoding="utf-8")
+            return SegmentOutcome.model_validate_json(text)
         except (OSError, ValueError):
             return None
 
     def store(self, key: str, outcome: SegmentOutcome) -> None:
-        path = self.layout.dialogue_cache / key[:2] / f"{key}.json"
-        atomic_write_text(path, outcome.model_dump_json(), private=True)
+        atomic_write_text(_cache_path(self.layout, key), outcome.model_dump_json(), private=True)
 
     def _record(self, paper_id: str) -> Any:
         def record(call: CallLog) -> None:
@@ -405,50 +535,54 @@ class _Writer:
         if entry.summary is None:
             outcome.narrated = "it has no summary to discuss"
             return outcome
-        lang = self.prompts.language
-        system = self.prompts.render(
-            SYSTEM, hosts=self.hosts, language=lang.english_name, english=lang.is_english
+        summary = _summary_fields(entry)
+        # the text the summary was made from, as the summary stage cached it (no download)
+        fulltext = (
+            cached_fulltext(self.layout, entry.paper)
+            if entry.summary.source_text == "full"
+            else None
         )
-        summary = entry.summary.summary
-        quoted = {
-            name: neutralize_delimiters(str(getattr(summary, name)))
-            for name in ("tldr", "method", "results", "critiques", "implications")
-        }
         problem: str | None = None
         for _attempt in range(2):
-            user = self.prompts.render(
-                USER,
-                paper=entry.paper.model_copy(
-                    update={"title": neutralize_delimiters(entry.paper.title)}
-                ),
-                authors=neutralize_delimiters(entry.paper.author_names(limit=4) or "unknown"),
-                summary=quoted,
+            user = self.requests.user(
+                entry,
+                summary,
                 words=words,
                 turns=turns,
                 position=position,
                 total=total,
-                first=self.hosts[position % 2],
                 problem=problem,
             )
+            reserve = self.budget.worst_case(self.requests.input_tokens(user))
+            if not self.budget.reserve(reserve):
+                limit = self.budget.limit or 0.0
+                outcome.narrated = (
+                    f"writing it would exceed the ${limit:.4f} left of the run's budget "
+                    "([llm] max_cost / --max-cost)"
+                )
+                outcome.cacheable = False  # a larger budget asks again
+                return outcome
+            actual = 0.0
             try:
                 answer, usage = await self.backend.ask_structured(
                     DialogueSegment,
-                    system=system,
+                    system=self.requests.system,
                     user=user,
                     name="DialogueSegment",
-                    schema=self.schema,
-                    json_mode=self.prompts.render(
-                        JSON_MODE, schema=json.dumps(self.schema, indent=1)
-                    ),
+                    schema=self.requests.schema,
+                    json_mode=self.requests.json_mode,
                     repair=lambda error: self.prompts.render(REPAIR, error=error[:500]),
                     record=self._record(entry.paper.id),
                     purpose="dialogue",
                     label=entry.paper.id,
                 )
+                actual = usage.cost_usd
             except PapercastError as exc:
                 outcome.narrated = f"the LLM call failed: {exc.message}"
                 outcome.cacheable = False  # an outage: ask again next run
                 return outcome
+            finally:
+                self.budget.settle(reserve, actual)
             outcome.requests += usage.requests
             _add(outcome.usage, usage)
             try:
@@ -456,7 +590,7 @@ class _Writer:
             except ValueError as exc:
                 problem = str(exc)
                 continue
-            problem = problems(turns_said, self.hosts, entry)
+            problem = problems(turns_said, self.hosts, entry, fulltext)
             if problem is None:
                 outcome.turns = turns_said
                 return outcome
@@ -506,9 +640,14 @@ def write_dialogue(
     run_id: int | None = None,
     voice: str = "",
     backend: Any | None = None,
+    max_cost: float | None = None,
 ) -> tuple[Script, DialogueReport] | str:
     """The episode's script as a conversation, and what to report about it; or, when no LLM
-    can write it, a one-line reason (the caller narrates instead)."""
+    can write it, a one-line reason (the caller narrates instead).
+
+    ``max_cost`` (USD; default ``[llm] max_cost``) is what the script may spend: a request
+    whose worst case would pass it is not sent, and its paper is narrated instead (not cached,
+    so a rerun with room asks again)."""
     reason: str | None = None
     if backend is None:
         backend, reason = dialogue_backend(settings)
@@ -520,7 +659,8 @@ def write_dialogue(
     plan_ = plan(issue, settings, wpm, measured, probe_intro.words + probe_outro.words)
     kept = [issue.highlights[i] for i in plan_.keep]
     dropped = [e.paper.id for i, e in enumerate(issue.highlights) if i not in plan_.keep]
-    writer = _Writer(backend, DialoguePrompts(settings), settings, layout, db, run_id)
+    limit = settings.llm.max_cost if max_cost is None else max_cost
+    writer = _Writer(backend, DialoguePrompts(settings), settings, layout, db, run_id, limit)
     keys = [writer.key(e, plan_.words, n + 1, len(kept)) for n, e in enumerate(kept)]
     outcomes: dict[int, SegmentOutcome] = {}
     for n, key in enumerate(keys):
@@ -549,6 +689,7 @@ def write_dialogue(
         script_minutes=0.0,
         segments=len(kept),
         from_cache=len(kept) - len(todo),
+        budget_stopped=writer.budget.stopped,
     )
     for n, entry in enumerate(kept):
         outcome = outcomes[n]
@@ -589,6 +730,105 @@ def write_dialogue(
     return script, report
 
 
+class DialogueEstimate(BaseModel):
+    """What writing the dialogue script would ask of the LLM (``papercast run --dry-run``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segments: int = Field(default=0, description="highlights the hosts would discuss")
+    from_cache: int = Field(default=0, description="segments already written: they cost nothing")
+    requests: int = Field(
+        default=0,
+        description="one per segment still to write (a segment that fails its check is asked "
+        "once more)",
+    )
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    assumed: int = Field(
+        default=0, description="segments whose paper is not summarized yet: a typical length"
+    )
+    words_per_segment: int = 0
+    narrated: str | None = Field(default=None, description="why there would be no dialogue")
+
+
+# An LLM's tokens per English word, and the JSON around each turn of the answer.
+TOKENS_PER_WORD = 1.3
+TURN_JSON_TOKENS = 12
+
+
+def planned_voice(settings: Settings) -> str:
+    """The name the first host's voice goes by (its rate plans the words), found without
+    loading or downloading it; "" for an engine papercast does not know."""
+    audio = settings.audio
+    spec = audio.voices[0] if audio.voices else (audio.voice or "")
+    if audio.engine == "openai":
+        return spec or audio.openai_voice
+    if audio.engine != "piper":
+        return ""
+    name, _, speaker = spec.strip().partition("#")
+    name = name.strip()
+    if not name or name.lower() in BUILT_IN:
+        name = BUILTIN_VOICE
+    elif name.endswith(".onnx") or "/" in name or "\\" in name:
+        name = Path(name).name.removesuffix(".onnx")
+    return f"{name}#{speaker.strip()}" if speaker.strip() else name
+
+
+def estimate_dialogue(
+    issue: Issue, settings: Settings, layout: Layout, db: Database | None = None
+) -> DialogueEstimate:
+    """The requests, tokens and cost of writing ``issue``'s dialogue script, without calling
+    any model: the prompts :func:`write_dialogue` would send, rendered the same way and counted
+    by the summaries' estimator; segments in the script cache count zero. A highlight not
+    summarized yet is counted with a typical summary's length."""
+    from papercast.llm.client import base_url
+    from papercast.llm.registry import resolve_backend_name
+
+    name = resolve_backend_name(settings)
+    if name == "extractive":
+        return DialogueEstimate(narrated="no LLM is configured (extractive summaries)")
+    if name != "openai":
+        return DialogueEstimate(narrated=f"the [llm] backend {name!r} cannot write dialogue")
+    hosts = list(settings.audio.hosts)
+    voice = planned_voice(settings)
+    wpm, measured = _issue_rate(layout, issue.id, voice, db, settings.audio.cache, keep=False)
+    probe_intro, probe_outro = frame(issue, settings, hosts, issue.highlights, 0)
+    plan_ = plan(issue, settings, wpm, measured, probe_intro.words + probe_outro.words)
+    kept = [issue.highlights[i] for i in plan_.keep]
+    prompts = DialoguePrompts(settings)
+    requests = _Requests(prompts, hosts)
+    model, server = settings.llm.model, base_url(settings, "summary")
+    answer = int(plan_.words * TOKENS_PER_WORD) + plan_.turns * TURN_JSON_TOKENS
+    out_tokens = min(settings.llm.max_output_tokens, answer)
+    share = TYPICAL_OUTPUT_TOKENS * CHARS_PER_TOKEN // len(SUMMARY_FIELDS)
+    typical = dict.fromkeys(SUMMARY_FIELDS, ("word " * (share // 5)).strip())
+    estimate = DialogueEstimate(segments=len(kept), words_per_segment=plan_.words)
+    for n, entry in enumerate(kept):
+        if entry.summary is not None and settings.audio.cache:
+            key = segment_key(model, server, prompts, hosts, entry, plan_.words, n + 1, len(kept))
+            try:
+                text = _cache_path(layout, key).read_text(encoding="utf-8")
+                SegmentOutcome.model_validate_json(text)
+            except (OSError, ValueError):
+                pass
+            else:
+                estimate.from_cache += 1
+                continue
+        if entry.summary is None:
+            estimate.assumed += 1
+        summary = _summary_fields(entry) if entry.summary is not None else typical
+        user = requests.user(
+            entry, summary, words=plan_.words, turns=plan_.turns, position=n + 1, total=len(kept)
+        )
+        tokens_in = requests.input_tokens(user)
+        estimate.requests += 1
+        estimate.input_tokens += tokens_in
+        estimate.output_tokens += out_tokens
+        estimate.cost_usd += cost_usd(settings.llm, model, tokens_in, out_tokens)
+    return estimate
+
+
 async def _write_all(
     writer: _Writer, kept: list[IssueEntry], todo: list[int], plan_: _Plan, concurrency: int
 ) -> dict[int, SegmentOutcome]:
@@ -615,10 +855,12 @@ def _narration(issue: Issue, settings: Settings, entry: IssueEntry) -> ScriptCha
 
 
 __all__ = [
+    "DialogueEstimate",
     "DialogueReport",
     "DialogueSegment",
     "Turn",
     "clean_turns",
+    "estimate_dialogue",
     "segment_schema",
     "write_dialogue",
 ]

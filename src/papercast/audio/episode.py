@@ -29,6 +29,7 @@ from papercast.audio.script import Script, ScriptChapter, build_script
 from papercast.audio.spoken import to_spoken, word_count
 from papercast.audio.tags import EpisodeTags, mp3_length, write_tags
 from papercast.audio.transcript import TEXT_NAME, VTT_NAME, SegmentSpan, cues, to_text, to_vtt
+from papercast.audio.voices import VoiceUnavailableError
 from papercast.audio.wav import pcm_to_wav
 from papercast.config import Settings, derive
 from papercast.errors import AudioError, storage_error
@@ -120,13 +121,15 @@ def build_episode(
     engines: list[TTSEngine] | None = None,
     run_id: int | None = None,
     llm: Any | None = None,
+    max_cost: float | None = None,
 ) -> Episode:
     """Read the issue's highlights aloud into ``out_dir/episode.mp3`` + ``chapters.json``, with
     its transcript (``episode.vtt``, ``episode.txt``).
 
     ``engine`` overrides the one named in ``[audio] engine`` (tests, custom engines);
     ``engines``, the two voices of a dialogue (``[audio] voices``); ``llm``, the backend that
-    writes it. Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis,
+    writes it; ``max_cost``, what writing it may spend (USD; default ``[llm] max_cost``: a run
+    passes what its summaries left of it). Raises AudioError (and leaves any earlier episode.mp3 untouched) if synthesis,
     the guard rails or the encode fail; segments synthesized before the failure stay cached.
     """
     audio = settings.audio
@@ -137,7 +140,14 @@ def build_episode(
     if audio.style == "dialogue":
         pair, notice = (engines, None) if engines else voice_engines(settings, engine)
         written = write_dialogue(  # the voices are checked first: a missing one is an error
-            issue, settings, layout, db=db, run_id=run_id, voice=pair[0].voice, backend=llm
+            issue,
+            settings,
+            layout,
+            db=db,
+            run_id=run_id,
+            voice=pair[0].voice,
+            backend=llm,
+            max_cost=max_cost,
         )
         if isinstance(written, str):
             notice, engine = written, pair[0]
@@ -199,7 +209,12 @@ def voice_engines(
     settings: Settings, engine: TTSEngine | None = None
 ) -> tuple[list[TTSEngine], str | None]:
     """A dialogue's two voices (``[audio] voices``), each an engine of ``[audio] engine`` with
-    its own voice; without ``voices``, both hosts share one voice, and the notice says so."""
+    its own voice; without ``voices``, both hosts share one voice, and the notice says so.
+
+    One voice missing: a voice that cannot be downloaded now (offline) leaves both hosts to
+    the other voice for this episode, with a notice naming it (a rerun once it can be had
+    speaks with both); any other problem with a voice (a name the repository does not have,
+    another language, a broken file) is an error, as is neither voice being there."""
     audio = settings.audio
     if not audio.voices:
         single = engine or create_engine(settings)
@@ -209,10 +224,27 @@ def voice_engines(
         )
         logger.warning("%s", notice)
         return [single, single], notice
-    return [
-        create_engine(derive(settings, {"audio": {"voice": v, "voice_config": None}}))
-        for v in audio.voices
-    ], None
+    engines: list[TTSEngine] = []
+    missing: list[VoiceUnavailableError] = []
+    for name in audio.voices:
+        try:
+            engines.append(
+                create_engine(derive(settings, {"audio": {"voice": name, "voice_config": None}}))
+            )
+        except VoiceUnavailableError as exc:
+            missing.append(exc)
+    if not missing:
+        return engines, None
+    error = missing[0]
+    if not engines:
+        raise error
+    single = engines[0]
+    notice = (
+        f"one voice missing: {error.message}; both hosts are read by {single.voice} in this "
+        f"episode ({error.hint or 'run again once it can be downloaded'})"
+    )
+    logger.warning("%s", notice)
+    return [single, single], notice
 
 
 def speak(

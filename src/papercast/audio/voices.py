@@ -37,6 +37,13 @@ from papercast.text import safe_url
 log = logging.getLogger(__name__)
 
 BUILTIN_VOICE = "en_US-joe-medium"
+
+
+class VoiceUnavailableError(AudioError):
+    """A named voice exists (as far as anyone can tell) but cannot be downloaded now: offline,
+    the repository failing. Not a wrong name, a wrong language or a broken file."""
+
+
 # <language>_<REGION>-<name>-<quality>, as the Piper voices repository names them
 VOICE_NAME = re.compile(
     r"^(?P<family>[a-z]{2,3})_(?P<region>[A-Z]{2})-(?P<name>[A-Za-z0-9_]+)-"
@@ -165,7 +172,7 @@ def download_voice(settings: Settings, name: str, folder: Path) -> tuple[Path, P
                 "check the name in the voice list (https://rhasspy.github.io/piper-samples/), "
                 "e.g. de_DE-thorsten-medium",
             ) from None
-        raise AudioError(
+        raise VoiceUnavailableError(
             f"cannot download the Piper voice {name}: HTTP {status}",
             _how_to_get(settings, name, folder),
         ) from None
@@ -175,7 +182,7 @@ def download_voice(settings: Settings, name: str, folder: Path) -> tuple[Path, P
     except httpx.HTTPError as exc:
         config.unlink(missing_ok=True)
         reason = str(exc) or type(exc).__name__
-        raise AudioError(
+        raise VoiceUnavailableError(
             f"cannot download the Piper voice {name} ({reason})",
             _how_to_get(settings, name, folder),
         ) from None

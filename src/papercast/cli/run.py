@@ -6,7 +6,7 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +17,8 @@ from papercast.cli.app import app
 from papercast.cli.console import err, line
 from papercast.cli.console import out as console
 from papercast.cli.state import get_state
-from papercast.config import Settings
+from papercast.cli.summarize import finite_dollars
+from papercast.config import Settings, derive
 from papercast.errors import NotFoundError
 from papercast.layout import Layout
 from papercast.models import Paper
@@ -54,6 +55,16 @@ def run(
         bool,
         typer.Option("--resend", help="Post to [notify] channels even what they already got."),
     ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            min=0.0,
+            callback=finite_dollars,
+            help="Spend at most this on the LLM in this run, summaries and dialogue script "
+            "together (USD; default: \\[llm] max_cost).",
+        ),
+    ] = None,
 ) -> None:
     """Produce the week's issue: fetch, rank, summarize, render, read aloud, export.
 
@@ -66,6 +77,8 @@ def run(
     """
     state = get_state(ctx)
     settings = state.settings()
+    if max_cost is not None:
+        settings = derive(settings, {"llm": {"max_cost": max_cost}}, origin="--max-cost")
     from papercast.export.channels import build_channels
 
     build_channels(settings)  # a channel Apprise cannot use is a config error, before any work
@@ -171,6 +184,8 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
     ]
     if report.estimated_cost_usd is not None:
         rows.append(("estimated cost", f"${report.estimated_cost_usd:.4f}"))
+    if report.estimated_dialogue is not None:
+        rows.append(("dialogue script", _dialogue_estimate(report.estimated_dialogue)))
     for key, value in rows:
         if value:
             table.add_row(key, value)
@@ -178,6 +193,22 @@ def print_report(report: RunReport, layout: Layout, out: Console) -> None:
     _print_preview(report, layout, out)
     _print_notes(report, out)
     _print_outputs(report, layout, out)
+
+
+def _dialogue_estimate(estimate: dict[str, Any]) -> str:
+    """The dry run's estimate of a dialogue script, in one line."""
+    if estimate.get("narrated"):
+        return f"none: {estimate['narrated']} (the episode would be narrated)"
+    text = (
+        f"{estimate['requests']} LLM requests, {estimate['input_tokens']} tokens in, "
+        f"{estimate['output_tokens']} out, ${estimate['cost_usd']:.4f}"
+    )
+    cached = estimate["from_cache"]
+    if cached:
+        text += f" ({cached} of {estimate['segments']} segments already written)"
+    if estimate["assumed"]:
+        text += f"; {estimate['assumed']} papers not summarized yet: typical lengths assumed"
+    return text
 
 
 def _print_preview(report: RunReport, layout: Layout, out: Console) -> None:

@@ -14,7 +14,7 @@ from papercast.cli.console import err, line
 from papercast.cli.state import get_state, output_file
 from papercast.config import Settings, derive
 from papercast.errors import EXIT_FAILED, EXIT_PARTIAL, InputError, LLMError
-from papercast.layout import atomic_write_text
+from papercast.layout import atomic_write_text, cached_fulltext
 from papercast.models import Paper
 from papercast.store import Database
 from papercast.summarize import CostEstimate, SummarizeRequest
@@ -37,7 +37,7 @@ def _settings(
     return derive(base, {"llm": changes}) if changes else base
 
 
-def _finite(value: float | None) -> float | None:
+def finite_dollars(value: float | None) -> float | None:
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a number of dollars")
     return value
@@ -103,7 +103,7 @@ def summarize(
     max_cost: Annotated[
         float | None,
         typer.Option(
-            "--max-cost", min=0.0, callback=_finite, help="Stop before spending more (USD)."
+            "--max-cost", min=0.0, callback=finite_dollars, help="Stop before spending more (USD)."
         ),
     ] = None,
     no_fulltext: Annotated[
@@ -188,8 +188,6 @@ def _summarize(request: SummarizeRequest, output: OutputFormat, out: Path | None
         result = summarize_papers(replace(request, on_progress=status.update))
     if result.fatal and not result.records:
         raise LLMError(result.fatal)
-    from papercast.summarize.fulltext import cached_fulltext
-
     items = [
         SummaryItem.build(
             paper,

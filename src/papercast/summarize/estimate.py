@@ -12,6 +12,7 @@ from papercast.llm.base import SourceText
 from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
 from papercast.llm.pricing import TYPICAL_OUTPUT_TOKENS, cost_usd, estimate_tokens
 from papercast.llm.registry import resolve_backend_name
+from papercast.models import SummaryRecord
 from papercast.summarize.fulltext import FullTextFetcher, budget_text, context_budget
 from papercast.summarize.jobs import SummarizeRequest
 from papercast.summarize.prompts import PromptSet
@@ -41,6 +42,9 @@ class CostEstimate(BaseModel):
     output_tokens: int = 0
     cost_usd: float = 0.0
     priced: bool = True
+    records: dict[str, SummaryRecord] = Field(
+        default_factory=dict, exclude=True, description="the cached summaries, by paper id"
+    )
 
     @property
     def to_summarize(self) -> int:
@@ -68,8 +72,10 @@ def estimate_cost(request: SummarizeRequest, *, download: bool = False) -> CostE
         for paper in request.unique_papers():
             row = PaperEstimate(paper_id=paper.id)
             estimate.papers.append(row)
-            if request.cached(paper, model, prompt_hash) is not None:
+            cached = request.cached(paper, model, prompt_hash)
+            if cached is not None:
                 row.cached = True
+                estimate.records[paper.id] = cached
                 continue
             if extractive:
                 continue

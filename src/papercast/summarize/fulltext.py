@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict
 from papercast.config import Settings
 from papercast.errors import PapercastError, SourceError
 from papercast.http import HttpFetcher, HTTPStatusError, Limits, SlowDownloadError
-from papercast.layout import Layout, safe_name, write_cache_bytes
+from papercast.layout import (
+    TEXT_CACHE_SUFFIX,
+    Layout,
+    cached_fulltext,
+    pdf_cache_path,
+    write_cache_bytes,
+)
 from papercast.llm.pricing import CHARS_PER_TOKEN
 from papercast.models import Paper
 from papercast.sections import Role, Section, split_sections
@@ -35,7 +41,6 @@ log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 400  # less than this from a whole PDF means a scan without a text layer
 PROMPT_OVERHEAD_TOKENS = 1500
-TEXT_CACHE_SUFFIX = ".clean1.txt"  # bump when cleaning changes what it gives
 MAX_CONNECTION_FAILURES = 3  # then skip the remaining downloads of this pass (offline?)
 
 # Which sections survive a tight budget, best first. References are dropped whenever cutting.
@@ -211,20 +216,6 @@ def pdf_url(paper: Paper) -> str | None:
         version = f"v{paper.version}" if paper.version else ""
         return f"https://www.{paper.source}.org/content/{paper.short_id}{version}.full.pdf"
     return None
-
-
-def pdf_cache_path(layout: Layout, paper: Paper) -> Path:
-    version = f"v{paper.version}" if paper.version else ""
-    return layout.pdf_cache / f"{safe_name(paper.id.replace(':', '_') + version)}.pdf"
-
-
-def cached_fulltext(layout: Layout, paper: Paper) -> str | None:
-    """The paper's clean text if an earlier summary extracted it (no download, no work)."""
-    path = pdf_cache_path(layout, paper).with_suffix(TEXT_CACHE_SUFFIX)
-    try:
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 class FullTextFetcher:
