@@ -40,12 +40,12 @@ class _Shown(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "html":
             self.html_attrs = dict(attrs)
-        if tag in ("style", "script"):
+        if tag in ("style", "script", "code", "kbd"):  # code and key names are no language
             self._skip += 1
         self.parts += [v or "" for k, v in attrs if k in SHOWN_ATTRIBUTES or k.endswith("-text")]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
+        if tag in ("style", "script", "code", "kbd"):
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -104,6 +104,8 @@ def _pages(client: TestClient, world: WebWorld) -> dict[str, tuple[int, str]]:
 def _english_left(lang: str, text: str, paper_texts: list[str]) -> dict[str, str]:
     for own in paper_texts:  # titles and abstracts stay as published (English here)
         text = text.replace(own, " ")
+    text = re.sub(r"`[^`]*`", " ", text)  # a command in a message: `papercast run --pick`
+    text = re.sub(r"\{\w+\}", " ", text)  # the script's slots: data-progress-text="{done} von"
     return {
         piece: msgid
         for piece, msgid in english_fragments(lang).items()

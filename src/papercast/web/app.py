@@ -57,6 +57,24 @@ from papercast.web.security import (
 STATIC = Path(__file__).parent / "static"
 MAX_FORM_BYTES = 64 * 1024
 EXPIRED = N_("This form has expired or did not come from papercast: reload.")
+# the words of a run report and a week's state (pipeline Status, STAGES, WeeklyState.stage)
+RUN_WORDS = {
+    "done": N_("done"),
+    "partial": N_("partial"),
+    "failed": N_("failed"),
+    "empty": N_("empty"),
+    "dry-run": N_("dry run"),
+    "waiting-for-picks": N_("waiting for picks"),
+    "selected": N_("ranked"),
+    "fetch": N_("fetch"),
+    "rank": N_("rank"),
+    "pick": N_("pick"),
+    "summarize": N_("summarize"),
+    "assemble": N_("assemble"),
+    "audio": N_("audio"),
+    "render": N_("render"),
+    "export": N_("export"),
+}
 
 
 @dataclass
@@ -93,7 +111,18 @@ class Web:
                 "usd": self.lang.usd,
             }
         )
-        self.env.globals.update({"source_label": SOURCE_LABELS, "verdict_name": verdict_name})
+        self.env.globals.update(
+            {
+                "source_label": SOURCE_LABELS,
+                "verdict_name": verdict_name,
+                "run_word": self.run_word,
+            }
+        )
+
+    def run_word(self, word: object) -> str:
+        """A run report's status or stage name in the app's language (unknown ones as given)."""
+        text = str(word)
+        return self.lang.gettext(RUN_WORDS[text]) if text in RUN_WORDS else text
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
         base = {
