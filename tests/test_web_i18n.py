@@ -145,6 +145,32 @@ def test_every_page_speaks_the_language_with_no_english_fixed_string(
     assert pages["error: bad page number"][0] == 400
 
 
+def test_one_paper_errors_speak_the_language(client: TestClient, lang: str) -> None:
+    """The errors of the one-paper form (raised with catalogue strings) in the language; the
+    English wording stays what the command line shows."""
+    _ = read_catalogue(lang).get
+    token = csrf_of(client.get("/summarize").text)
+    not_pdf = client.post(
+        "/summarize",
+        data={"csrf": token, "reference": ""},
+        files={"pdf": ("x.pdf", b"<html>not a pdf</html>", "application/pdf")},
+    )
+    empty = client.post("/summarize", data={"csrf": token, "reference": "  "}, files={})
+    for answer, msgid, hint in (
+        (not_pdf, "the file is not a PDF", "choose a PDF file"),
+        (empty, "nothing to summarize", "paste an arXiv id, a link or a DOI, or a PDF"),
+    ):
+        assert answer.status_code == 400
+        alert = " ".join(shown(answer.text).parts)
+        assert f"{_(msgid).string} — {_(hint).string}" in alert  # type: ignore[union-attr]
+        assert msgid not in alert
+    expired = client.post("/summarize", data={"csrf": "0" * 64, "reference": "x"}, files={})
+    assert expired.status_code == 403
+    assert str(_("This form has expired or did not come from papercast: reload.").string) in (
+        expired.text
+    )
+
+
 def test_dates_and_numbers_follow_the_locale(
     client: TestClient, world: WebWorld, lang: str
 ) -> None:

@@ -43,10 +43,10 @@ class PapercastError(Exception):
     def translated(self, gettext: Callable[[str], str]) -> tuple[str, str | None]:
         """The message and hint through ``gettext`` (a language's catalogue): translated when
         they are catalogue strings, as they are otherwise."""
-        message = gettext(self.template)
-        hint = gettext(self.hint_template) if self.hint_template else None
-        if self.values is not None:
-            return message % self.values, hint % self.values if hint else hint
+        if self.values is None:  # as raised (or as changed since): translated if a msgid
+            return gettext(self.message), gettext(self.hint) if self.hint else None
+        message = gettext(self.template) % self.values
+        hint = gettext(self.hint_template) % self.values if self.hint_template else None
         return message, hint
 
     def __str__(self) -> str:

@@ -306,7 +306,7 @@ def _job(request: Request) -> Any:
     job = _web(request).jobs.get(request.path_params["job"])
     if job is None:
         raise NotFoundError(
-            N_("no such run in this session of the app"), N_("start it from the week"), values={}
+            N_("no such run in this session of the app"), N_("start it from the week")
         )
     return job
 
@@ -439,9 +439,7 @@ async def files(request: Request) -> Response:
     web = _web(request)
     path = published_file(web.layout, request.path_params["path"])
     if path is None:
-        raise NotFoundError(
-            N_("no such published file"), N_("see the issue's page for its files"), values={}
-        )
+        raise NotFoundError(N_("no such published file"), N_("see the issue's page for its files"))
     return FileResponse(
         path,
         headers={"content-security-policy": FILES_CSP, "cache-control": "no-cache"},
@@ -491,7 +489,16 @@ async def summarize(request: Request) -> Response:
                 )
             result = on_demand.summarize(web.settings, web.layout, web.db, found)
         except PapercastError as exc:
-            return web.render(request, "summarize.html.j2", 400, reference=reference, error=exc)
+            message, hint = exc.translated(web.lang.gettext)
+            return web.render(
+                request,
+                "summarize.html.j2",
+                400,
+                reference=reference,
+                error=exc,
+                message=message,
+                hint=hint,
+            )
         return RedirectResponse(f"/papers/{result.item.paper.id}", 303)
 
     return await anyio.to_thread.run_sync(work)
