@@ -97,6 +97,7 @@ def _pages(client: TestClient, world: WebWorld) -> dict[str, tuple[int, str]]:
         "error: no such page": "/nowhere",
         "error: week not ranked": "/weeks/2023-W01",
         "error: bad page number": f"/weeks/{WEEK}?page=0",
+        "error: not a week": "/weeks/2024-W99",
     }
     return {name: (r.status_code, r.text) for name, url in urls.items() for r in [client.get(url)]}
 
@@ -143,6 +144,12 @@ def test_every_page_speaks_the_language_with_no_english_fixed_string(
     assert str(_("There is no page at this address.").string) in pages["error: no such page"][1]
     assert pages["error: week not ranked"][0] == 404
     assert pages["error: bad page number"][0] == 400
+    assert pages["error: not a week"][0] == 400
+    not_a_week = str(_("%(week)r is not a week of %(year)s").string)  # type: ignore[union-attr]
+    assert (
+        not_a_week % {"week": "2024-W99", "year": 2024}
+        in shown(pages["error: not a week"][1]).parts
+    )
 
 
 def test_one_paper_errors_speak_the_language(client: TestClient, lang: str) -> None:
