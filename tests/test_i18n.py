@@ -30,11 +30,17 @@ from papercast.notify import issue_notice
 from papercast.render import FORMATS, render_format
 from papercast.summarize.prompts import PromptSet
 from papercast.text import display_width
-from support.catalogues import ROOT, extract, read_catalogue, shipped_languages
+from support.catalogues import (
+    PLACEHOLDER,
+    ROOT,
+    english_fragments,
+    extract,
+    read_catalogue,
+    shipped_languages,
+)
 from support.issue_builders import paper, summary
 
 REQUIRED = {"de", "fr", "es", "pt", "zh", "ja", "ko"}
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)s")
 
 # Summaries as an LLM asked for German or Japanese writes them; titles stay as published.
 TEXTS = {
@@ -109,25 +115,6 @@ def visible(text: str, fmt: str) -> str:
     return text
 
 
-def english_fragments(lang: str) -> dict[str, str]:
-    """Each catalogue string's English wording, cut at its placeholders, where the translation
-    says something else: none of these may be left in a translated output."""
-    catalogue = read_catalogue(lang)
-    fragments: dict[str, str] = {}
-    for message in catalogue:
-        if not message.id:
-            continue
-        ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        strings = [message.string] if isinstance(message.string, str) else list(message.string)
-        translated = " ".join(strings)
-        for english in ids:
-            for piece in PLACEHOLDER.split(english):
-                piece = piece.strip(" :.,()")
-                if len(piece) >= 4 and piece not in translated:
-                    fragments[piece] = english
-    return fragments
-
-
 def translated(lang: str, msgid: str, n: int | None = None) -> list[str]:
     """The fixed parts of msgid's translation (placeholders cut out)."""
     message = read_catalogue(lang).get(msgid)
@@ -148,6 +135,7 @@ def test_every_string_is_in_every_catalogue() -> None:
     ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
     assert len(ids) > 50  # the extraction found the templates and the code
     assert "Also noteworthy" in ids and "Intro" in ids and "TL;DR" in ids
+    assert "Build the issue" in ids and "Keyboard" in ids  # papercast serve's templates/web/
     assert set(shipped_languages()) >= REQUIRED
     for lang in shipped_languages():
         catalogue = read_catalogue(lang)

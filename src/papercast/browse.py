@@ -15,6 +15,7 @@ from pathlib import Path
 from papercast.audio.chapters import Chapter, read_chapters
 from papercast.config import Settings
 from papercast.errors import InputError, NotFoundError
+from papercast.i18n import N_
 from papercast.layout import Layout
 from papercast.models import Issue, Paper, SummaryRecord
 from papercast.store import Database, PaperStore
@@ -122,8 +123,9 @@ def week_page(
     counts = store.counts(issue_id)
     if counts is None:
         raise NotFoundError(
-            f"{issue_id} has not been ranked yet",
-            f"run `papercast run --week {issue_id} --pick` (or prepare it in the app)",
+            N_("%(week)s has not been ranked yet"),
+            N_("run `papercast run --week %(week)s --pick` (or prepare it in the app)"),
+            values={"week": issue_id},
         )
     size = settings.serve.page_size
     page = max(1, page)
@@ -158,7 +160,7 @@ def week_summary(db: Database, settings: Settings, issue_id: str) -> WeekSummary
     """The week's counts (candidates, picks, the issue's highlights), nothing else."""
     counts = CandidateStore(db).counts(issue_id)
     if counts is None:
-        raise NotFoundError(f"{issue_id} has not been ranked yet")
+        raise NotFoundError(N_("%(week)s has not been ranked yet"), values={"week": issue_id})
     return WeekSummary(
         issue_id, counts.candidates, counts.picked, highlight_count(settings, counts.picked)
     )
@@ -168,7 +170,10 @@ def candidate(db: Database, issue_id: str, paper_id: str) -> CandidateRow:
     """One candidate of a week, as listed (for redrawing its row after a pick)."""
     row = CandidateStore(db).one(issue_id, paper_id)
     if row is None:
-        raise NotFoundError(f"{paper_id} is not a candidate of {issue_id}")
+        raise NotFoundError(
+            N_("%(paper)s is not a candidate of %(week)s"),
+            values={"paper": paper_id, "week": issue_id},
+        )
     return row
 
 
@@ -259,7 +264,11 @@ class PaperPage:
 def paper_page(db: Database, paper_id: str) -> PaperPage:
     paper = PaperStore(db).get(paper_id)
     if paper is None:
-        raise NotFoundError(f"no paper {paper_id} in the store", "search for it, or summarize it")
+        raise NotFoundError(
+            N_("no paper %(paper)s in the store"),
+            N_("search for it, or summarize it"),
+            values={"paper": paper_id},
+        )
     candidates = CandidateStore(db)
     return PaperPage(
         paper=paper,
@@ -294,7 +303,11 @@ def issues(db: Database) -> list[Issue]:
 def issue_page(db: Database, layout: Layout, issue_id: str) -> IssuePage:
     issue = IssueStore(db).get(issue_id)
     if issue is None:
-        raise NotFoundError(f"no issue {issue_id} yet", "build it from the week's page")
+        raise NotFoundError(
+            N_("no issue %(week)s yet"),
+            N_("build it from the week's page"),
+            values={"week": issue_id},
+        )
     folder = layout.issue_dir(issue.id)
     rel = folder.name
     files = sorted(
@@ -334,5 +347,9 @@ def page_number(text: str | None) -> int:
     if not text:
         return 1
     if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        raise InputError(f"page {text!r} is not a page number", "use ?page=1, 2, ...")
+        raise InputError(
+            N_("page %(page)r is not a page number"),
+            N_("use ?page=1, 2, ..."),
+            values={"page": text},
+        )
     return int(text)

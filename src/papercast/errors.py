@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+from collections.abc import Callable, Mapping
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # nothing (or nothing usable) was made
@@ -24,10 +25,29 @@ class PapercastError(Exception):
 
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, *, values: Mapping[str, object] | None = None
+    ) -> None:
+        # ``values``: message and hint are catalogue strings (marked with N_) with
+        # %(name)s placeholders, so a reader-facing page can show them translated
+        self.template = message
+        self.hint_template = hint
+        self.values = dict(values) if values is not None else None
+        if self.values is not None:
+            message = message % self.values
+            hint = hint % self.values if hint else hint
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def translated(self, gettext: Callable[[str], str]) -> tuple[str, str | None]:
+        """The message and hint through ``gettext`` (a language's catalogue): translated when
+        they are catalogue strings, as they are otherwise."""
+        if self.values is None:  # as raised (or as changed since): translated if a msgid
+            return gettext(self.message), gettext(self.hint) if self.hint else None
+        message = gettext(self.template) % self.values
+        hint = gettext(self.hint_template) % self.values if self.hint_template else None
+        return message, hint
 
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,22 @@ class Language:
 
         return str(format_skeleton(form, value, locale=self.locale))
 
-    def number(self, value: float) -> str:
-        return str(format_decimal(value, locale=self.locale))
+    def number(self, value: float, digits: int | None = None) -> str:
+        """A number as the locale writes it (``1.234,5`` in German); ``digits``: exactly that
+        many after the decimal sign."""
+        if digits is None:
+            return str(format_decimal(value, locale=self.locale))
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return str(format_decimal(value, format=pattern, locale=self.locale))
+
+    def usd(self, value: float, digits: int = 4) -> str:
+        """An amount of US dollars as the locale writes it (``$0.0123``, ``0,0123 $``), to
+        ``digits`` decimals at most (LLM costs are fractions of a cent)."""
+        return str(
+            format_currency(
+                round(value, digits), "USD", locale=self.locale, decimal_quantization=False
+            )
+        )
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from papercast.config import Settings
 from papercast.errors import InputError, LLMError, NotFoundError
+from papercast.i18n import N_
 from papercast.ids import parse_reference
 from papercast.layout import Layout, atomic_write_bytes
 from papercast.models import Paper
@@ -36,11 +37,12 @@ def keep_upload(layout: Layout, data: bytes, *, max_bytes: int) -> str:
     (``upload:<sha256>``). InputError if it is too large or not a PDF."""
     if len(data) > max_bytes:
         raise InputError(
-            f"the file is larger than {max_bytes // (1024 * 1024)} MB",
-            "raise [serve] max_upload_mb, or summarize it from the command line",
+            N_("the file is larger than %(size)s MB"),
+            N_("raise [serve] max_upload_mb, or summarize it from the command line"),
+            values={"size": max_bytes // (1024 * 1024)},
         )
     if not data.lstrip()[:5] == b"%PDF-":
-        raise InputError("the file is not a PDF", "choose a PDF file")
+        raise InputError(N_("the file is not a PDF"), N_("choose a PDF file"))
     digest = hashlib.sha256(data).hexdigest()
     path = uploads_dir(layout) / f"{digest}.pdf"
     if not path.is_file():
@@ -52,15 +54,22 @@ def _input(layout: Layout, reference: str) -> str:
     """What the resolver is given: the reader's text, or the kept file of an upload."""
     reference = reference.strip()
     if not reference:
-        raise InputError("nothing to summarize", "paste an arXiv id, a link or a DOI, or a PDF")
+        raise InputError(
+            N_("nothing to summarize"),
+            N_("paste an arXiv id, a link or a DOI, or a PDF"),
+        )
     if reference.startswith(UPLOAD_PREFIX):
         digest = reference[len(UPLOAD_PREFIX) :]
         path = uploads_dir(layout) / f"{digest}.pdf"
         if not _DIGEST.match(digest) or not path.is_file():
-            raise NotFoundError("that upload is gone", "choose the file again")
+            raise NotFoundError(N_("that upload is gone"), N_("choose the file again"))
         return str(path)
     if parse_reference(reference).kind == "pdf":  # the app reads no file path it is given
-        raise InputError(f"{reference!r} is not an id or a link", "upload the PDF instead")
+        raise InputError(
+            N_("%(reference)r is not an id or a link"),
+            N_("upload the PDF instead"),
+            values={"reference": reference},
+        )
     return reference
 
 
@@ -80,7 +89,11 @@ def resolve(settings: Settings, layout: Layout, reference: str) -> Paper:
             error.message = error.message.replace(wanted, "the uploaded PDF")
         raise error
     if not resolved.papers:
-        raise NotFoundError(f"nothing found for {reference}", "check the id or link")
+        raise NotFoundError(
+            N_("nothing found for %(reference)s"),
+            N_("check the id or link"),
+            values={"reference": reference},
+        )
     return resolved.papers[0]
 
 

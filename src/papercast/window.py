@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from papercast.errors import InputError
+from papercast.i18n import N_
 from papercast.models import DateWindow
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
@@ -15,13 +16,17 @@ def parse_week(text: str) -> DateWindow:
     """'2024-W41' -> Monday 2024-10-07 .. Sunday 2024-10-13."""
     match = _WEEK.match(text.strip())
     if not match:
-        raise InputError(f"{text!r} is not an ISO week", "write it like 2024-W41")
+        raise InputError(
+            N_("%(week)r is not an ISO week"), N_("write it like 2024-W41"), values={"week": text}
+        )
     year, week = int(match.group(1)), int(match.group(2))
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError:
         raise InputError(
-            f"{text!r} is not a week of {year}", "weeks run from W01 to W52/W53"
+            N_("%(week)r is not a week of %(year)s"),
+            N_("weeks run from W01 to W52/W53"),
+            values={"week": text, "year": year},
         ) from None
     return DateWindow(since=monday, until=monday + timedelta(days=6), label=week_id(monday))
 

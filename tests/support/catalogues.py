@@ -4,6 +4,7 @@ catalogues as shipped (``src/papercast/locale/<lang>/LC_MESSAGES/papercast.po``)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -13,6 +14,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "src" / "papercast" / "locale"
 DOMAIN = "papercast"
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sr]")
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 JINJA_OPTIONS = {
     "extensions": "jinja2.ext.i18n",
@@ -51,3 +53,22 @@ def read_catalogue(lang: str) -> Catalog:
 
 def shipped_languages() -> list[str]:
     return sorted(p.parent.parent.name for p in LOCALE.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def english_fragments(lang: str) -> dict[str, str]:
+    """Each catalogue string's English wording, cut at its placeholders, where the translation
+    says something else: none of these may be left in a translated output."""
+    catalogue = read_catalogue(lang)
+    fragments: dict[str, str] = {}
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        translated = " ".join(strings)
+        for english in ids:
+            for piece in PLACEHOLDER.split(english):
+                piece = piece.strip(" :.,()")
+                if len(piece) >= 4 and piece not in translated:
+                    fragments[piece] = english
+    return fragments

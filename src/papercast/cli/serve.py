@@ -61,7 +61,11 @@ def serve(
             layout = Layout.from_settings(settings)
             layout.ensure()
             fulltext_only = seed_pdfs(settings, layout, week)
-            banner = f"The sample store ({week.week}, recorded data served from this machine)."
+            from papercast.i18n import N_, get_language
+
+            banner = get_language(settings.issue.language).gettext(
+                N_("The sample store (%(week)s, recorded data served from this machine).")
+            ) % {"week": week.week}
         else:
             layout = state.layout()
         config = WebConfig(

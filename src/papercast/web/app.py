@@ -36,6 +36,7 @@ from papercast import browse, on_demand
 from papercast.config import Settings
 from papercast.errors import InputError, LockedError, NotFoundError, PapercastError
 from papercast.feedback import parse_verdict, record_feedback, verdict_name
+from papercast.i18n import N_, Language, get_language
 from papercast.jobs import JobRunner
 from papercast.layout import Layout, published_file, safe_name
 from papercast.picking import set_pick
@@ -55,6 +56,25 @@ from papercast.web.security import (
 
 STATIC = Path(__file__).parent / "static"
 MAX_FORM_BYTES = 64 * 1024
+EXPIRED = N_("This form has expired or did not come from papercast: reload.")
+# the words of a run report and a week's state (pipeline Status, STAGES, WeeklyState.stage)
+RUN_WORDS = {
+    "done": N_("done"),
+    "partial": N_("partial"),
+    "failed": N_("failed"),
+    "empty": N_("empty"),
+    "dry-run": N_("dry run"),
+    "waiting-for-picks": N_("waiting for picks"),
+    "selected": N_("ranked"),
+    "fetch": N_("fetch"),
+    "rank": N_("rank"),
+    "pick": N_("pick"),
+    "summarize": N_("summarize"),
+    "assemble": N_("assemble"),
+    "audio": N_("audio"),
+    "render": N_("render"),
+    "export": N_("export"),
+}
 
 
 @dataclass
@@ -77,6 +97,8 @@ class Web:
         self.layout = config.layout
         self.db = db
         self.jobs = jobs
+        self.lang: Language = get_language(config.settings.issue.language)
+        # the same environment (and gettext catalogue) as every other format
         self.env: Environment = make_environment(config.settings)
         self.env.filters.update(
             {
@@ -85,13 +107,28 @@ class Web:
                 "safe_url": safe_url,
                 "paper_url": paper_url,
                 "anchor": safe_name,
+                "date": self.lang.date,
+                "usd": self.lang.usd,
             }
         )
-        self.env.globals.update({"source_label": SOURCE_LABELS, "verdict_name": verdict_name})
+        self.env.globals.update(
+            {
+                "source_label": SOURCE_LABELS,
+                "verdict_name": verdict_name,
+                "run_word": self.run_word,
+            }
+        )
+
+    def run_word(self, word: object) -> str:
+        """A run report's status or stage name in the app's language (unknown ones as given)."""
+        text = str(word)
+        return self.lang.gettext(RUN_WORDS[text]) if text in RUN_WORDS else text
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
         base = {
             "request": request,
+            "lang": self.lang.tag,
+            "dir": self.lang.direction,
             "csrf": request.state.csrf,
             "csrf_field": CSRF_FIELD,
             "show_name": self.settings.issue.show_name,
@@ -128,13 +165,14 @@ def _htmx(request: Request) -> bool:
 
 async def checked_form(request: Request) -> FormData:
     """The form of a state-changing request, after its CSRF token is checked (403 if not)."""
+    _ = _web(request).lang.gettext
     if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
-        raise HTTPException(413, "The form is too large.")
+        raise HTTPException(413, _("The form is too large."))
     form = await request.form(max_files=0, max_fields=50, max_part_size=MAX_FORM_BYTES)
     given = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     guard: Guard = request.state.guard
     if not guard.csrf_ok(request.state.session, given if isinstance(given, str) else None):
-        raise HTTPException(403, "This form has expired or did not come from papercast: reload.")
+        raise HTTPException(403, _(EXPIRED))
     return form
 
 
@@ -257,7 +295,7 @@ async def _start_job(request: Request, kind: str) -> Response:
         running = web.jobs.running()
         if running is not None:
             return RedirectResponse(f"/jobs/{running.id}", 303)
-        return web.render(request, "error.html.j2", 409, error=exc, title="A run is going on")
+        return _error_page(request, exc, 409, N_("A run is going on"))
     return RedirectResponse(f"/jobs/{job.id}", 303)
 
 
@@ -267,7 +305,9 @@ async def _start_job(request: Request, kind: str) -> Response:
 def _job(request: Request) -> Any:
     job = _web(request).jobs.get(request.path_params["job"])
     if job is None:
-        raise NotFoundError("no such run in this session of the app", "start it from the week")
+        raise NotFoundError(
+            N_("no such run in this session of the app"), N_("start it from the week")
+        )
     return job
 
 
@@ -399,7 +439,7 @@ async def files(request: Request) -> Response:
     web = _web(request)
     path = published_file(web.layout, request.path_params["path"])
     if path is None:
-        raise NotFoundError("no such published file", "see the issue's page for its files")
+        raise NotFoundError(N_("no such published file"), N_("see the issue's page for its files"))
     return FileResponse(
         path,
         headers={"content-security-policy": FILES_CSP, "cache-control": "no-cache"},
@@ -419,17 +459,21 @@ async def summarize_form(request: Request) -> Response:
 
 async def summarize(request: Request) -> Response:
     web = _web(request)
+    _ = web.lang.gettext
     limit = web.settings.serve.max_upload_mb * 1024 * 1024
+    too_large = _("The file is larger than %(size)s MB.") % {
+        "size": web.lang.number(web.settings.serve.max_upload_mb)
+    }
     if int(request.headers.get("content-length") or 0) > limit + MAX_FORM_BYTES:
-        raise HTTPException(413, f"The file is larger than {web.settings.serve.max_upload_mb} MB.")
+        raise HTTPException(413, too_large)
     form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_FORM_BYTES)
     guard: Guard = request.state.guard
     given = form.get(CSRF_FIELD)
     if not guard.csrf_ok(request.state.session, given if isinstance(given, str) else None):
-        raise HTTPException(403, "This form has expired or did not come from papercast: reload.")
+        raise HTTPException(403, _(EXPIRED))
     reference = _text(form, "reference").strip()
     upload = form.get("pdf")
-    data = await _read_upload(upload, limit) if isinstance(upload, UploadFile) else b""
+    data = await _read_upload(upload, limit, too_large) if isinstance(upload, UploadFile) else b""
     confirmed = _text(form, "confirm") == "1"
 
     def work() -> Response:
@@ -445,19 +489,28 @@ async def summarize(request: Request) -> Response:
                 )
             result = on_demand.summarize(web.settings, web.layout, web.db, found)
         except PapercastError as exc:
-            return web.render(request, "summarize.html.j2", 400, reference=reference, error=exc)
+            message, hint = exc.translated(web.lang.gettext)
+            return web.render(
+                request,
+                "summarize.html.j2",
+                400,
+                reference=reference,
+                error=exc,
+                message=message,
+                hint=hint,
+            )
         return RedirectResponse(f"/papers/{result.item.paper.id}", 303)
 
     return await anyio.to_thread.run_sync(work)
 
 
-async def _read_upload(upload: UploadFile, limit: int) -> bytes:
+async def _read_upload(upload: UploadFile, limit: int, too_large: str) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := await upload.read(1024 * 1024):
         size += len(chunk)
         if size > limit:
-            raise HTTPException(413, f"The file is larger than {limit // (1024 * 1024)} MB.")
+            raise HTTPException(413, too_large)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -465,21 +518,40 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
 # --- errors -----------------------------------------------------------------------------------
 
 _STATUS = {NotFoundError: 404, InputError: 400, LockedError: 409}
+_HTTP_DETAILS = {
+    "Not Found": N_("There is no page at this address."),
+    "Method Not Allowed": N_("This address does not take that kind of request."),
+}
+_TITLES = {404: N_("Not found"), 400: N_("Not possible"), 409: N_("A run is going on")}
+
+
+def _error_page(request: Request, error: PapercastError, status: int, title: str) -> Response:
+    """The error page in the app's language (the message too, when it is a catalogue string)."""
+    web = _web(request)
+    message, hint = error.translated(web.lang.gettext)
+    return web.render(
+        request,
+        "error.html.j2",
+        status,
+        title=web.lang.gettext(title),
+        message=message,
+        hint=hint,
+    )
 
 
 async def papercast_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PapercastError)
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
-    return _web(request).render(request, "error.html.j2", status, error=exc, title="Not possible")
+    return _error_page(request, exc, status, _TITLES.get(status, N_("Not possible")))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if not hasattr(request.state, "csrf"):
         return Response(exc.detail, exc.status_code, media_type="text/plain")
-    error = PapercastError(exc.detail)
-    return _web(request).render(
-        request, "error.html.j2", exc.status_code, error=error, title="Not possible"
-    )
+    title = N_("Not found") if exc.status_code == 404 else N_("Not possible")
+    detail = _HTTP_DETAILS.get(exc.detail, exc.detail)  # Starlette's own, in English
+    return _error_page(request, PapercastError(detail), exc.status_code, title)
 
 
 def create_app(config: WebConfig, *, token: str | None = None) -> Starlette:

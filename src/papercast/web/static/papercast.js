@@ -129,15 +129,25 @@
     var progress = document.getElementById("job-progress");
     var shown = log ? log.children.length : 0;
     var received = 0;
+    // the words come translated from the page (data-*-text), as [issue] language has them
+    var lang = document.documentElement.lang || undefined;
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (whole, name) {
+        return name in values ? values[name] : whole;
+      });
+    }
+    function number(n) {
+      try { return Number(n).toLocaleString(lang); } catch (e) { return String(n); }
+    }
     source.addEventListener("progress", function (event) {
       var data = JSON.parse(event.data);
       received += 1;
       if (progress) {
         progress.max = data.total;
         progress.value = data.done;
-        progress.textContent = data.done + " of " + data.total;
+        progress.textContent = fill(section.dataset.progressText, { done: number(data.done), total: number(data.total) });
       }
-      if (state) state.textContent = "Working: " + data.message;
+      if (state) state.textContent = fill(section.dataset.workingText, { step: data.message });
       if (log && received > shown) {
         var item = document.createElement("li");
         item.textContent = data.message;
