@@ -57,6 +57,7 @@ from papercast.layout import Layout, atomic_write_text, cached_fulltext
 from papercast.llm.pricing import (
     CHARS_PER_TOKEN,
     TYPICAL_OUTPUT_TOKENS,
+    Budget,
     cost_usd,
     estimate_tokens,
 )
@@ -454,32 +455,18 @@ def _cache_path(layout: Layout, key: str) -> Path:
     return layout.dialogue_cache / key[:2] / f"{key}.json"
 
 
-class _Budget:
+class _Budget(Budget):
     """The run's spending limit for the script: each request's worst case (its prompt, the
     whole ``max_output_tokens``) is reserved before it is sent, settled with the real cost."""
 
     def __init__(self, limit: float | None, settings: Settings, model: str) -> None:
-        self.limit = limit
+        super().__init__(limit)
         self.settings = settings
         self.model = model
-        self.spent = 0.0
-        self.reserved = 0.0
-        self.stopped = False
 
     def worst_case(self, input_tokens: int) -> float:
         llm = self.settings.llm
         return cost_usd(llm, self.model, input_tokens, llm.max_output_tokens)
-
-    def reserve(self, amount: float) -> bool:
-        if self.limit is not None and self.spent + self.reserved + amount > self.limit + 1e-12:
-            self.stopped = True
-            return False
-        self.reserved += amount
-        return True
-
-    def settle(self, reserved: float, actual: float) -> None:
-        self.reserved -= reserved
-        self.spent += actual
 
 
 class _Writer:

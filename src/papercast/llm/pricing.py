@@ -31,3 +31,25 @@ def cost_usd(
         return 0.0
     cost = (input_tokens * price[0] + output_tokens * price[1]) / 1_000_000
     return cost * config.batch_discount if batch else cost
+
+
+class Budget:
+    """A run's spending limit (None: no limit): reserve a call's worst-case cost before it
+    starts, settle with the real cost after; ``stopped`` once a reservation was refused."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.reserved = 0.0
+        self.stopped = False
+
+    def reserve(self, amount: float) -> bool:
+        if self.limit is not None and self.spent + self.reserved + amount > self.limit + 1e-12:
+            self.stopped = True
+            return False
+        self.reserved += amount
+        return True
+
+    def settle(self, reserved: float, actual: float) -> None:
+        self.reserved -= reserved
+        self.spent += actual

@@ -26,7 +26,7 @@ from papercast.llm.base import (
     SummaryJob,
 )
 from papercast.llm.extractive import EXTRACTIVE_PROMPT_HASH
-from papercast.llm.pricing import cost_usd, estimate_tokens
+from papercast.llm.pricing import Budget, cost_usd, estimate_tokens
 from papercast.llm.registry import create_backend
 from papercast.models import CallLog, Paper, SummaryRecord, Usage
 from papercast.store.calls import CallStore
@@ -91,27 +91,6 @@ def tighter_budget(
     return max(0, min(fitted, int(budget * 0.9)))
 
 
-class _Budget:
-    """Reserve a call's worst-case cost before it starts; settle with the real cost after."""
-
-    def __init__(self, limit: float | None) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self.reserved = 0.0
-        self.stopped = False
-
-    def reserve(self, amount: float) -> bool:
-        if self.limit is not None and self.spent + self.reserved + amount > self.limit + 1e-12:
-            self.stopped = True
-            return False
-        self.reserved += amount
-        return True
-
-    def settle(self, reserved: float, actual: float) -> None:
-        self.reserved -= reserved
-        self.spent += actual
-
-
 class _Summarizer:
     """One summarize pass: shared state for the concurrent per-paper tasks."""
 
@@ -128,7 +107,7 @@ class _Summarizer:
         self.prompt_hash = EXTRACTIVE_PROMPT_HASH if backend.kind == "extractive" else prompts.hash
         self.fetcher = FullTextFetcher(settings, request.layout)
         self.progress = request.progress
-        self.budget = _Budget(request.cost_limit)
+        self.budget = Budget(request.cost_limit)
         self.llm_slots = asyncio.Semaphore(settings.llm.max_concurrency)
         self.download_slots = asyncio.Semaphore(min(4, settings.llm.max_concurrency))
         self.result = SummarizeResult(backend=backend.name, model=backend.model)
