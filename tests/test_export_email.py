@@ -123,6 +123,44 @@ def test_never_twice_to_the_same_address_unless_resend(
         assert len(server.recorder.messages) == 3
 
 
+def test_a_send_cut_short_is_sent_again_with_the_same_message_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a run killed between the server's "250 OK" and the store's record leaves behind:
+    # the address marked "sending" with the Message-ID it was being sent with.
+    with smtp_server(tmp_path) as server, Database(tmp_path / "db.sqlite") as db:
+        settings = _settings(monkeypatch, server)
+        _send(settings, db, ["a@x.org"])
+        [first] = server.recorder.messages
+        first_id = _parse(first.content)["Message-ID"]
+        assert EmailStore(db).get("2024-W41", "a@x.org").status == "sent"  # type: ignore[union-attr]
+
+        EmailStore(db).record(
+            "2024-W41", "b@x.org", status="sending", message_id="<cut.short@x.org>", attempts=0
+        )
+        with caplog.at_level(logging.WARNING):
+            again = _send(settings, db, ["a@x.org", "b@x.org"])
+        assert [(r.address, r.status) for r in again] == [
+            ("a@x.org", "skipped"),
+            ("b@x.org", "sent"),
+        ]
+        resent = server.recorder.messages[-1]
+        assert resent.rcpt_tos == ["b@x.org"]
+        assert _parse(resent.content)["Message-ID"] == "<cut.short@x.org>"  # clients fold it
+        assert "stopped while sending" in caplog.text and "b@x.org" in caplog.text
+        record = EmailStore(db).get("2024-W41", "b@x.org")
+        assert record is not None and record.status == "sent"
+        assert record.message_id == "<cut.short@x.org>"
+
+        # --resend is a new message on purpose: a new Message-ID
+        forced = _send(settings, db, ["b@x.org"], resend=True)
+        assert forced[0].status == "sent"
+        assert _parse(server.recorder.messages[-1].content)["Message-ID"] not in (
+            "<cut.short@x.org>",
+            first_id,
+        )
+
+
 def test_transient_refusals_are_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with smtp_server(tmp_path) as server, Database(tmp_path / "db.sqlite") as db:
         server.recorder.defer["slow@x.org"] = 2

@@ -2,8 +2,14 @@
 
 Every call writes the .eml files first (``issue.eml`` for manual sending, one per recipient),
 then sends one message per recipient over SMTP (STARTTLS, SSL or plain), retrying transient
-failures (4xx replies, dropped connections) with backoff. Each address receives an issue at
-most once: sends are recorded in the store and skipped next time unless ``resend``.
+failures (4xx replies, dropped connections) with backoff. Each address receives an issue
+once: sends are recorded in the store and skipped next time unless ``resend``.
+
+A run killed during a send cannot know whether the server took the message (the server's
+"250 OK" and the store's record are two steps). Each send is therefore recorded as
+``sending``, with its Message-ID, before it starts; the next run sends that address again
+**with the same Message-ID**, so a mail client that got the first copy shows one message
+(delivery is at least once, and a duplicate is recognisable as one).
 """
 
 from __future__ import annotations
@@ -335,6 +341,20 @@ def send_issue(
     results: dict[str, SendResult] = {}
     for address in recipients:
         msg = build_message(issue, settings=settings, to=address, html=html, text=text)
+        interrupted = store.get(issue.id, address)
+        if (
+            not resend
+            and interrupted is not None
+            and interrupted.status == "sending"
+            and interrupted.message_id
+        ):
+            log.warning(
+                "the last run stopped while sending %s to %s: sending it again with the same "
+                "Message-ID, so a mail client that got it shows it once",
+                issue.id,
+                address,
+            )
+            msg.replace_header("Message-ID", interrupted.message_id)
         path = write_eml(msg, folder / f"{safe_name(address.lower())}.eml")
         messages[address] = msg
         if dry_run:
@@ -386,11 +406,21 @@ def _deliver(
             msg = messages[address]
             message_id = str(msg["Message-ID"])
             attempts = _Attempts()
+            # Before the send: a run killed mid-send resends with this Message-ID.
+            store.record(issue.id, address, status="sending", message_id=message_id, attempts=0)
             try:
                 _send_one(session, msg, from_addr, address, settings, attempts)
             except (smtplib.SMTPException, OSError) as exc:
                 fatal = _fatal(exc, settings)
-                if fatal is not None:
+                if fatal is not None:  # refused, not sent: no longer "sending"
+                    store.record(
+                        issue.id,
+                        address,
+                        status="failed",
+                        message_id=message_id,
+                        attempts=attempts.count,
+                        error=fatal.message,
+                    )
                     raise fatal from None
                 error = _describe(exc, session.password)
                 log.warning("could not send %s to %s: %s", issue.id, address, error)

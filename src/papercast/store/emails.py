@@ -11,7 +11,7 @@ from papercast.store.db import Database, utcnow
 class SendRecord:
     issue_id: str
     address: str
-    status: str  # "sent" | "failed"
+    status: str  # "sending" (a run stopped during the send) | "sent" | "failed"
     message_id: str | None
     attempts: int
     error: str | None
