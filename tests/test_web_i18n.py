@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from papercast.i18n import get_language
 from papercast.web import WebConfig, create_app
-from support.catalogues import ROOT, english_fragments, extract, read_catalogue
+from support.catalogues import ROOT, english_left, extract, read_catalogue
 from support.web_world import PAST, WEEK, WebWorld, build_world, csrf_of
 
 LOCAL = "http://127.0.0.1:8765"
@@ -107,11 +107,7 @@ def _english_left(lang: str, text: str, paper_texts: list[str]) -> dict[str, str
         text = text.replace(own, " ")
     text = re.sub(r"`[^`]*`", " ", text)  # a command in a message: `papercast run --pick`
     text = re.sub(r"\{\w+\}", " ", text)  # the script's slots: data-progress-text="{done} von"
-    return {
-        piece: msgid
-        for piece, msgid in english_fragments(lang).items()
-        if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)
-    }
+    return english_left(lang, text)
 
 
 def test_every_page_speaks_the_language_with_no_english_fixed_string(

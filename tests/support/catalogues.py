@@ -72,3 +72,13 @@ def english_fragments(lang: str) -> dict[str, str]:
                 if len(piece) >= 4 and piece not in translated:
                     fragments[piece] = english
     return fragments
+
+
+def english_left(lang: str, text: str) -> dict[str, str]:
+    """The English fixed wording (piece -> msgid) still to be seen, as whole words, in ``text``
+    that should be in ``lang``."""
+    return {
+        piece: msgid
+        for piece, msgid in english_fragments(lang).items()
+        if re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text)
+    }
