@@ -412,28 +412,20 @@ def _deliver(
                 _send_one(session, msg, from_addr, address, settings, attempts)
             except (smtplib.SMTPException, OSError) as exc:
                 fatal = _fatal(exc, settings)
-                if fatal is not None:  # refused, not sent: no longer "sending"
-                    store.record(
-                        issue.id,
-                        address,
-                        status="failed",
-                        message_id=message_id,
-                        attempts=attempts.count,
-                        error=fatal.message,
-                    )
-                    raise fatal from None
-                error = _describe(exc, session.password)
-                log.warning("could not send %s to %s: %s", issue.id, address, error)
-                results[address] = results[address].model_copy(
-                    update={"status": "failed", "error": error, "attempts": attempts.count}
-                )
-                store.record(
+                error = fatal.message if fatal is not None else _describe(exc, session.password)
+                store.record(  # not sent: no longer "sending"
                     issue.id,
                     address,
                     status="failed",
                     message_id=message_id,
                     attempts=attempts.count,
                     error=error,
+                )
+                if fatal is not None:  # authentication, TLS...: no other address can go either
+                    raise fatal from None
+                log.warning("could not send %s to %s: %s", issue.id, address, error)
+                results[address] = results[address].model_copy(
+                    update={"status": "failed", "error": error, "attempts": attempts.count}
                 )
                 if session.failed_to_connect:
                     _fail_rest(issue, pending[pending.index(address) + 1 :], results, store, error)
