@@ -19,6 +19,7 @@ import webvtt
 from typer.testing import CliRunner
 
 from papercast.audio import build_episode
+from papercast.audio.dialogue import Turn, problems
 from papercast.audio.engines.piper import default_voice
 from papercast.audio.episode import voice_engines
 from papercast.config import Settings
@@ -281,6 +282,67 @@ def test_a_number_from_the_full_text_the_summary_read_is_grounded_one_in_neither
     said = (tmp_path / "out" / "episode.txt").read_text()
     assert "Ada: They report 83.4 points" in said
     assert "97.2" not in said and said.count("83.4") == 1
+
+
+def test_an_invented_number_said_in_words_is_sent_back_then_narrated(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """English turns spell their numbers: "ninety-seven percent" invented is refused like "97
+    percent" (rewritten once with the problem named, then the paper is narrated), while the
+    summary's own "twelve percent", "one of" and "first" pass at once."""
+    grounded = {
+        "turns": [
+            {"speaker": "Ada", "text": "First, one of the tricks: a small model on public data."},
+            {"speaker": "Sam", "text": "And it is twelve percent faster, the second big win."},
+        ]
+    }
+    invented = {
+        "turns": [
+            {"speaker": "Ada", "text": "This one claims a ninety-seven percent gain."},
+            {"speaker": "Sam", "text": "On three hundred benchmarks? That is a lot."},
+        ]
+    }
+    fake.answer_next(grounded, match="Paper 1 on efficient attention")
+    for _ in range(2):
+        fake.answer_next(invented, match="Paper 2 on efficient attention")
+    out = tmp_path / "out"
+    episode = build_episode(make_issue([entry(1), entry(2)]), layout=layout, out_dir=out,
+                            settings=llm_settings(fake, tmp_path),
+                            engines=[ToneEngine(), ToneEngine(amplitude=0.25)])  # fmt: skip
+    report = episode.dialogue
+    assert report is not None
+    assert list(report.narrated) == ["arxiv:2410.00002"]
+    assert "ninety-seven percent, three hundred" in report.narrated["arxiv:2410.00002"]
+    assert report.llm_requests == 3  # paper 1: once; paper 2: twice, then narrated
+    second = [c for c in fake.completion_calls if "Paper 2 on efficient" in json.dumps(c.body)]
+    assert "ninety-seven percent" in json.dumps(second[1].body), "the rewrite names it"
+    text = (out / "episode.txt").read_text()
+    assert "Sam: And it is twelve percent faster, the second big win." in text
+    assert "ninety-seven" not in text and "three hundred" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "results", "turn", "problem"),
+    [
+        ("en", "It is 12% faster.", "Twelve percent faster, on one of the datasets.", None),
+        ("en", "It is 12% faster.", "Twenty percent faster, on one of the datasets.", "Twenty"),
+        ("de", "Sie ist 12 % schneller.", "Zwölf Prozent schneller, mit einer Methode.", None),
+        ("de", "Sie ist 12 % schneller.", "Dreißig Prozent schneller als die erste.", "Dreißig"),
+        ("ja", "12% 高速です。", "二十パーセント、twenty percent 高速です。", None),
+        ("ja", "12% 高速です。", "20% 高速です。", "20%"),
+    ],
+)
+def test_the_grounding_check_reads_numbers_in_words_in_the_hosts_language(
+    language: str, results: str, turn: str, problem: str | None
+) -> None:
+    """The check on a segment's turns: a number in words is read in [issue] language; a
+    language text2num does not read (ja) checks digits only, as before."""
+    turns = [Turn(speaker="Ada", text=turn), Turn(speaker="Sam", text="Und? Mais? And?")]
+    found = problems(turns, HOSTS, entry(1, results=results), language=language)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and f"not in the summary or the paper: {problem}" in found
 
 
 def test_an_edited_summary_rewrites_one_segment_and_resynthesizes_only_its_turns(

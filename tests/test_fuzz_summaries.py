@@ -101,4 +101,5 @@ def test_numbers_copied_from_the_source_are_never_called_invented(
         implications="Some.",
         significance_reason="Solid.",
     )
-    assert ungrounded_numbers(record.summary, "Intro. " + sentence + " More text.") == []
+    source = "Intro. " + sentence + " More text."
+    assert ungrounded_numbers(record.summary, source, language="en") == []

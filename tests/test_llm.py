@@ -108,4 +108,4 @@ def test_grounding_normalises_numbers() -> None:
         significance_reason="Fine.",
     )
     source = "We gain 4.20 points using 1,024 tokens and 3 layers; F1 is 85.0; cost halves (2x)."
-    assert ungrounded_numbers(summary, source) == ["99.1%"]
+    assert ungrounded_numbers(summary, source, language="en") == ["99.1%"]

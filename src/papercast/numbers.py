@@ -3,13 +3,74 @@
 ``1,024`` = ``1024``, ``4.20`` = ``4.2``, ``85%`` = ``85``, so formatting differences do not
 count as invention. The summaries (``summarize/grounding.py``) and the podcast dialogue
 (``audio/dialogue.py``) both check what they say against their source with these.
+
+Numbers said in words count too, read with ``text2num`` (en, fr, es, pt, de, nl, da, it):
+"twelve percent" = ``12``, "three hundred" = ``300``, "two point five" = ``2.5``, "zwölf
+Prozent" = ``12``, "twenty twenty-four" = ``2024``. Both sides are read:
+
+- **the source** (a paper's text, mostly English, and the summary in the issue's language) is
+  read in English and in the issue's language, every spelled number, so "we evaluate on three
+  datasets" grounds a summary's "3 datasets"; "7B" and "2x" give ``7`` (and 7000000000) and
+  ``2``, so "seven billion" in the script is grounded by a summary's "7B";
+- **a claim** (a summary's prose, a dialogue turn) is read in the issue's language only, and a
+  spelled number is a claim when it says a quantity: ten or more, a decimal, or a small number
+  followed by a percent word or "-fold" ("two-fold", "zweifach", "three percent"). Small
+  counts ("one of the methods", "two variants", "three contributions") are not claims: a
+  source often lists the things without counting them, so checking them would mostly flag
+  honest summaries. Ordinals ("the second", "fourth") are never claims (as "4th" is not), nor
+  a round number in one word ("hundreds of", "thousands", the "million" of "12 million").
+
+A language text2num does not read (ja, zh, ko...): claims are digits only, as before; the
+source is still read in English, the language of most papers.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from text_to_num import find_numbers
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(\s?%)?(?![\w])")
+# "7B", "1.3k", "2x": the number a source states with a scale or a multiplier glued on
+_SUFFIXED = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?([kKMBT]|x)(?![\w])")
+_SCALE = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
+_ROUND = frozenset({100, 1000, 10**6, 10**9, 10**12})
+
+# The languages text2num reads, by the primary subtag of a BCP 47 tag.
+SPELLED_LANGUAGES = frozenset({"da", "de", "en", "es", "fr", "it", "nl", "pt"})
+# Below this, a spelled whole number is a count ("two variants"), not a claim, unless a
+# percent word or "-fold" follows it.
+SMALL = 10
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:-\w+)*|[^\w\s]")
+_FOLD = re.compile(r"^(\w+?)-?(fold|fach|voudig|dobbelt)$", re.IGNORECASE)
+_FOLD_WORDS = frozenset({"fold", "fach", "voudig", "dobbelt"})
+_PERCENT_WORDS = frozenset(
+    {
+        "%",
+        "percent",
+        "percentage",
+        "prozent",
+        "prozentpunkte",
+        "prozentpunkten",
+        "prozentpunkt",
+        "pourcent",
+        "pourcents",
+        "pour-cent",
+        "percento",
+        "procent",
+        "procentpoint",
+        "procentpunt",
+        "procentpunten",
+    }
+)
+# "per cent", "pour cent", "por ciento", "por cento", "per cento": a percent in two words,
+# whose second word text2num would otherwise read as a hundred
+_PERCENT_PAIRS = frozenset(
+    {("per", "cent"), ("pour", "cent"), ("por", "ciento"), ("por", "cento"), ("per", "cento")}
+)
 
 
 def _normalise(integer: str, fraction: str | None) -> str:
@@ -18,8 +79,21 @@ def _normalise(integer: str, fraction: str | None) -> str:
     return whole + frac
 
 
+def _value(value: Decimal | float) -> str:
+    """A value as the digits side writes it normalised: ``7000000000``, ``2.5``, ``0``."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return _normalise(whole, "." + frac if frac else None)
+
+
+def spelled_language(tag: str | None) -> str | None:
+    """text2num's code for a BCP 47 tag (``de`` for ``de-AT``), None if it cannot read it."""
+    primary = re.split(r"[-_]", (tag or "").strip(), maxsplit=1)[0].lower()
+    return primary if primary in SPELLED_LANGUAGES else None
+
+
 def numbers_in(text: str) -> list[tuple[str, str]]:
-    """(as written, normalised) for every number in ``text``."""
+    """(as written, normalised) for every number written in digits in ``text``."""
     found = []
     for match in _NUMBER.finditer(text):
         written = match.group(0).strip()
@@ -27,12 +101,156 @@ def numbers_in(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def ungrounded(texts: list[str], source: str) -> list[str]:
-    """Numbers in ``texts`` that ``source`` never states (as written, in order, unique)."""
+class _Token:
+    """A word or a punctuation mark, as text2num's ``find_numbers`` reads them."""
+
+    __slots__ = ("end", "skip", "start", "word")
+
+    def __init__(self, word: str, start: int, end: int, skip: bool = False) -> None:
+        self.word, self.start, self.end, self.skip = word, start, end, skip
+
+    def text(self) -> str:
+        return self.word
+
+    def nt_separated(self, previous: object) -> bool:
+        return False
+
+    def not_a_number_part(self) -> bool:
+        return self.skip
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for match in _TOKEN.finditer(text):
+        word, start = match.group(), match.start()
+        fold = _FOLD.match(word)
+        if fold and not fold.group(1).isdigit():  # "two-fold", "tenfold", "zweifach"
+            tokens.append(_Token(fold.group(1), start, start + len(fold.group(1))))
+            tokens.append(_Token(fold.group(2), match.end() - len(fold.group(2)), match.end()))
+            continue
+        previous = tokens[-1].word.lower() if tokens else ""
+        tokens.append(
+            _Token(word, start, match.end(), skip=(previous, word.lower()) in _PERCENT_PAIRS)
+        )
+    return tokens
+
+
+@dataclass(frozen=True)
+class _Spelled:
+    start: int  # character offsets of the words in the text
+    end: int
+    value: Decimal
+    claim: bool  # says a quantity (see the module's docstring)
+    marked: int  # end of a percent word or "-fold" that follows (else ``end``)
+
+
+def _marker_end(tokens: list[_Token], index: int) -> int | None:
+    """Where the percent word or "-fold" at ``tokens[index]`` ends, if there is one."""
+    if index >= len(tokens):
+        return None
+    word = tokens[index].word.lower()
+    if word in _PERCENT_WORDS or word in _FOLD_WORDS:
+        return tokens[index].end
+    if index + 1 < len(tokens) and (word, tokens[index + 1].word.lower()) in _PERCENT_PAIRS:
+        return tokens[index + 1].end
+    return None
+
+
+def _spelled(text: str, language: str) -> list[_Spelled]:
+    """Every cardinal number said in words in ``text`` (text2num's ``language``)."""
+    tokens = _tokens(text)
+    if not tokens:
+        return []
+    found: list[tuple[int, int, Decimal, bool]] = []  # token range, value, lone round
+    occurrences: list[Any] = find_numbers(tokens, language, 0.0)
+    for occ in occurrences:
+        start, end = int(occ.start), int(occ.end)
+        if occ.is_ordinal or any(c.isdigit() for t in tokens[start:end] for c in t.word):
+            continue
+        value = Decimal(str(occ.value))
+        previous = found[-1] if found else None
+        # "twenty twenty-four", "nineteen ninety-nine": a year in two numbers
+        if (
+            previous is not None
+            and previous[1] == start
+            and value == value.to_integral_value()
+            and previous[2] == previous[2].to_integral_value()
+            and 10 <= previous[2] <= 99
+            and value <= 99
+        ):
+            found[-1] = (previous[0], end, previous[2] * 100 + value, False)
+            continue
+        # the "billion" of "1.3 billion" or "one point three billion" multiplies a number
+        # already read; a lone "hundreds" or "thousand" states no number
+        found.append((start, end, value, end - start == 1 and value in _ROUND))
+    spelled = []
+    for start, end, value, lone_round in found:
+        marked = _marker_end(tokens, end)
+        claim = not lone_round and (
+            value >= SMALL or value != value.to_integral_value() or marked is not None
+        )
+        spelled.append(
+            _Spelled(
+                start=tokens[start].start,
+                end=tokens[end - 1].end,
+                value=value,
+                claim=claim,
+                marked=marked if marked is not None else tokens[end - 1].end,
+            )
+        )
+    return spelled
+
+
+def _scaled_down(value: Decimal) -> list[str]:
+    """A round number also as the digits a scale word multiplies: "seven billion" is 7 (as
+    "7 billion" and "7B" are)."""
+    forms = [_value(value)]
+    for power in (3, 6, 9, 12):
+        unit = Decimal(10) ** power
+        if value >= unit and value % unit == 0:
+            forms.append(_value(value / unit))
+    return forms
+
+
+def known_numbers(source: str, language: str | None) -> set[str]:
+    """Every number ``source`` states, normalised: in digits, with a scale ("7B"), and in
+    words in English and in ``language`` (a BCP 47 tag) where text2num reads them."""
     known = {norm for _, norm in numbers_in(source)}
+    for match in _SUFFIXED.finditer(source):
+        mantissa = Decimal(match.group(1))
+        known.add(_value(mantissa))
+        if match.group(2) in _SCALE:
+            known.add(_value(mantissa * Decimal(10) ** _SCALE[match.group(2)]))
+    for lang in {"en", spelled_language(language)} - {None}:
+        assert lang is not None
+        known.update(_value(s.value) for s in _spelled(source, lang))
+    return known
+
+
+def claims_in(text: str, language: str | None) -> list[tuple[str, list[str]]]:
+    """(as written, the normalised forms any of which grounds it) for every number ``text``
+    states: in digits, and in words in ``language`` (a BCP 47 tag) where text2num reads it."""
+    found: list[tuple[int, str, list[str]]] = [
+        (m.start(), m.group(0).strip(), [_normalise(m.group(1), m.group(2))])
+        for m in _NUMBER.finditer(text)
+    ]
+    lang = spelled_language(language)
+    if lang is not None:
+        for said in _spelled(text, lang):
+            if said.claim:
+                found.append((said.start, text[said.start : said.marked], _scaled_down(said.value)))
+    found.sort(key=lambda item: item[0])
+    return [(written, forms) for _, written, forms in found]
+
+
+def ungrounded(texts: list[str], source: str, *, language: str | None) -> list[str]:
+    """Numbers in ``texts`` that ``source`` never states (as written, in order, unique).
+
+    ``language`` is the issue's BCP 47 tag: the language ``texts`` are written in."""
+    known = known_numbers(source, language)
     missing: list[str] = []
     for text in texts:
-        for written, norm in numbers_in(text):
-            if norm not in known and written not in missing:
+        for written, forms in claims_in(text, language):
+            if not known.intersection(forms) and written not in missing:
                 missing.append(written)
     return missing

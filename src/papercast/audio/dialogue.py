@@ -6,10 +6,10 @@ facts of the issue: nothing to invent), and each highlight becomes one segment o
 the summary backend's machinery (``OpenAIBackend.ask_structured``: the response-format ladder,
 retries, one repair turn for invalid JSON, every call logged).
 
-- **Grounded**: every number a segment says must appear in the paper's summary, title,
-  abstract or, when the summary was made from the full text, that text (as the summary stage
-  cached it: nothing is downloaded here) (``papercast.numbers``, the check the summaries
-  pass). A segment that fails (or in
+- **Grounded**: every number a segment says, in digits or in words ("twelve percent"), must
+  appear in the paper's summary, title, abstract or, when the summary was made from the full
+  text, that text (as the summary stage cached it: nothing is downloaded here)
+  (``papercast.numbers``, the check the summaries pass). A segment that fails (or in
   which one host does all the talking) is written again once with the problem named; if it
   fails again, that paper is read as narration instead, and the report says so.
 - **Length holds**: words per segment are planned from the speaking rate measured on this
@@ -223,12 +223,19 @@ def grounding_source(entry: IssueEntry, fulltext: str | None = None) -> str:
 
 
 def problems(
-    turns: list[Turn], hosts: list[str], entry: IssueEntry, fulltext: str | None = None
+    turns: list[Turn],
+    hosts: list[str],
+    entry: IssueEntry,
+    fulltext: str | None = None,
+    *,
+    language: str,
 ) -> str | None:
-    """Why these turns cannot be used (None: they can)."""
+    """Why these turns cannot be used (None: they can); ``language``: the hosts' (``[issue]
+    language``), in which a number said in words is read."""
     if len({t.speaker for t in turns}) < 2:
         return "both hosts must speak; write a conversation between them"
-    missing = ungrounded([t.text for t in turns], grounding_source(entry, fulltext))
+    source = grounding_source(entry, fulltext)
+    missing = ungrounded([t.text for t in turns], source, language=language)
     if missing:
         return (
             "these numbers are not in the summary or the paper: "
@@ -577,7 +584,9 @@ class _Writer:
             except ValueError as exc:
                 problem = str(exc)
                 continue
-            problem = problems(turns_said, self.hosts, entry, fulltext)
+            problem = problems(
+                turns_said, self.hosts, entry, fulltext, language=self.settings.issue.language
+            )
             if problem is None:
                 outcome.turns = turns_said
                 return outcome

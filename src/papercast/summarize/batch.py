@@ -272,7 +272,7 @@ def _store_row(
         schema_version=SUMMARY_SCHEMA_VERSION,
         summary=summary,
         source_text="full" if item.source_text == "full" else "abstract",
-        ungrounded=ungrounded_numbers(summary, item.text),
+        ungrounded=ungrounded_numbers(summary, item.text, language=settings.issue.language),
         usage=Usage(input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=cost, requests=1),
     )
     result.records[item.paper_id] = store.put(record)

@@ -172,7 +172,9 @@ class _Summarizer:
             prompt_hash=self.prompt_hash,
             summary=out.summary,
             source_text=job.source_text,
-            ungrounded=ungrounded_numbers(out.summary, source),
+            ungrounded=ungrounded_numbers(
+                out.summary, source, language=self.settings.issue.language
+            ),
             usage=out.usage,
         )
 
