@@ -321,6 +321,44 @@ def test_an_invented_number_said_in_words_is_sent_back_then_narrated(
     assert "ninety-seven" not in text and "three hundred" not in text
 
 
+def test_a_cached_segment_that_fails_today_s_check_is_written_again(
+    fake: FakeOpenAI, layout: Layout, tmp_path: Path
+) -> None:
+    """A segment is cached once it passed; when its turns no longer pass (cached before the
+    check read numbers in words, or the paper's text it was grounded in changed), the rerun
+    asks again instead of speaking it."""
+    item = entry(1)
+    assert item.summary is not None
+    item.summary.source_text = "full"
+    text = pdf_cache_path(layout, item.paper).with_suffix(TEXT_CACHE_SUFFIX)
+    text.parent.mkdir(parents=True, exist_ok=True)
+    text.write_text("Results. Recall reaches ninety-seven percent.\n", encoding="utf-8")
+    fake.answer_next(
+        {
+            "turns": [
+                {"speaker": "Ada", "text": "Recall reaches ninety-seven percent."},
+                {"speaker": "Sam", "text": "And it is twelve percent faster."},
+            ]
+        }
+    )
+    settings, out = llm_settings(fake, tmp_path), tmp_path / "out"
+    engines = [ToneEngine(), ToneEngine(amplitude=0.25)]
+    first = build_episode(make_issue([item]), settings=settings, layout=layout, out_dir=out,
+                          engines=list(engines))  # fmt: skip
+    assert first.dialogue is not None and first.dialogue.narrated == {}
+    assert "ninety-seven percent" in (out / "episode.txt").read_text()
+    again = build_episode(make_issue([item]), settings=settings, layout=layout, out_dir=out,
+                          engines=list(engines))  # fmt: skip
+    assert again.dialogue is not None and again.dialogue.from_cache == 1
+    assert again.dialogue.llm_requests == 0
+    text.write_text("Results. Recall is high.\n", encoding="utf-8")
+    third = build_episode(make_issue([item]), settings=settings, layout=layout, out_dir=out,
+                          engines=list(engines))  # fmt: skip
+    assert third.dialogue is not None and third.dialogue.from_cache == 0
+    assert third.dialogue.llm_requests == 1 and third.dialogue.narrated == {}
+    assert "ninety-seven" not in (out / "episode.txt").read_text()
+
+
 @pytest.mark.parametrize(
     ("language", "results", "turn", "problem"),
     [

@@ -245,6 +245,32 @@ def problems(
     return None
 
 
+def summary_fulltext(layout: Layout, entry: IssueEntry) -> str | None:
+    """The text ``entry``'s summary was made from, when it was the full text, as the summary
+    stage cached it (nothing is downloaded here)."""
+    if entry.summary is None or entry.summary.source_text != "full":
+        return None
+    return cached_fulltext(layout, entry.paper)
+
+
+def cached_outcome(
+    layout: Layout, key: str, entry: IssueEntry, hosts: list[str], language: str
+) -> SegmentOutcome | None:
+    """The segment's cached outcome, unless its turns fail today's check (a segment cached
+    before numbers said in words were read, or whose paper text changed), which writes the
+    segment again."""
+    try:
+        text = _cache_path(layout, key).read_text(encoding="utf-8")
+        outcome = SegmentOutcome.model_validate_json(text)
+    except (OSError, ValueError):
+        return None
+    if outcome.turns:
+        fulltext = summary_fulltext(layout, entry)
+        if problems(outcome.turns, hosts, entry, fulltext, language=language) is not None:
+            return None
+    return outcome
+
+
 def measured_rate(db: Database | None, voice: str) -> tuple[float, bool]:
     """Words a minute for ``voice``: measured on its earlier audio (at the rate it was spoken)
     when there is enough of it, else the default for rate 1.0."""
@@ -504,12 +530,9 @@ class _Writer:
             self.backend.model, server, self.prompts, self.hosts, entry, words, position, total
         )
 
-    def cached(self, key: str) -> SegmentOutcome | None:
-        try:
-            text = _cache_path(self.layout, key).read_text(encoding="utf-8")
-            return SegmentOutcome.model_validate_json(text)
-        except (OSError, ValueError):
-            return None
+    def cached(self, key: str, entry: IssueEntry) -> SegmentOutcome | None:
+        language = self.settings.issue.language
+        return cached_outcome(self.layout, key, entry, self.hosts, language)
 
     def store(self, key: str, outcome: SegmentOutcome) -> None:
         atomic_write_text(_cache_path(self.layout, key), outcome.model_dump_json(), private=True)
@@ -530,12 +553,7 @@ class _Writer:
             outcome.narrated = "it has no summary to discuss"
             return outcome
         summary = _summary_fields(entry)
-        # the text the summary was made from, as the summary stage cached it (no download)
-        fulltext = (
-            cached_fulltext(self.layout, entry.paper)
-            if entry.summary.source_text == "full"
-            else None
-        )
+        fulltext = summary_fulltext(self.layout, entry)
         problem: str | None = None
         for _attempt in range(2):
             user = self.requests.user(
@@ -660,7 +678,7 @@ def write_dialogue(
     keys = [writer.key(e, plan_.words, n + 1, len(kept)) for n, e in enumerate(kept)]
     outcomes: dict[int, SegmentOutcome] = {}
     for n, key in enumerate(keys):
-        hit = writer.cached(key) if settings.audio.cache else None
+        hit = writer.cached(key, kept[n]) if settings.audio.cache else None
         if hit is not None:
             outcomes[n] = hit
     todo = [n for n in range(len(kept)) if n not in outcomes]
@@ -803,12 +821,7 @@ def estimate_dialogue(
     for n, entry in enumerate(kept):
         if entry.summary is not None and settings.audio.cache:
             key = segment_key(model, server, prompts, hosts, entry, plan_.words, n + 1, len(kept))
-            try:
-                text = _cache_path(layout, key).read_text(encoding="utf-8")
-                SegmentOutcome.model_validate_json(text)
-            except (OSError, ValueError):
-                pass
-            else:
+            if cached_outcome(layout, key, entry, hosts, settings.issue.language) is not None:
                 estimate.from_cache += 1
                 continue
         if entry.summary is None:
