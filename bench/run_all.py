@@ -12,6 +12,7 @@ Runs, each in its own subprocess (wall time and that process's peak RSS via ``os
   sample     papercast run --sample     the README's offline demo, cold then warm (a rerun)
   scale      bench/bench_scale.py       5,000 candidates, 500 summaries through run_week
   safetext   bench/bench_safe_text.py   Paper validation with and without models.safe_text
+  grounding  bench/bench_grounding.py   the grounding check with numbers in words vs digits only
   serve      bench/bench_serve.py       the web app: a 5,000-candidate week, search over 50,000
 
 Machines differ and the cores may be shared, so every wall time is also given as a ratio to
@@ -216,6 +217,16 @@ def benchmarks(quick: bool) -> list[tuple[str, str, list[str], dict[str, object]
                 py,
                 str(BENCH / "bench_safe_text.py"),
                 *(["--papers", "300", "--repeat", "2"] if quick else []),
+            ],
+            {},
+        ),
+        (
+            "grounding",
+            "the grounding check on a 100,000-character paper, words read vs digits only",
+            [
+                py,
+                str(BENCH / "bench_grounding.py"),
+                *(["--chars", "20000", "--repeat", "2", "--rounds", "2"] if quick else []),
             ],
             {},
         ),

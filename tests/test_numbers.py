@@ -109,3 +109,6 @@ def test_the_source_is_read_in_english_and_in_the_issue_language() -> None:
     known = known_numbers("Wir nutzen drei Datensätze; we use twelve baselines.", "de")
     assert {"3", "12"} <= known
     assert "3" not in known_numbers("Wir nutzen drei Datensätze.", "ja")
+    # a multiple, a year and a decimal comma in words
+    said = "Ein zweifacher Gewinn, a twofold one, in twenty twenty-four: drei Komma fünf."
+    assert {"2", "2024", "3.5"} <= known_numbers(said, "de")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from text_to_num import find_numbers
+from text_to_num import alpha2digit, find_numbers
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(\s?%)?(?![\w])")
 # "7B", "1.3k", "2x": the number a source states with a scale or a multiplier glued on
@@ -47,6 +47,11 @@ SMALL = 10
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:-\w+)*|[^\w\s]")
 _FOLD = re.compile(r"^(\w+?)-?(fold|fach|voudig|dobbelt)$", re.IGNORECASE)
 _FOLD_WORDS = frozenset({"fold", "fach", "voudig", "dobbelt"})
+_FOLD_ENDINGS = tuple(_FOLD_WORDS)
+_FOLD_SPLIT = re.compile(r"\b(\w+?)-?(fold|fach|voudig|dobbelt)\b", re.IGNORECASE)
+# in alpha2digit's output: "3,5" (a decimal comma), "20 24" ("twenty twenty-four")
+_PAIR = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w]|,\d)")
+_YEAR = re.compile(r"(?<![\w.,])([1-9]\d) (\d\d)(?![\w]|[.,]\d)")
 _PERCENT_WORDS = frozenset(
     {
         "%",
@@ -121,17 +126,17 @@ class _Token:
 
 def _tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    previous = ""
     for match in _TOKEN.finditer(text):
-        word, start = match.group(), match.start()
-        fold = _FOLD.match(word)
+        word, start, end = match.group(), match.start(), match.end()
+        lower = word.lower()
+        fold = _FOLD.match(word) if lower.endswith(_FOLD_ENDINGS) else None
         if fold and not fold.group(1).isdigit():  # "two-fold", "tenfold", "zweifach"
             tokens.append(_Token(fold.group(1), start, start + len(fold.group(1))))
-            tokens.append(_Token(fold.group(2), match.end() - len(fold.group(2)), match.end()))
-            continue
-        previous = tokens[-1].word.lower() if tokens else ""
-        tokens.append(
-            _Token(word, start, match.end(), skip=(previous, word.lower()) in _PERCENT_PAIRS)
-        )
+            tokens.append(_Token(fold.group(2), end - len(fold.group(2)), end))
+        else:
+            tokens.append(_Token(word, start, end, (previous, lower) in _PERCENT_PAIRS))
+        previous = lower
     return tokens
 
 
@@ -157,7 +162,8 @@ def _marker_end(tokens: list[_Token], index: int) -> int | None:
 
 
 def _spelled(text: str, language: str) -> list[_Spelled]:
-    """Every cardinal number said in words in ``text`` (text2num's ``language``)."""
+    """Every cardinal number said in words in ``text`` (text2num's ``language``), with its
+    place: how a claim is read (short texts; ``known_numbers`` reads a source faster)."""
     tokens = _tokens(text)
     if not tokens:
         return []
@@ -212,18 +218,32 @@ def _scaled_down(value: Decimal) -> list[str]:
     return forms
 
 
-def known_numbers(source: str, language: str | None) -> set[str]:
-    """Every number ``source`` states, normalised: in digits, with a scale ("7B"), and in
-    words in English and in ``language`` (a BCP 47 tag) where text2num reads them."""
-    known = {norm for _, norm in numbers_in(source)}
-    for match in _SUFFIXED.finditer(source):
+def _stated(text: str) -> set[str]:
+    """The numbers ``text`` states in digits, with "7B" as 7 and 7000000000, "2x" as 2."""
+    known = {norm for _, norm in numbers_in(text)}
+    for match in _SUFFIXED.finditer(text):
         mantissa = Decimal(match.group(1))
         known.add(_value(mantissa))
         if match.group(2) in _SCALE:
             known.add(_value(mantissa * Decimal(10) ** _SCALE[match.group(2)]))
-    for lang in {"en", spelled_language(language)} - {None}:
-        assert lang is not None
-        known.update(_value(s.value) for s in _spelled(source, lang))
+    return known
+
+
+def known_numbers(source: str, language: str | None) -> set[str]:
+    """Every number ``source`` states, normalised: in digits, with a scale ("7B"), and in
+    words in English and in ``language`` (a BCP 47 tag) where text2num reads them.
+
+    The source is a paper's text, long: it is read with text2num's ``alpha2digit`` (all in
+    Rust, about five times faster than tokens) and the digits it writes, so a few more values
+    are known than the claims' reading would find ("pour cent" also gives 100, a decimal
+    comma both readings): only ever fewer warnings, never more."""
+    known = _stated(source)
+    issue = spelled_language(language)
+    for lang in ["en"] + ([issue] if issue not in (None, "en") else []):
+        said = alpha2digit(_FOLD_SPLIT.sub(r"\1 \2", source), lang, 0.0)
+        known |= _stated(said)
+        known.update(_normalise(a, "." + b) for a, b in _PAIR.findall(said) if lang != "en")
+        known.update(a + b for a, b in _YEAR.findall(said))
     return known
 
 
