@@ -103,3 +103,51 @@ def test_numbers_copied_from_the_source_are_never_called_invented(
     )
     source = "Intro. " + sentence + " More text."
     assert ungrounded_numbers(record.summary, source, language="en") == []
+
+
+SPOKEN = {
+    "en": [
+        "twelve percent", "three hundred", "twenty-one", "two point five", "seven billion",
+        "ninety-nine", "one", "a", "the first", "two-fold", "tenfold", "forty two", "zero",
+        "one thousand two hundred", "thirteen", "five per cent", "hundreds",
+    ],
+    "de": [
+        "zwölf Prozent", "dreihundert", "einundzwanzig", "zwei Komma fünf", "sieben Milliarden",
+        "neunundneunzig", "eine", "der erste", "zweifach", "zehn", "null", "dreizehn",
+    ],
+    "fr": [
+        "douze pour cent", "trois cents", "vingt-et-un", "deux virgule cinq", "sept milliards",
+        "quatre-vingt-dix-neuf", "une", "le premier", "dix", "zéro", "treize", "mille deux cents",
+    ],
+}  # fmt: skip
+FILLER = st.lists(
+    st.sampled_from(["accuracy", "improves", "by", "on", "the", "models", "(", ")", ",", "."]),
+    max_size=3,
+).map(" ".join)
+
+
+@FUZZ
+@given(
+    language=st.sampled_from(sorted(SPOKEN)),
+    data=st.data(),
+)
+def test_numbers_in_words_copied_from_the_source_are_never_called_invented(
+    language: str, data: st.DataObject
+) -> None:
+    """The paper is read (in English and the issue's language) the way the summary is: a
+    sentence of number words copied from it is never flagged, whatever sits around them."""
+    said = st.tuples(FILLER, st.sampled_from(SPOKEN[language]))
+    parts = data.draw(st.lists(said, min_size=1, max_size=5))
+    sentence = " ".join(f"{words} {number}" for words, number in parts) + "."
+    record = summary(
+        1,
+        5,
+        results=sentence,
+        tldr="A model.",
+        method="We train a model.",
+        critiques="None.",
+        implications="Some.",
+        significance_reason="Solid.",
+    )
+    source = "Intro. " + sentence + " More text."
+    assert ungrounded_numbers(record.summary, source, language=language) == []

@@ -112,3 +112,12 @@ def test_the_source_is_read_in_english_and_in_the_issue_language() -> None:
     # a multiple, a year and a decimal comma in words
     said = "Ein zweifacher Gewinn, a twofold one, in twenty twenty-four: drei Komma fünf."
     assert {"2", "2024", "3.5"} <= known_numbers(said, "de")
+
+
+def test_words_copied_from_the_source_are_grounded_however_text2num_groups_them() -> None:
+    """A run of number words copied word for word is grounded even where the two readings
+    group it differently; a word inside a longer number ("twenty" of "twenty-one") is not."""
+    source = "Scores: zero ninety-nine, then two point five three hundred times."
+    said = ["Zero ninety-nine, then two point five three hundred times."]
+    assert ungrounded(said, source, language="en") == []
+    assert ungrounded(["About twenty."], "About twenty-one.", language="en") == ["twenty"]

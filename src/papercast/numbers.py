@@ -20,6 +20,9 @@ Prozent" = ``12``, "twenty twenty-four" = ``2024``. Both sides are read:
   honest summaries. Ordinals ("the second", "fourth") are never claims (as "4th" is not), nor
   a round number in one word ("hundreds of", "thousands", the "million" of "12 million").
 
+Number words copied word for word from the source are grounded, however the two readings
+group a run of them ("zero ninety-nine").
+
 A language text2num does not read (ja, zh, ko...): claims are digits only, as before; the
 source is still read in English, the language of most papers.
 """
@@ -49,9 +52,10 @@ _FOLD = re.compile(r"^(\w+?)-?(fold|fach|voudig|dobbelt)$", re.IGNORECASE)
 _FOLD_WORDS = frozenset({"fold", "fach", "voudig", "dobbelt"})
 _FOLD_ENDINGS = tuple(_FOLD_WORDS)
 _FOLD_SPLIT = re.compile(r"\b(\w+?)-?(fold|fach|voudig|dobbelt)\b", re.IGNORECASE)
+_PERCENT_SPLIT = re.compile(r"\b(?:per|pour|por)\s+(?:cent|ciento|cento)\b", re.IGNORECASE)
 # in alpha2digit's output: "3,5" (a decimal comma), "20 24" ("twenty twenty-four")
 _PAIR = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w]|,\d)")
-_YEAR = re.compile(r"(?<![\w.,])([1-9]\d) (\d\d)(?![\w]|[.,]\d)")
+_YEAR = re.compile(r"(?<![\w.,])([1-9]\d)\s+([1-9]\d)(?![\w]|[.,]\d)")
 _PERCENT_WORDS = frozenset(
     {
         "%",
@@ -134,6 +138,8 @@ def _tokens(text: str) -> list[_Token]:
         if fold and not fold.group(1).isdigit():  # "two-fold", "tenfold", "zweifach"
             tokens.append(_Token(fold.group(1), start, start + len(fold.group(1))))
             tokens.append(_Token(fold.group(2), end - len(fold.group(2)), end))
+        elif word in "-‐–—":  # a dash between words ("thirty - seven") separates them
+            tokens.append(_Token(",", start, end))
         else:
             tokens.append(_Token(word, start, end, (previous, lower) in _PERCENT_PAIRS))
         previous = lower
@@ -182,7 +188,7 @@ def _spelled(text: str, language: str) -> list[_Spelled]:
             and value == value.to_integral_value()
             and previous[2] == previous[2].to_integral_value()
             and 10 <= previous[2] <= 99
-            and value <= 99
+            and 10 <= value <= 99
         ):
             found[-1] = (previous[0], end, previous[2] * 100 + value, False)
             continue
@@ -240,7 +246,7 @@ def known_numbers(source: str, language: str | None) -> set[str]:
     known = _stated(source)
     issue = spelled_language(language)
     for lang in ["en"] + ([issue] if issue not in (None, "en") else []):
-        said = alpha2digit(_FOLD_SPLIT.sub(r"\1 \2", source), lang, 0.0)
+        said = alpha2digit(_PERCENT_SPLIT.sub("%", _FOLD_SPLIT.sub(r"\1 \2", source)), lang, 0.0)
         known |= _stated(said)
         known.update(_normalise(a, "." + b) for a, b in _PAIR.findall(said) if lang != "en")
         known.update(a + b for a, b in _YEAR.findall(said))
@@ -268,9 +274,18 @@ def ungrounded(texts: list[str], source: str, *, language: str | None) -> list[s
 
     ``language`` is the issue's BCP 47 tag: the language ``texts`` are written in."""
     known = known_numbers(source, language)
+    words: str | None = None  # the source's words, for a number in words copied from it
     missing: list[str] = []
     for text in texts:
         for written, forms in claims_in(text, language):
-            if not known.intersection(forms) and written not in missing:
-                missing.append(written)
+            if known.intersection(forms) or written in missing:
+                continue
+            if not written[:1].isdigit():
+                # copied word for word ("zero ninety-nine", "two point five three hundred"):
+                # the two readings may group a run of number words differently
+                words = words if words is not None else " ".join(source.split()).casefold()
+                copied = re.escape(" ".join(written.split()).casefold())
+                if re.search(rf"(?<![\w-]){copied}(?![\w-])", words):
+                    continue
+            missing.append(written)
     return missing
