@@ -51,7 +51,8 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:-\w+)*|[^\w\s]")
 _FOLD = re.compile(r"^(\w+?)-?(fold|fach|voudig|dobbelt)$", re.IGNORECASE)
 _FOLD_WORDS = frozenset({"fold", "fach", "voudig", "dobbelt"})
 _FOLD_ENDINGS = tuple(_FOLD_WORDS)
-_FOLD_SPLIT = re.compile(r"\b(\w+?)-?(fold|fach|voudig|dobbelt)\b", re.IGNORECASE)
+# "two-fold", "tenfold" -> "two fold", "ten fold": alpha2digit then reads the number
+_FOLD_SPLIT = re.compile(r"(?<=\w)-?(?=(?:[fF](?:old|ach)|[vV]oudig|[dD]obbelt)\b)")
 _PERCENT_SPLIT = re.compile(r"\b(?:per|pour|por)\s+(?:cent|ciento|cento)\b", re.IGNORECASE)
 # in alpha2digit's output: "3,5" (a decimal comma), "20 24" ("twenty twenty-four")
 _PAIR = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w]|,\d)")
@@ -243,10 +244,10 @@ def known_numbers(source: str, language: str | None) -> set[str]:
     Rust, about five times faster than tokens) and the digits it writes, so a few more values
     are known than the claims' reading would find ("pour cent" also gives 100, a decimal
     comma both readings): only ever fewer warnings, never more."""
-    known = _stated(source)
+    known: set[str] = set()  # alpha2digit keeps every number written in digits as it was
     issue = spelled_language(language)
     for lang in ["en"] + ([issue] if issue not in (None, "en") else []):
-        said = alpha2digit(_PERCENT_SPLIT.sub("%", _FOLD_SPLIT.sub(r"\1 \2", source)), lang, 0.0)
+        said = alpha2digit(_PERCENT_SPLIT.sub("%", _FOLD_SPLIT.sub(" ", source)), lang, 0.0)
         known |= _stated(said)
         known.update(_normalise(a, "." + b) for a, b in _PAIR.findall(said) if lang != "en")
         known.update(a + b for a, b in _YEAR.findall(said))
