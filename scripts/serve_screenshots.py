@@ -115,7 +115,10 @@ def main() -> None:
     sample_home(home)
     server, thread, context, base = serve(home)
     try:
-        with Browser() as browser:
+        with (
+            tempfile.TemporaryDirectory(prefix="papercast-chromium-") as profile,
+            Browser(Path(profile)) as browser,
+        ):
             shoot(browser, base, out)
     finally:
         server.should_exit = True

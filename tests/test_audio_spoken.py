@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import reduce
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papercast.audio.spoken import chunk_text, split_sentences, to_spoken
+from papercast.audio.spoken import chunk_text, join, split_sentences, to_spoken, word_count
 
 
 @pytest.mark.parametrize(
@@ -102,10 +103,66 @@ def test_split_sentences() -> None:
     ]
 
 
+JAPANESE = (
+    "疎な注意機構によりメモリ使用量が半減する。著者らはブロック単位の注意機構でモデルを学習し、"
+    "長い文脈でも精度を保つ！精度はベースラインより3ポイント向上するのか？"
+    "「本当に良い結果だ」と彼は言った。評価は一つのデータセットのみである。"
+)
+
+
+def test_japanese_is_cut_at_its_full_stops_and_rejoined_without_spaces() -> None:
+    assert split_sentences(JAPANESE) == [
+        "疎な注意機構によりメモリ使用量が半減する。",
+        "著者らはブロック単位の注意機構でモデルを学習し、長い文脈でも精度を保つ！",
+        "精度はベースラインより3ポイント向上するのか？",
+        "「本当に良い結果だ」と彼は言った。",
+        "評価は一つのデータセットのみである。",
+    ]
+    text = JAPANESE * 8
+    chunks = chunk_text(text, 200)
+    assert len(chunks) >= 3 and all(len(c) <= 200 for c in chunks)
+    assert all(c.endswith(("。", "！", "？")) for c in chunks), "whole sentences"
+    assert reduce(join, chunks) == text, "no space put in, nothing lost"
+    # a sentence longer than the limit is cut at its commas (、) before anywhere else
+    long = "、".join(f"{n}番目の長い節が続く" for n in range(40)) + "。"
+    pieces = chunk_text(long, 100)
+    assert all(len(p) <= 100 for p in pieces)
+    assert all(p.endswith(("、", "。")) for p in pieces)
+    assert "".join(pieces) == long
+
+
+def test_korean_sentences_end_at_a_full_stop_and_a_space() -> None:
+    text = "메모리 사용량이 절반으로 줄었다. 정확도는 3포인트 향상된다. Next comes English."
+    assert split_sentences(text) == [
+        "메모리 사용량이 절반으로 줄었다.",
+        "정확도는 3포인트 향상된다.",
+        "Next comes English.",
+    ]
+    assert reduce(join, split_sentences(text)) == text
+
+
+def test_a_spoken_paragraph_ends_with_its_own_language_s_full_stop() -> None:
+    assert to_spoken("精度は3ポイント向上する", english=False) == "精度は3ポイント向上する。"
+    assert to_spoken("精度は3ポイント向上する。", english=False) == "精度は3ポイント向上する。"
+    assert to_spoken("정확도가 향상된다", english=False) == "정확도가 향상된다."
+    assert to_spoken("Accuracy improves", english=False) == "Accuracy improves."
+
+
+def test_words_are_counted_as_speaking_time_counts_them() -> None:
+    # English: words; Chinese, Japanese, Korean: two letters make a word (about 300 a minute
+    # against 150 English words), punctuation is no word; mixed text adds up
+    assert word_count("The model halves memory use.") == 5
+    assert word_count("疎な注意機構によりメモリ使用量が半減する。") == 10
+    assert word_count("GPT-4は85.3%の精度") == 2 + 2
+    assert word_count("메모리 사용량이") == 4, "Hangul syllables count like kana: 7 make 4"
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3000))
 def test_chunking_never_drops_words(text: str) -> None:
     spoken = to_spoken(text)
     chunks = chunk_text(spoken, 300)
     assert all(len(c) <= 300 for c in chunks)
-    assert " ".join(chunks).split() == spoken.split()
+    # every character is kept, in order (a cut may fall where the text has no space: after
+    # a Chinese or Japanese full stop, or inside a word longer than the limit)
+    assert "".join("".join(chunks).split()) == "".join(spoken.split())

@@ -158,3 +158,34 @@ def test_an_edited_transcript_is_rewritten_on_the_next_build(
     again = build_episode(issue, settings=settings, layout=layout, out_dir=out, engine=engine)
     assert (out / "episode.vtt").read_bytes() == original
     assert again.segments_synthesized == 0, "the segments still come from the cache"
+
+
+def test_a_japanese_segment_is_cut_into_sentence_cues_timed_by_their_length(
+    tmp_path: Path,
+) -> None:
+    from papercast.audio.transcript import SegmentSpan, cues
+    from papercast.text import display_width
+
+    sentences = [
+        "疎な注意機構によりメモリ使用量が半減する。",
+        "著者らはブロック単位の注意機構でモデルを学習し、長い文脈でも精度を保つ。",
+        "はい。",  # too short for a cue of its own: joins the next
+        "精度はベースラインより3ポイント向上する。",
+        "長い" + "とても長い文が続く" * 40 + "。",  # wider than a cue: cut between characters
+    ]
+    text = "".join(sentences)
+    items = cues([SegmentSpan(chapter=0, text=text, start_seconds=10.0, end_seconds=70.0)])
+    shown = [c.text for c in items]
+    assert shown[:3] == [sentences[0], sentences[1], sentences[2] + sentences[3]]
+    assert len(shown) >= 5 and all(display_width(t) <= 220 for t in shown)
+    assert "".join(shown) == text, "nothing lost, no space put in"
+    # back to back from the segment's start to its end, each as long as its share of text
+    assert items[0].start_seconds == 10.0 and items[-1].end_seconds == 70.0
+    for before, after in itertools.pairwise(items):
+        assert before.end_seconds == after.start_seconds
+    first, second = items[0], items[1]
+    ratio = (second.end_seconds - second.start_seconds) / (first.end_seconds - first.start_seconds)
+    assert ratio == pytest.approx(len(sentences[1]) / len(sentences[0]), rel=0.01)
+    path = tmp_path / "episode.vtt"
+    path.write_text(to_vtt(items), encoding="utf-8")
+    assert [c.text for c in webvtt.read(str(path))] == shown

@@ -63,7 +63,7 @@ def test_issue_pages_render_in_chromium(tmp_path: Path, fmt: str) -> None:
     issue = _issue_with_long_strings(settings)
     page = render_issue(issue, settings=settings, out_dir=tmp_path, formats=[fmt])[fmt]
     expected = [e.paper.id for e in [*issue.highlights, *issue.noteworthy]]
-    with Browser() as browser:
+    with Browser(tmp_path) as browser:
         browser.call(
             "Page.addScriptToEvaluateOnNewDocument",
             source="window.alert = window.confirm = window.prompt = () => { window.__alerted = true; };",
@@ -97,7 +97,7 @@ def test_a_japanese_issue_renders_in_chromium(tmp_path: Path) -> None:
 
     issue, settings = _issue("ja")
     page = render_issue(issue, settings=settings, out_dir=tmp_path, formats=["html"])["html"]
-    with Browser() as browser:
+    with Browser(tmp_path) as browser:
         for width in WIDTHS:
             browser.open(page, width)
             result = browser.evaluate(

@@ -467,3 +467,27 @@ def test_plain_text_underlines_are_as_wide_as_japanese_headings() -> None:
             heading = lines[n - 1]
             assert len(line) == min(display_width(heading), 78 if line[0] == "=" else 999)
             assert len(line) > len(heading), "wide characters take two columns"
+
+
+def test_plain_text_wraps_japanese_at_78_columns_where_a_line_may_break() -> None:
+    issue, settings = _issue("ja")
+    long_tldr = (
+        "本研究では、大規模言語モデル（LLM）の推論能力を評価するための新しいベンチマークを"
+        "提案し、十二種類のタスクで既存の手法と比較する。実験の結果、提案手法は平均で3ポイント"
+        "精度を向上させ、特に長い文脈を必要とする問題で効果が大きいことが示された。"
+    )
+    record = issue.highlights[0].summary
+    assert record is not None
+    changed = record.model_copy(
+        update={"summary": record.summary.model_copy(update={"tldr": long_tldr})}
+    )
+    issue.highlights[0] = issue.highlights[0].model_copy(update={"summary": changed})
+    lines = render_format(issue, "txt", settings=settings).splitlines()
+    for line in lines:
+        assert display_width(line) <= 78 or "://" in line, (display_width(line), line)
+        assert not line.lstrip().startswith(("、", "。", "）")), line
+    # the paragraph is all there, in order, across several lines
+    start = next(n for n, line in enumerate(lines) if "本研究では" in line)
+    end = next(n for n, line in enumerate(lines) if "示された。" in line)
+    assert end - start >= 3
+    assert "".join(line.strip() for line in lines[start : end + 1]).endswith(long_tldr)

@@ -79,7 +79,7 @@ class Session:
 def session(tmp_path: Path) -> Iterator[Session]:
     world = build_world(tmp_path)
     app = create_app(WebConfig(settings=world.settings, layout=world.layout))
-    with running(app) as base, Browser() as browser:
+    with running(app) as base, Browser(tmp_path) as browser:
         browser.call("Page.addScriptToEvaluateOnNewDocument", source=WATCH_CSP)
         yield Session(browser, base, world)
 

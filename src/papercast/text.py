@@ -9,9 +9,10 @@ no link in Markdown, no ``javascript:`` or ``data:`` URL, no control character.
 from __future__ import annotations
 
 import re
-import textwrap
 import unicodedata
 from urllib.parse import quote, urlsplit
+
+from uniseg.linebreak import line_break_units
 
 from papercast.models import Paper, safe_text
 
@@ -63,13 +64,16 @@ def md_escape(value: object) -> str:
     return _MD_LINE_START.sub(r"\1\\\2", text)
 
 
+def wide(char: str) -> bool:
+    """A character that takes two columns: the ideographs, kana and Hangul of Chinese,
+    Japanese and Korean, and their full-width punctuation."""
+    return unicodedata.east_asian_width(char) in "WF"
+
+
 def display_width(value: object) -> int:
     """Columns ``value`` takes in a terminal or a plain-text email: wide (CJK) characters take
     two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        for c in str(value)
-    )
+    return sum(0 if unicodedata.combining(c) else 2 if wide(c) else 1 for c in str(value))
 
 
 def plain(value: object) -> str:
@@ -81,26 +85,52 @@ MAX_URL_CHARS = 500  # a longer "link" is no link anyone follows: it is cut like
 
 
 def wrap(value: object, width: int = 78, indent: str = "", first: str | None = None) -> str:
-    """Word-wrap plain text at ``width``; URLs (up to 500 characters) are never broken.
+    """Word-wrap plain text at ``width`` display columns; URLs (up to 500 characters) are never
+    broken.
 
-    Any other word too long for a line (a title with no spaces, text in a script written
-    without spaces) is cut into line-sized pieces, so no line runs to thousands of characters.
+    Widths are columns, not characters: a Chinese, Japanese or Korean character takes two.
+    Text written without spaces breaks where Unicode's line-breaking rules allow (UAX #14, by
+    uniseg): between two ideographs, never before 。 or ） nor after （. Any other word too wide
+    for a line (a title with no spaces) is cut into line-sized pieces, so no line runs to
+    thousands of characters.
     """
     first_indent = indent if first is None else first
-    room = max(width - max(len(indent), len(first_indent)), 20)
-    words: list[str] = []
+    room = max(width - max(display_width(indent), display_width(first_indent)), 20)
+    lines: list[str] = []
+    line, used, empty = first_indent, display_width(first_indent), True
     for word in plain(value).split(" "):
-        if len(word) <= room or (
-            word.startswith(("http://", "https://")) and len(word) <= MAX_URL_CHARS
-        ):
-            words.append(word)
-        else:
-            words += [word[i : i + room] for i in range(0, len(word), room)]
-    return textwrap.fill(
-        " ".join(words),
-        width=width,
-        initial_indent=first_indent,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+        if not word:
+            continue
+        url = word.startswith(("http://", "https://")) and len(word) <= MAX_URL_CHARS
+        for n, piece in enumerate([word] if url else _pieces(word, room)):
+            gap = 1 if n == 0 and not empty else 0
+            columns = display_width(piece)
+            if not empty and used + gap + columns > width:
+                lines.append(line)
+                line, used = indent + piece, display_width(indent) + columns
+            else:
+                line, used = line + " " * gap + piece, used + gap + columns
+            empty = False
+    if empty:
+        return ""
+    lines.append(line)
+    return "\n".join(lines)
+
+
+def _pieces(word: str, room: int) -> list[str]:
+    """``word`` as the pieces a line may end between: the units of Unicode line breaking when
+    it has wide characters (text written without spaces), else the whole word; any piece wider
+    than ``room`` columns cut into ``room``-column pieces."""
+    units = list(line_break_units(word)) if any(wide(c) for c in word) else [word]
+    pieces: list[str] = []
+    for unit in units:
+        while display_width(unit) > room:
+            columns, cut = 0, 0
+            while cut < len(unit) and columns + display_width(unit[cut]) <= room:
+                columns += display_width(unit[cut])
+                cut += 1
+            pieces.append(unit[:cut])
+            unit = unit[cut:]
+        if unit:
+            pieces.append(unit)
+    return pieces

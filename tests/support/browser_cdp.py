@@ -47,8 +47,10 @@ def find_chromium() -> str:
 
 
 class Browser:
-    def __init__(self) -> None:
-        self.profile = Path(tempfile.mkdtemp(prefix="papercast-chromium-"))
+    def __init__(self, folder: Path) -> None:
+        # the profile lives in the test's own tmp_path: pytest deletes old ones even when a
+        # run was killed before close() could (a mkdtemp profile in /tmp stayed forever)
+        self.profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=folder))
         self.proc = subprocess.Popen(
             [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL,

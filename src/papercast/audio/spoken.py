@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from papercast.models import safe_text
+from papercast.text import wide
 
 # Abbreviations, longest first where they overlap. Matched case-insensitively on word edges.
 _ABBREVIATIONS: tuple[tuple[str, str], ...] = (
@@ -226,7 +227,15 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _DOUBLE_PUNCT = re.compile(r"([,;:])\s*([,.;:])")
 _DOUBLE_END = re.compile(r"([!?])\s*\.(?!\.)|(?<!\.)\.\s*\.(?!\.)")
 _EMPTY_PARENS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]")
-_SENTENCE_END = re.compile(r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9])""")
+# A sentence ends at . ! ? and a space before a capital, a digit or a CJK letter (Korean ends
+# sentences so), or at 。！？ (the full stops of Chinese and Japanese, written with no space
+# after), a closing quote or bracket after them staying with their sentence.
+CJK_SENTENCE_END = r"(?:(?<=[。！？])|(?<=[。！？][」』）]))(?![」』）])\s*(?=\S)"
+_SENTENCE_END = re.compile(
+    r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9\u3040-\u9fff\uac00-\ud7af])|""" + CJK_SENTENCE_END
+)
+_ENDS = ".!?。！？"
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")  # Korean ends with "."
 
 
 def _latex(text: str) -> str:
@@ -248,7 +257,7 @@ def _latex(text: str) -> str:
 def _end_line(match: re.Match[str]) -> str:
     """A heading or list item becomes a sentence of its own."""
     line = match.group(1).rstrip()
-    return line if not line or line[-1] in ".!?:;," else line + "."
+    return line if not line or line[-1] in _ENDS + ":;,：；，、" else line + "."
 
 
 def _math(match: re.Match[str]) -> str:
@@ -324,15 +333,25 @@ def to_spoken(text: str, *, english: bool = True) -> str:
         text = _WORD.sub(_acronym, text)
     text = " ".join(text.split())
     text = _tidy(text)
-    if text and text[-1] not in ".!?\"'":
-        text += "."
+    if text and text[-1] not in _ENDS + "\"'」』":
+        text += (
+            "。" if wide(text[-1]) and text[-1].isalpha() and not _HANGUL.match(text[-1]) else "."
+        )
     return text
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of already-spoken text; joining them with spaces gives the text back."""
+    """Sentences of already-spoken text; joining them with :func:`join` gives the text back."""
     parts = [part.strip() for part in _SENTENCE_END.split(text)]
     return [part for part in parts if part]
+
+
+def join(first: str, second: str) -> str:
+    """Two pieces of text as one: a space between them, but none after a Chinese or Japanese
+    full stop or comma, which are written without one."""
+    if not first or not second:
+        return first or second
+    return first + ("" if first[-1] in "。！？、，」』）" else " ") + second
 
 
 def _hard_split(sentence: str, limit: int) -> Iterator[str]:
@@ -340,7 +359,7 @@ def _hard_split(sentence: str, limit: int) -> Iterator[str]:
     rest = sentence
     while len(rest) > limit:
         window = rest[: limit + 1]
-        cut = max(window.rfind(", "), window.rfind("; "))
+        cut = max(window.rfind(", "), window.rfind("; "), window.rfind("、"), window.rfind("，"))
         if cut > limit // 2:
             cut += 1  # keep the comma with the first half
         else:
@@ -361,7 +380,7 @@ def chunk_text(text: str, limit: int) -> list[str]:
     current = ""
     for sentence in split_sentences(text):
         for piece in _hard_split(sentence, limit) if len(sentence) > limit else [sentence]:
-            candidate = f"{current} {piece}" if current else piece
+            candidate = join(current, piece)
             if len(candidate) <= limit:
                 current = candidate
             else:
@@ -373,4 +392,9 @@ def chunk_text(text: str, limit: int) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    """Words as speaking time counts them. Two Chinese, Japanese or Korean letters (ideographs,
+    kana, Hangul syllables) count as one word: about 300 of them are spoken a minute where
+    English speaks 150 words, so one speaking rate and one plan hold for every language."""
+    letters = sum(1 for c in text if wide(c) and c.isalpha())
+    rest = "".join(" " if wide(c) else c for c in text)
+    return len(rest.split()) + (letters + 1) // 2

@@ -18,13 +18,16 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from papercast.audio.spoken import CJK_SENTENCE_END, join, word_count
+from papercast.text import display_width, wrap
+
 VTT_NAME = "episode.vtt"
 TEXT_NAME = "episode.txt"
 VTT_TYPE = "text/vtt"
 TEXT_TYPE = "text/plain"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|" + CJK_SENTENCE_END)
 _MIN_CUE_WORDS = 5
-_MAX_CUE_CHARS = 220
+_MAX_CUE_COLUMNS = 220  # a Chinese or Japanese character takes two
 
 
 class SegmentSpan(BaseModel):
@@ -50,26 +53,23 @@ class Cue(BaseModel):
 
 def _pieces(text: str) -> list[str]:
     """A segment's text as cue-sized pieces: sentences, short ones joined to the next, long
-    ones cut at word boundaries."""
+    ones cut where a line may break (between words, or between CJK characters)."""
     sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
     pieces: list[str] = []
     pending = ""
     for sentence in sentences:
-        joined = f"{pending} {sentence}".strip()
-        if len(joined.split()) < _MIN_CUE_WORDS:
+        joined = join(pending, sentence)
+        if word_count(joined) < _MIN_CUE_WORDS:
             pending = joined
             continue
         pending = ""
-        while len(joined) > _MAX_CUE_CHARS:
-            cut = joined.rfind(" ", 0, _MAX_CUE_CHARS)
-            cut = cut if cut > 0 else _MAX_CUE_CHARS
-            pieces.append(joined[:cut].strip())
-            joined = joined[cut:].strip()
-        if joined:
+        if display_width(joined) > _MAX_CUE_COLUMNS:
+            pieces += wrap(joined, width=_MAX_CUE_COLUMNS - 1).splitlines()
+        else:
             pieces.append(joined)
     if pending:
-        if pieces and len(pieces[-1]) + len(pending) < _MAX_CUE_CHARS:
-            pieces[-1] = f"{pieces[-1]} {pending}"
+        if pieces and display_width(pieces[-1]) + display_width(pending) < _MAX_CUE_COLUMNS:
+            pieces[-1] = join(pieces[-1], pending)
         else:
             pieces.append(pending)
     return pieces
@@ -80,11 +80,12 @@ def cues(spans: list[SegmentSpan]) -> list[Cue]:
     result: list[Cue] = []
     for span in spans:
         pieces = _pieces(span.text)
-        total = sum(len(p) for p in pieces) or 1
+        total = sum(display_width(p) for p in pieces) or 1
         length = span.end_seconds - span.start_seconds
         at = span.start_seconds
         for index, piece in enumerate(pieces):
-            end = span.end_seconds if index == len(pieces) - 1 else at + length * len(piece) / total
+            share = display_width(piece) / total
+            end = span.end_seconds if index == len(pieces) - 1 else at + length * share
             result.append(Cue(start_seconds=at, end_seconds=end, text=piece, speaker=span.speaker))
             at = end
     return result
