@@ -48,11 +48,15 @@ SPELLED_LANGUAGES = frozenset({"da", "de", "en", "es", "fr", "it", "nl", "pt"})
 # percent word or "-fold" follows it.
 SMALL = 10
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:-\w+)*|[^\w\s]")
-_FOLD = re.compile(r"^(\w+?)-?(fold|fach|voudig|dobbelt)$", re.IGNORECASE)
-_FOLD_WORDS = frozenset({"fold", "fach", "voudig", "dobbelt"})
-_FOLD_ENDINGS = tuple(_FOLD_WORDS)
-# "two-fold", "tenfold" -> "two fold", "ten fold": alpha2digit then reads the number
-_FOLD_SPLIT = re.compile(r"(?<=\w)-?(?=(?:[fF](?:old|ach)|[vV]oudig|[dD]obbelt)\b)")
+# "-fold" in en, de, nl, da: the one list the three readings below are made from
+_FOLD_ENDINGS = ("fold", "fach", "voudig", "dobbelt")
+_FOLD_WORDS = frozenset(_FOLD_ENDINGS)
+_FOLD = re.compile(rf"^(\w+?)-?({'|'.join(_FOLD_ENDINGS)})$", re.IGNORECASE)
+# "two-fold", "tenfold" -> "two fold", "ten fold": alpha2digit then reads the number (the
+# ending in lower case, or capitalised)
+_FOLD_SPLIT = re.compile(
+    rf"(?<=\w)-?(?=(?:{'|'.join(f'[{e[0]}{e[0].upper()}]{e[1:]}' for e in _FOLD_ENDINGS)})\b)"
+)
 _PERCENT_SPLIT = re.compile(r"\b(?:per|pour|por)\s+(?:cent|ciento|cento)\b", re.IGNORECASE)
 # in alpha2digit's output: "3,5" (a decimal comma), "20 24" ("twenty twenty-four")
 _PAIR = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w]|,\d)")
