@@ -230,11 +230,15 @@ _EMPTY_PARENS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]")
 # A sentence ends at . ! ? and a space before a capital, a digit or a CJK letter (Korean ends
 # sentences so), or at 。！？ (the full stops of Chinese and Japanese, written with no space
 # after), a closing quote or bracket after them staying with their sentence.
-CJK_SENTENCE_END = r"(?:(?<=[。！？])|(?<=[。！？][」』）]))(?![」』）])\s*(?=\S)"
+_CJK_STOPS = "。！？"
+_CJK_CLOSERS = "」』）"
+CJK_SENTENCE_END = (
+    rf"(?:(?<=[{_CJK_STOPS}])|(?<=[{_CJK_STOPS}][{_CJK_CLOSERS}]))(?![{_CJK_CLOSERS}])\s*(?=\S)"
+)
 _SENTENCE_END = re.compile(
     r"""(?<=[.!?])["')\]]*\s+(?=["'(\[]?[A-Z0-9\u3040-\u9fff\uac00-\ud7af])|""" + CJK_SENTENCE_END
 )
-_ENDS = ".!?。！？"
+_ENDS = ".!?" + _CJK_STOPS
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")  # Korean ends with "."
 
 
@@ -351,7 +355,7 @@ def join(first: str, second: str) -> str:
     full stop or comma, which are written without one."""
     if not first or not second:
         return first or second
-    return first + ("" if first[-1] in "。！？、，」』）" else " ") + second
+    return first + ("" if first[-1] in _CJK_STOPS + "、，" + _CJK_CLOSERS else " ") + second
 
 
 def _hard_split(sentence: str, limit: int) -> Iterator[str]:
