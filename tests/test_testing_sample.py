@@ -245,3 +245,22 @@ def test_the_sample_run_sends_exactly_the_recorded_arxiv_query() -> None:
     settings = load_settings(overrides={"arxiv": manifest.settings["arxiv"]})
     query = dict(build_query(settings.arxiv, parse_week(manifest.week)))["categories"]
     assert query == recorded.request.params["search_query"]
+
+
+def test_a_client_hanging_up_prints_no_traceback_other_errors_still_do(
+    fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """socketserver calls handle_error inside the failed request's ``except``: a client that
+    reset its connection (a timeout, a killed run) is not reported; a real error is."""
+    server = fixture_server._server
+    try:
+        raise ConnectionResetError(104, "Connection reset by peer")
+    except ConnectionResetError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+    try:
+        raise ValueError("a handler bug")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 1))
+    err = capsys.readouterr().err
+    assert "ValueError: a handler bug" in err and "127.0.0.1" in err
